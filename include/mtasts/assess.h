@@ -1,0 +1,29 @@
+#ifndef MTS_ASSESS_H
+#define MTS_ASSESS_H
+
+/* From raw lookup results to a judged mts_result: runs the validators and
+ * maps DNS outcomes to statuses and findings (rfc-rules R12-R23, R106-R112).
+ * Pure: no I/O. */
+
+#include "mtasts/dns.h"
+#include "mtasts/err.h"
+#include "mtasts/result.h"
+
+/*! What the resolver learned about one domain. Borrowed. */
+struct mts_lookups {
+  const struct mts_dns_result *sts;    /*!< _mta-sts.<d> TXT */
+  const struct mts_dns_result *tlsrpt; /*!< _smtp._tls.<d> TXT */
+  const struct mts_dns_result *mx;     /*!< <d> MX */
+  const struct mts_dns_result *apex;   /*!< <d> TXT, or NULL if not asked */
+};
+
+/*! Judge the lookups of \p r->domain and fill \p r (records, MX hosts,
+ *  findings, status). \p r must have been initialised with its domain set.
+ *  \return MTS_OK or MTS_ENOMEM. */
+enum mts_err mts_assess(const struct mts_lookups *lk, struct mts_result *r);
+
+/*! \return 1 if the apex TXT lookup is needed: a policy record is missing
+ *  and \p lk->apex has not been asked yet. */
+int mts_assess_wants_apex(const struct mts_lookups *lk);
+
+#endif

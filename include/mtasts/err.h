@@ -1,0 +1,19 @@
+#ifndef MTS_ERR_H
+#define MTS_ERR_H
+
+/*! Operational errors: something the program could not do. Problems found in
+ *  a domain's deployment are not errors but findings (finding.h). */
+enum mts_err {
+  MTS_OK = 0,
+  MTS_ENOMEM,   /*!< out of memory */
+  MTS_EINVAL,   /*!< invalid argument */
+  MTS_EIO,      /*!< read or write failed */
+  MTS_ERESOLV,  /*!< the resolver could not be set up */
+  MTS_ESYS,     /*!< a system call failed (see errno) */
+  MTS_ERANGE,   /*!< a value or a size is out of range */
+};
+
+/*! \return a static, human-readable description of \p err. */
+const char *mts_strerror(enum mts_err err);
+
+#endif

@@ -1,0 +1,106 @@
+#ifndef MTS_RESULT_H
+#define MTS_RESULT_H
+
+/* The result of checking one domain: what the reporters print
+ * (contract.md "JSON"). Plain data; tests build it by hand. */
+
+#include <stddef.h>
+
+#include "mtasts/dns.h"
+#include "mtasts/finding.h"
+#include "mtasts/txt.h"
+
+/*! Overall status. The values order the exit codes: see mts_status_exit. */
+enum mts_status {
+  MTS_STATUS_OK = 0,
+  MTS_STATUS_WARNING,
+  MTS_STATUS_UNKNOWN,
+  MTS_STATUS_ERROR,
+};
+
+/*! Policy status (contract.md "Statuses"). */
+enum mts_policy_status {
+  MTS_POLICY_NOT_CHECKED = 0,
+  MTS_POLICY_VALID,
+  MTS_POLICY_INVALID,
+  MTS_POLICY_UNREACHABLE,
+};
+
+/*! One policy TXT record slot: _mta-sts or _smtp._tls. */
+struct mts_record_view {
+  enum mts_record_status status;
+  char *name;          /*!< the name queried, "_mta-sts.example.com" */
+  struct mts_buf *txt; /*!< every TXT record at the name (after CNAMEs) */
+  size_t n_txt;
+  long ttl;            /*!< -1 = null */
+};
+
+/*! One MX host of the domain. */
+struct mts_mx_host {
+  char *name;       /*!< lowercase, no trailing dot */
+  unsigned preference;
+  int covered;      /*!< 1, 0, or -1 = null (not evaluated) */
+  char *matched_by; /*!< the policy pattern that matched, or NULL */
+};
+
+struct mts_result {
+  char *domain;         /*!< A-label form; the input itself if invalid */
+  char *domain_unicode; /*!< Unicode form for IDNs, else NULL */
+  long long checked_at; /*!< seconds since the epoch, UTC */
+  long duration_ms;
+  enum mts_status status;
+
+  struct {
+    struct mts_record_view record;
+    char *id; /*!< the selected record's id, or NULL */
+  } sts;
+
+  struct {
+    enum mts_policy_status status;
+    char *url;          /*!< NULL when not known */
+    int http_status;    /*!< -1 = null */
+    char *content_type;
+    char *mode;
+    long max_age;       /*!< -1 = null */
+    char **mx;
+    size_t n_mx;
+  } policy;
+
+  struct {
+    int covered;        /*!< 1, 0, or -1 = null */
+    struct mts_mx_host *hosts;
+    size_t n_hosts;
+  } mx;
+
+  struct {
+    struct mts_record_view record;
+    char **rua;
+    size_t n_rua;
+  } tlsrpt;
+
+  struct mts_findings findings;
+};
+
+/*! \return "ok", "warning", "error" or "unknown". */
+const char *mts_status_str(enum mts_status st);
+/*! \return "not-checked", "valid", "invalid" or "unreachable". */
+const char *mts_policy_status_str(enum mts_policy_status st);
+/*! \return the exit code for a worst status: 0 ok, 1 warning, 2 error,
+ *  3 unknown (contract.md "Exit codes"). */
+int mts_status_exit(enum mts_status st);
+
+/*! Zero \p r and set every "null" field to its null value. */
+void mts_result_init(struct mts_result *r);
+/*! Free everything \p r owns; \p r is left initialised (as by _init). */
+void mts_result_release(struct mts_result *r);
+
+/*! Derive r->status from the findings (rfc-rules R1): error if any error
+ *  finding other than a lookup failure; else unknown if a lookup failed;
+ *  else warning if any warning; else ok. */
+void mts_result_set_status(struct mts_result *r);
+
+/*! \return 1 if \p code reports a failed lookup (DNS_SERVFAIL, DNS_TIMEOUT,
+ *  DNS_TRUNCATED, DNS_RESPONSE_INVALID, MX_LOOKUP_FAILED). */
+int mts_code_is_lookup_failure(enum mts_code code);
+
+#endif

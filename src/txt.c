@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int mts_placeholder_txt;
