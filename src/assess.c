@@ -1,2 +1,462 @@
-/* placeholder: being written */
-typedef int mts_placeholder_assess;
+#include "mtasts/assess.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtasts/domain.h"
+#include "mtasts/txt.h"
+
+static char *
+concat(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  char *s = malloc(la + lb + 1);
+
+  if (s != NULL) {
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb + 1);
+  }
+  return s;
+}
+
+static const char *
+type_str(int type)
+{
+  switch (type) {
+    case MTS_RR_A:
+      return "A";
+    case MTS_RR_AAAA:
+      return "AAAA";
+    case MTS_RR_MX:
+      return "MX";
+    case MTS_RR_TXT:
+      return "TXT";
+    default:
+      return "?";
+  }
+}
+
+/* A sentence saying why a lookup failed, for DNS_* and MX_LOOKUP_FAILED. */
+static void
+describe_failure(const struct mts_dns_result *d, char *buf, size_t size)
+{
+  char rc[16];
+
+  switch (d->status) {
+    case MTS_DNS_SERVFAIL:
+      if (d->rcode >= 0) {
+        snprintf(buf, size, "the server answered %s%s%s",
+                 mts_rcode_str(d->rcode, rc, sizeof(rc)),
+                 d->detail ? ": " : "", d->detail ? d->detail : "");
+      } else {
+        snprintf(buf, size, "the lookup failed%s%s", d->detail ? ": " : "",
+                 d->detail ? d->detail : "");
+      }
+      break;
+    case MTS_DNS_TIMEOUT:
+      if (d->detail != NULL) {
+        snprintf(buf, size, "no answer (%s)", d->detail);
+      } else {
+        snprintf(buf, size, "no answer arrived in time");
+      }
+      break;
+    case MTS_DNS_TRUNCATED:
+      snprintf(buf, size,
+               "the UDP answer was truncated and the retry over TCP failed%s%s",
+               d->detail ? ": " : "", d->detail ? d->detail : "");
+      break;
+    case MTS_DNS_BADRESP:
+      snprintf(buf, size, "the server sent a malformed response%s%s",
+               d->detail ? ": " : "", d->detail ? d->detail : "");
+      break;
+    case MTS_DNS_CNAME_LOOP:
+      snprintf(buf, size, "the CNAME chain loops or is longer than %d",
+               MTS_DNS_MAX_CNAMES);
+      break;
+    case MTS_DNS_OK:
+    case MTS_DNS_NODATA:
+    case MTS_DNS_NXDOMAIN:
+      snprintf(buf, size, "%s", mts_dns_status_str(d->status));
+      break;
+  }
+}
+
+static enum mts_code
+failure_code(enum mts_dns_status st)
+{
+  switch (st) {
+    case MTS_DNS_TIMEOUT:
+      return MTS_F_DNS_TIMEOUT;
+    case MTS_DNS_TRUNCATED:
+      return MTS_F_DNS_TRUNCATED;
+    case MTS_DNS_BADRESP:
+      return MTS_F_DNS_RESPONSE_INVALID;
+    case MTS_DNS_CNAME_LOOP:
+      return MTS_F_DNS_CNAME_LOOP;
+    default:
+      return MTS_F_DNS_SERVFAIL;
+  }
+}
+
+static enum mts_err
+add_lookup_failure(struct mts_result *r, const struct mts_dns_result *d)
+{
+  char why[256];
+
+  describe_failure(d, why, sizeof(why));
+  return mts_findings_add(
+      &r->findings, failure_code(d->status), d->qname, strlen(d->qname),
+      "The %s lookup of %s could not be completed: %s. Its record is not "
+      "known to be missing; senders keep any policy they cached.",
+      type_str(d->type), d->qname, why);
+}
+
+/* The CNAME chain as "a -> b -> c", into buf. */
+static void
+chain_str(const struct mts_dns_result *d, char *buf, size_t size)
+{
+  size_t o = (size_t)snprintf(buf, size, "%s", d->qname);
+
+  for (size_t i = 0; i < d->n_cnames && o < size; i++) {
+    o += (size_t)snprintf(buf + o, size - o, " -> %s", d->cnames[i]);
+  }
+}
+
+/* Copy the TXT records of a lookup into the report. */
+static enum mts_err
+copy_txt(struct mts_record_view *v, const struct mts_dns_result *d)
+{
+  if (d->n_txt == 0) {
+    return MTS_OK;
+  }
+  v->txt = calloc(d->n_txt, sizeof(*v->txt));
+  if (v->txt == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (size_t i = 0; i < d->n_txt; i++) {
+    v->txt[i].data = malloc(d->txt[i].len + 1);
+    if (v->txt[i].data == NULL) {
+      return MTS_ENOMEM;
+    }
+    memcpy(v->txt[i].data, d->txt[i].data, d->txt[i].len);
+    v->txt[i].data[d->txt[i].len] = '\0';
+    v->txt[i].len = d->txt[i].len;
+    v->n_txt = i + 1;
+  }
+  return MTS_OK;
+}
+
+/* Turn the lookup's TXT records into the validator's borrowed view. */
+static struct mts_txt *
+txt_view(const struct mts_dns_result *d, size_t *n)
+{
+  struct mts_txt *v;
+
+  *n = d->status == MTS_DNS_OK ? d->n_txt : 0;
+  v = calloc(*n ? *n : 1, sizeof(*v));
+  for (size_t i = 0; v != NULL && i < *n; i++) {
+    v[i].data = d->txt[i].data;
+    v[i].len = d->txt[i].len;
+  }
+  return v;
+}
+
+/* The lookup went through a CNAME: info for the policy records. */
+static enum mts_err
+add_cname_note(struct mts_result *r, const struct mts_dns_result *d,
+               enum mts_code code)
+{
+  char chain[1024];
+
+  if (d->n_cnames == 0 || d->status == MTS_DNS_CNAME_LOOP) {
+    return MTS_OK;
+  }
+  chain_str(d, chain, sizeof(chain));
+  /* RFC 8461 §3.1: senders follow the CNAME; the policy host stays
+   * mta-sts.<domain> (§8.2). */
+  return mts_findings_add(&r->findings, code, chain, strlen(chain),
+                          "%s is an alias: %s.", d->qname, chain);
+}
+
+/* R17: the answer only came over TCP (any lookup). */
+static enum mts_err
+add_tcp_note(struct mts_result *r, const struct mts_dns_result *d)
+{
+  if (!d->tcp_fallback || d->status != MTS_DNS_OK) {
+    return MTS_OK;
+  }
+  return mts_findings_add(&r->findings, MTS_F_DNS_TCP_FALLBACK, d->qname,
+                          strlen(d->qname),
+                          "The UDP answer for %s %s was truncated; the full "
+                          "answer came over TCP.",
+                          d->qname, type_str(d->type));
+}
+
+/* R22: when a record is missing, a record of its kind at the apex was most
+ * likely published at the wrong name. */
+static enum mts_err
+check_apex(struct mts_result *r, const struct mts_dns_result *apex,
+           int (*looks_like)(const struct mts_txt *), enum mts_code code,
+           const char *right_name)
+{
+  if (apex == NULL || apex->status != MTS_DNS_OK) {
+    return MTS_OK;
+  }
+  for (size_t i = 0; i < apex->n_txt; i++) {
+    struct mts_txt t = {apex->txt[i].data, apex->txt[i].len};
+    if (looks_like(&t)) {
+      return mts_findings_add(&r->findings, code, t.data, t.len,
+                              "%s holds this record, but senders look for it "
+                              "only at %s.",
+                              apex->qname, right_name);
+    }
+  }
+  return MTS_OK;
+}
+
+static enum mts_err
+assess_sts(const struct mts_lookups *lk, struct mts_result *r)
+{
+  const struct mts_dns_result *d = lk->sts;
+  struct mts_sts sts;
+  struct mts_txt *view = NULL;
+  size_t n;
+  enum mts_err err;
+
+  r->sts.record.name = concat("_mta-sts.", r->domain);
+  if (r->sts.record.name == NULL) {
+    return MTS_ENOMEM;
+  }
+  if (mts_dns_status_failed(d->status) || d->status == MTS_DNS_CNAME_LOOP) {
+    r->sts.record.status = MTS_REC_UNKNOWN;
+    return add_lookup_failure(r, d);
+  }
+  err = add_cname_note(r, d, MTS_F_STS_CNAME);
+  if (err == MTS_OK) {
+    err = add_tcp_note(r, d);
+  }
+  if (err != MTS_OK) {
+    return err;
+  }
+  view = txt_view(d, &n);
+  if (view == NULL) {
+    return MTS_ENOMEM;
+  }
+  err = mts_sts_check(view, n, &sts, &r->findings);
+  free(view);
+  if (err != MTS_OK) {
+    return err;
+  }
+  r->sts.record.status = sts.status;
+  r->sts.id = sts.id;
+  sts.id = NULL;
+  mts_sts_release(&sts);
+  if (d->status == MTS_DNS_OK) {
+    r->sts.record.ttl = d->ttl;
+  }
+  err = copy_txt(&r->sts.record, d);
+  if (err == MTS_OK && r->sts.record.status == MTS_REC_MISSING) {
+    err = check_apex(r, lk->apex, mts_sts_looks_like,
+                     MTS_F_STS_RECORD_AT_APEX, r->sts.record.name);
+  }
+  return err;
+}
+
+static enum mts_err
+assess_tlsrpt(const struct mts_lookups *lk, struct mts_result *r)
+{
+  const struct mts_dns_result *d = lk->tlsrpt;
+  struct mts_tlsrpt rpt;
+  struct mts_txt *view = NULL;
+  size_t n;
+  enum mts_err err;
+
+  r->tlsrpt.record.name = concat("_smtp._tls.", r->domain);
+  if (r->tlsrpt.record.name == NULL) {
+    return MTS_ENOMEM;
+  }
+  if (mts_dns_status_failed(d->status) || d->status == MTS_DNS_CNAME_LOOP) {
+    r->tlsrpt.record.status = MTS_REC_UNKNOWN;
+    return add_lookup_failure(r, d);
+  }
+  err = add_cname_note(r, d, MTS_F_TLSRPT_CNAME);
+  if (err == MTS_OK) {
+    err = add_tcp_note(r, d);
+  }
+  if (err != MTS_OK) {
+    return err;
+  }
+  view = txt_view(d, &n);
+  if (view == NULL) {
+    return MTS_ENOMEM;
+  }
+  err = mts_tlsrpt_check(view, n, &rpt, &r->findings);
+  free(view);
+  if (err != MTS_OK) {
+    return err;
+  }
+  r->tlsrpt.record.status = rpt.status;
+  r->tlsrpt.rua = rpt.rua;
+  r->tlsrpt.n_rua = rpt.n_rua;
+  rpt.rua = NULL;
+  rpt.n_rua = 0;
+  mts_tlsrpt_release(&rpt);
+  if (d->status == MTS_DNS_OK) {
+    r->tlsrpt.record.ttl = d->ttl;
+  }
+  err = copy_txt(&r->tlsrpt.record, d);
+  if (err == MTS_OK && r->tlsrpt.record.status == MTS_REC_MISSING) {
+    err = check_apex(r, lk->apex, mts_tlsrpt_looks_like,
+                     MTS_F_TLSRPT_RECORD_AT_APEX, r->tlsrpt.record.name);
+  }
+  return err;
+}
+
+static int
+cmp_host(const void *a, const void *b)
+{
+  const struct mts_mx_host *x = a, *y = b;
+
+  if (x->preference != y->preference) {
+    return x->preference < y->preference ? -1 : 1;
+  }
+  return strcmp(x->name, y->name);
+}
+
+static enum mts_err
+assess_mx(const struct mts_lookups *lk, struct mts_result *r)
+{
+  const struct mts_dns_result *d = lk->mx;
+  enum mts_err err = MTS_OK;
+  char why[256];
+
+  switch (d->status) {
+    case MTS_DNS_NXDOMAIN:
+      /* R12: the domain itself does not exist. */
+      return mts_findings_add(&r->findings, MTS_F_DOMAIN_NXDOMAIN, r->domain,
+                              strlen(r->domain),
+                              "%s does not exist in DNS (NXDOMAIN).",
+                              d->n_cnames ? d->cnames[d->n_cnames - 1]
+                                          : r->domain);
+    case MTS_DNS_NODATA:
+      /* R107, A11: mail goes to the implicit MX; coverage stays null. */
+      return mts_findings_add(&r->findings, MTS_F_MX_RECORDS_MISSING,
+                              r->domain, strlen(r->domain),
+                              "%s has no MX records.", r->domain);
+    case MTS_DNS_SERVFAIL:
+    case MTS_DNS_TIMEOUT:
+    case MTS_DNS_TRUNCATED:
+    case MTS_DNS_BADRESP:
+    case MTS_DNS_CNAME_LOOP:
+      describe_failure(d, why, sizeof(why));
+      return mts_findings_add(&r->findings, MTS_F_MX_LOOKUP_FAILED, r->domain,
+                              strlen(r->domain),
+                              "The MX lookup of %s could not be completed: "
+                              "%s.",
+                              r->domain, why);
+    case MTS_DNS_OK:
+      break;
+  }
+  err = add_tcp_note(r, d);
+  if (err != MTS_OK) {
+    return err;
+  }
+
+  r->mx.hosts = calloc(d->n_mx ? d->n_mx : 1, sizeof(*r->mx.hosts));
+  if (r->mx.hosts == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (size_t i = 0; i < d->n_mx; i++) {
+    struct mts_mx_host *h = &r->mx.hosts[i];
+    h->name = strdup(d->mx[i].host);
+    if (h->name == NULL) {
+      return MTS_ENOMEM;
+    }
+    h->preference = d->mx[i].preference;
+    h->covered = -1;
+    r->mx.n_hosts = i + 1;
+  }
+  qsort(r->mx.hosts, r->mx.n_hosts, sizeof(*r->mx.hosts), cmp_host);
+
+  for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
+    const struct mts_mx_host *h = &r->mx.hosts[i];
+    if (h->name[0] == '\0') {
+      /* RFC 7505 §3: "MX 0 ." says the domain accepts no mail. */
+      err = mts_findings_add(&r->findings, MTS_F_MX_NULL, ".", 1,
+                             r->mx.n_hosts == 1
+                                 ? "%s publishes a null MX: it accepts no "
+                                   "mail."
+                                 : "%s publishes a null MX beside other MX "
+                                   "records (RFC 7505 §3 forbids mixing "
+                                   "them).",
+                             r->domain);
+    } else if (mts_domain_is_ip_literal(h->name)) {
+      err = mts_findings_add(&r->findings, MTS_F_MX_TARGET_IP_LITERAL,
+                             h->name, strlen(h->name),
+                             "The MX target %s (preference %u) is an IP "
+                             "address, not a host name.",
+                             h->name, h->preference);
+    }
+  }
+  return err;
+}
+
+enum mts_err
+mts_assess(const struct mts_lookups *lk, struct mts_result *r)
+{
+  enum mts_err err;
+
+  err = assess_sts(lk, r);
+  if (err == MTS_OK) {
+    err = assess_tlsrpt(lk, r);
+  }
+  if (err == MTS_OK) {
+    err = assess_mx(lk, r);
+  }
+  if (err == MTS_OK && r->policy.url == NULL) {
+    r->policy.url = concat("https://mta-sts.", r->domain);
+    if (r->policy.url == NULL) {
+      err = MTS_ENOMEM;
+    } else {
+      char *u = concat(r->policy.url, "/.well-known/mta-sts.txt");
+      free(r->policy.url);
+      r->policy.url = u;
+      err = u ? MTS_OK : MTS_ENOMEM;
+    }
+  }
+  mts_result_set_status(r);
+  return err;
+}
+
+/* Would the validator call this record missing? No record, or none that
+ * is or looks like one of its kind (R25 classes 1 and 2). */
+static int
+record_missing(const struct mts_dns_result *d,
+               int (*looks_like)(const struct mts_txt *))
+{
+  if (d == NULL) {
+    return 0;
+  }
+  if (d->status == MTS_DNS_NODATA || d->status == MTS_DNS_NXDOMAIN) {
+    return 1;
+  }
+  if (d->status != MTS_DNS_OK) {
+    return 0;
+  }
+  for (size_t i = 0; i < d->n_txt; i++) {
+    struct mts_txt t = {d->txt[i].data, d->txt[i].len};
+    if (looks_like(&t)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+int
+mts_assess_wants_apex(const struct mts_lookups *lk)
+{
+  return lk->apex == NULL &&
+         (record_missing(lk->sts, mts_sts_looks_like) ||
+          record_missing(lk->tlsrpt, mts_tlsrpt_looks_like));
+}

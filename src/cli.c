@@ -1,2 +1,336 @@
-/* placeholder: being written */
-typedef int mts_placeholder_cli;
+#include "mtasts/cli.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_TIMEOUT_S 20
+#define DEFAULT_CONCURRENCY 100
+#define MAX_CONCURRENCY 10000
+#define MAX_SERVERS 32
+
+enum {
+  OPT_FORMAT = 256,
+  OPT_NO_POLICY,
+  OPT_COLOR,
+  OPT_CONCURRENCY,
+};
+
+/* One table feeds getopt_long and --help (curl's tool_listhelp.c idea). */
+static const struct optdef {
+  const char *name;
+  int has_arg;
+  int val;
+  const char *arg;
+  const char *help;
+} optdefs[] = {
+    {"concurrency", required_argument, OPT_CONCURRENCY, "N",
+     "domains checked at once (default 100)"},
+    {"color", required_argument, OPT_COLOR, "WHEN",
+     "colour in text output: auto, always or never (default auto)"},
+    {"file", required_argument, 'f', "FILE",
+     "read domains from FILE, one per line ('-' = stdin)"},
+    {"format", required_argument, OPT_FORMAT, "FMT",
+     "output format: text (default) or json"},
+    {"help", no_argument, 'h', NULL, "show this help and exit"},
+    {"json", no_argument, 'j', NULL,
+     "JSON Lines, one object per domain (= --format json)"},
+    {"no-policy", no_argument, OPT_NO_POLICY, NULL,
+     "DNS checks only: do not fetch the policy over HTTPS"},
+    {"quiet", no_argument, 'q', NULL,
+     "text: print only domains whose status is not ok"},
+    {"resolver", required_argument, 'r', "ADDR[:PORT]",
+     "ask this DNS server (repeatable; [IPv6]:PORT); default: resolv.conf"},
+    {"timeout", required_argument, 't', "SECONDS",
+     "time limit for one domain's whole check (default 20)"},
+    {"version", no_argument, 'V', NULL, "show the version and exit"},
+};
+
+#define N_OPTS (sizeof(optdefs) / sizeof(optdefs[0]))
+
+const char *const *
+mts_cli_long_options(void)
+{
+  static const char *names[N_OPTS + 1];
+
+  for (size_t i = 0; i < N_OPTS; i++) {
+    names[i] = optdefs[i].name;
+  }
+  names[N_OPTS] = NULL;
+  return names;
+}
+
+void
+mts_cli_help(FILE *out)
+{
+  fputs("usage: mtasts-check [options] DOMAIN...\n"
+        "       mtasts-check [options] -f FILE\n"
+        "\n"
+        "Check a mail domain's MTA-STS (RFC 8461) and SMTP TLS Reporting\n"
+        "(RFC 8460) records and say what to fix.\n"
+        "\n"
+        "Options:\n",
+        out);
+  for (size_t i = 0; i < N_OPTS; i++) {
+    const struct optdef *d = &optdefs[i];
+    char left[64];
+    int shortopt = d->val < 256;
+
+    snprintf(left, sizeof(left), "%s%c%s--%s%s%s", shortopt ? "-" : "",
+             shortopt ? d->val : ' ', shortopt ? ", " : "  ", d->name,
+             d->arg ? " " : "", d->arg ? d->arg : "");
+    fprintf(out, "  %-28s %s\n", shortopt ? left : left + 2, d->help);
+  }
+  fputs("\n"
+        "Exit status: 0 all ok, 1 warning, 2 error, 3 unknown (the check\n"
+        "could not be completed), 64 usage error.\n"
+        "See mtasts-check(1) and docs/findings.md for every finding code.\n",
+        out);
+}
+
+static int
+parse_long(const char *s, long min, long max, long *out)
+{
+  char *end;
+  long v;
+
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+/* Seconds, possibly with a fraction: "20", "0.5". */
+static int
+parse_seconds(const char *s, long *ms)
+{
+  char *end;
+  double v;
+
+  errno = 0;
+  v = strtod(s, &end);
+  if (errno != 0 || end == s || *end != '\0' || !(v > 0.0) || v > 86400.0) {
+    return -1;
+  }
+  *ms = (long)(v * 1000.0 + 0.5);
+  if (*ms < 1) {
+    *ms = 1;
+  }
+  return 0;
+}
+
+/* ADDR[:PORT]: IPv4, IPv4:port, IPv6, [IPv6] or [IPv6]:port. */
+static int
+valid_server(const char *s)
+{
+  char host[INET6_ADDRSTRLEN + 1];
+  unsigned char addr[16];
+  const char *port = NULL;
+  size_t len;
+  long p;
+
+  if (s[0] == '[') {
+    const char *close = strchr(s, ']');
+    if (close == NULL) {
+      return 0;
+    }
+    len = (size_t)(close - s - 1);
+    if (close[1] == ':') {
+      port = close + 2;
+    } else if (close[1] != '\0') {
+      return 0;
+    }
+    if (len >= sizeof(host)) {
+      return 0;
+    }
+    memcpy(host, s + 1, len);
+    host[len] = '\0';
+    if (inet_pton(AF_INET6, host, addr) != 1) {
+      return 0;
+    }
+  } else if (inet_pton(AF_INET6, s, addr) == 1) {
+    return 1;
+  } else {
+    const char *colon = strchr(s, ':');
+    len = colon ? (size_t)(colon - s) : strlen(s);
+    if (len >= sizeof(host)) {
+      return 0;
+    }
+    memcpy(host, s, len);
+    host[len] = '\0';
+    if (inet_pton(AF_INET, host, addr) != 1) {
+      return 0;
+    }
+    port = colon ? colon + 1 : NULL;
+  }
+  return port == NULL || parse_long(port, 1, 65535, &p) == 0;
+}
+
+static int
+color_wanted(const char *when, int *color)
+{
+  const char *no_color;
+
+  if (strcmp(when, "always") == 0) {
+    *color = 1;
+  } else if (strcmp(when, "never") == 0) {
+    *color = 0;
+  } else if (strcmp(when, "auto") == 0) {
+    /* https://no-color.org: NO_COLOR set and not empty turns it off. */
+    no_color = getenv("NO_COLOR");
+    *color = isatty(STDOUT_FILENO) && (no_color == NULL || !no_color[0]);
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+enum mts_err
+mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
+              size_t errsz)
+{
+  struct option longopts[N_OPTS + 1];
+  const char *color = "auto";
+  long v;
+  int c;
+
+  memset(o, 0, sizeof(o[0]));
+  o->run.timeout_ms = DEFAULT_TIMEOUT_S * 1000L;
+  o->run.concurrency = DEFAULT_CONCURRENCY;
+  o->run.format = MTS_FORMAT_TEXT;
+  o->run.out = stdout;
+  o->run.resolver.tries = 3;
+
+  memset(longopts, 0, sizeof(longopts));
+  for (size_t i = 0; i < N_OPTS; i++) {
+    longopts[i].name = optdefs[i].name;
+    longopts[i].has_arg = optdefs[i].has_arg;
+    longopts[i].val = optdefs[i].val;
+  }
+
+  optind = 1;
+  opterr = 0;
+  /* Leading ':' so a missing argument is told apart from an unknown one. */
+  while ((c = getopt_long(argc, argv, ":Vf:hjqr:t:", longopts, NULL)) != -1) {
+    switch (c) {
+      case 'V':
+        o->version = 1;
+        break;
+      case 'f':
+        o->file = optarg;
+        break;
+      case 'h':
+        o->help = 1;
+        break;
+      case 'j':
+        o->run.format = MTS_FORMAT_JSON;
+        break;
+      case 'q':
+        o->run.quiet = 1;
+        break;
+      case 'r': {
+        char **s;
+        if (!valid_server(optarg)) {
+          snprintf(errbuf, errsz,
+                   "invalid --resolver '%s': expected IPv4[:PORT] or "
+                   "[IPv6]:PORT",
+                   optarg);
+          return MTS_EINVAL;
+        }
+        if (o->n_servers == MAX_SERVERS) {
+          snprintf(errbuf, errsz, "at most %d --resolver options",
+                   MAX_SERVERS);
+          return MTS_EINVAL;
+        }
+        s = realloc(o->servers, (o->n_servers + 1) * sizeof(*s));
+        if (s == NULL) {
+          return MTS_ENOMEM;
+        }
+        o->servers = s;
+        o->servers[o->n_servers++] = optarg;
+        break;
+      }
+      case 't':
+        if (parse_seconds(optarg, &o->run.timeout_ms) != 0) {
+          snprintf(errbuf, errsz,
+                   "invalid --timeout '%s': expected seconds, more than 0 "
+                   "and at most 86400",
+                   optarg);
+          return MTS_EINVAL;
+        }
+        break;
+      case OPT_FORMAT:
+        if (strcmp(optarg, "text") == 0) {
+          o->run.format = MTS_FORMAT_TEXT;
+        } else if (strcmp(optarg, "json") == 0) {
+          o->run.format = MTS_FORMAT_JSON;
+        } else {
+          snprintf(errbuf, errsz,
+                   "invalid --format '%s': expected text or json", optarg);
+          return MTS_EINVAL;
+        }
+        break;
+      case OPT_NO_POLICY:
+        o->run.no_policy = 1;
+        break;
+      case OPT_COLOR:
+        color = optarg;
+        break;
+      case OPT_CONCURRENCY:
+        if (parse_long(optarg, 1, MAX_CONCURRENCY, &v) != 0) {
+          snprintf(errbuf, errsz,
+                   "invalid --concurrency '%s': expected 1 to %d", optarg,
+                   MAX_CONCURRENCY);
+          return MTS_EINVAL;
+        }
+        o->run.concurrency = (size_t)v;
+        break;
+      case ':':
+        snprintf(errbuf, errsz, "option '%s' needs an argument",
+                 argv[optind - 1]);
+        return MTS_EINVAL;
+      default:
+        snprintf(errbuf, errsz, "unknown option '%s'", argv[optind - 1]);
+        return MTS_EINVAL;
+    }
+  }
+  if (o->help || o->version) {
+    return MTS_OK;
+  }
+  if (color_wanted(color, &o->run.color) != 0) {
+    snprintf(errbuf, errsz,
+             "invalid --color '%s': expected auto, always or never", color);
+    return MTS_EINVAL;
+  }
+  o->domains = argv + optind;
+  o->n_domains = (size_t)(argc - optind);
+  if (o->file != NULL && o->n_domains > 0) {
+    snprintf(errbuf, errsz, "give domains or -f FILE, not both");
+    return MTS_EINVAL;
+  }
+  if (o->file == NULL && o->n_domains == 0) {
+    snprintf(errbuf, errsz, "no domain given");
+    return MTS_EINVAL;
+  }
+  o->run.resolver.servers = (const char *const *)o->servers;
+  o->run.resolver.n_servers = o->n_servers;
+  /* First try's timeout: a sixth of the budget, 200 ms to 2 s; c-ares
+   * doubles it on each retry. */
+  v = o->run.timeout_ms / 6;
+  o->run.resolver.try_timeout_ms = (int)(v < 200 ? 200 : v > 2000 ? 2000 : v);
+  return MTS_OK;
+}
+
+void
+mts_cli_release(struct mts_opts *o)
+{
+  free(o->servers);
+  o->servers = NULL;
+  o->n_servers = 0;
+}

@@ -1,1 +1,65 @@
-int main(void){return 0;}
+/* mtasts-check: parse, run, clean up (like kdig_main.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mtasts/cli.h"
+#include "mtasts/run.h"
+
+int
+main(int argc, char **argv)
+{
+  struct mts_opts o;
+  struct mts_source src;
+  enum mts_status worst = MTS_STATUS_OK;
+  char errbuf[512];
+  enum mts_err err;
+  int rc;
+
+  errbuf[0] = '\0';
+  err = mts_cli_parse(argc, argv, &o, errbuf, sizeof(errbuf));
+  if (err != MTS_OK) {
+    fprintf(stderr, "mtasts-check: %s (try 'mtasts-check --help')\n",
+            err == MTS_EINVAL ? errbuf : mts_strerror(err));
+    mts_cli_release(&o);
+    return MTS_EXIT_USAGE;
+  }
+  if (o.help || o.version) {
+    if (o.help) {
+      mts_cli_help(stdout);
+    } else {
+      printf("mtasts-check %s\n", MTS_VERSION);
+    }
+    mts_cli_release(&o);
+    return 0;
+  }
+
+  memset(&src, 0, sizeof(src));
+  src.argv = o.domains;
+  src.argc = o.n_domains;
+  if (o.file != NULL) {
+    src.file = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
+    if (src.file == NULL) {
+      fprintf(stderr, "mtasts-check: cannot open '%s': %s\n", o.file,
+              strerror(errno));
+      mts_cli_release(&o);
+      return MTS_EXIT_USAGE;
+    }
+  }
+
+  err = mts_run(&o.run, &src, &worst, errbuf, sizeof(errbuf));
+  rc = mts_status_exit(worst);
+  if (err != MTS_OK) {
+    /* The check could not be completed: UNKNOWN, unless worse is known. */
+    fprintf(stderr, "mtasts-check: %s\n",
+            errbuf[0] ? errbuf : mts_strerror(err));
+    if (worst != MTS_STATUS_ERROR) {
+      rc = mts_status_exit(MTS_STATUS_UNKNOWN);
+    }
+  }
+  if (src.file != NULL && src.file != stdin) {
+    fclose(src.file);
+  }
+  mts_cli_release(&o);
+  return rc;
+}

@@ -1,2 +1,661 @@
-/* placeholder: being written */
-typedef int mts_placeholder_resolve;
+#include "mtasts/resolve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <ares.h>
+
+#include "mtasts/dnsmsg.h"
+
+#if ARES_VERSION < 0x011201
+#error "c-ares 1.18.1 or newer is needed (ares_parse_txt_reply_ext)"
+#endif
+
+/* RFC 6891 §6.2.5 and the DNS flag day 2020: 1232 octets avoids IP
+ * fragmentation on every common path. */
+#define EDNS_PAYLOAD 1232
+
+/* Two channels: answers over UDP with TC=1 are not retried by c-ares
+ * (ARES_FLAG_IGNTC), so that the retry over TCP is ours to see and to report
+ * (rfc-rules R17: DNS_TCP_FALLBACK, DNS_TRUNCATED). */
+struct chan {
+  struct mts_resolver *res;
+  ares_channel ch;
+};
+
+struct mts_resolver {
+  struct mts_loop *loop;
+  struct chan udp, tcp;
+  struct mts_timer timer;
+  unsigned long sent;
+  struct mts_query *live; /* every query not yet finished by c-ares */
+};
+
+/* One lookup: may take several DNS queries (CNAME hops, the TCP retry).
+ * Lives until c-ares has called back for its last query, even when the
+ * caller cancelled it (cb == NULL). */
+struct mts_query {
+  struct mts_resolver *res;
+  mts_resolve_cb cb;
+  void *arg;
+  int type;
+  int over_tcp;
+  char cur[MTS_DNS_NAME_MAX + 2]; /* the name being asked now */
+  struct mts_dns_result *result;
+  struct mts_query *prev, *next;
+};
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
+                      int alen);
+
+/* ---- loop glue ---------------------------------------------------------- */
+
+static void
+on_io(void *arg, int fd, unsigned events)
+{
+  struct chan *c = arg;
+  ares_socket_t rfd = (events & MTS_EV_READ) ? fd : ARES_SOCKET_BAD;
+  ares_socket_t wfd = (events & MTS_EV_WRITE) ? fd : ARES_SOCKET_BAD;
+
+  ares_process_fd(c->ch, rfd, wfd);
+}
+
+static void
+on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+  struct chan *c = data;
+  unsigned events = (readable ? MTS_EV_READ : 0u) |
+                    (writable ? MTS_EV_WRITE : 0u);
+
+  /* Failure here leaves the socket unwatched: its queries then time out
+   * through the timer, which is the right outcome for a dead socket. */
+  (void)mts_loop_watch(c->res->loop, fd, events, on_io, c);
+}
+
+static void
+on_timer(void *arg)
+{
+  struct mts_resolver *res = arg;
+
+  /* docs/ares_process.3: process timeouts with no fd ready. */
+  ares_process_fd(res->udp.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  ares_process_fd(res->tcp.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+/* Before each wait: arm the timer for the earliest c-ares deadline. Done
+ * once per loop turn, because ares_timeout() walks every query. */
+static void
+on_prepare(void *arg)
+{
+  struct mts_resolver *res = arg;
+  struct timeval tv, *tvp;
+  long ms = -1;
+
+  if (res->live == NULL) {
+    (void)mts_loop_timer_set(res->loop, &res->timer, -1);
+    return;
+  }
+  tvp = ares_timeout(res->udp.ch, NULL, &tv);
+  if (tvp != NULL) {
+    ms = (long)tvp->tv_sec * 1000 + (long)tvp->tv_usec / 1000;
+  }
+  tvp = ares_timeout(res->tcp.ch, NULL, &tv);
+  if (tvp != NULL) {
+    long t = (long)tvp->tv_sec * 1000 + (long)tvp->tv_usec / 1000;
+    if (ms < 0 || t < ms) {
+      ms = t;
+    }
+  }
+  /* c-ares rounds down: add 1 ms so that the query is due when we wake. */
+  (void)mts_loop_timer_set(res->loop, &res->timer, ms < 0 ? 1000 : ms + 1);
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static enum mts_err
+chan_init(struct mts_resolver *res, struct chan *c, int flags,
+          const struct mts_resolver_opts *opts, const char *servers,
+          char *errbuf, size_t errsz)
+{
+  struct ares_options o;
+  int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+             ARES_OPT_SOCK_STATE_CB | ARES_OPT_EDNSPSZ;
+  int rc;
+
+  memset(&o, 0, sizeof(o));
+  /* ARES_FLAG_NOCHECKRESP: hand SERVFAIL, REFUSED and NOTIMP answers to us.
+   * Without it c-ares 1.18 retries them and, once out of servers, ends the
+   * query with ARES_ECONNREFUSED: the tool would report a timeout where the
+   * server in fact answered (rfc-rules R16 wants the RCODE). The price is no
+   * failover to the next resolver on SERVFAIL; timeouts still fail over. */
+  o.flags = flags | ARES_FLAG_NOSEARCH | ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
+  o.timeout = opts->try_timeout_ms > 0 ? opts->try_timeout_ms : 2000;
+  o.tries = opts->tries > 0 ? opts->tries : 2;
+  o.sock_state_cb = on_sock_state;
+  o.sock_state_cb_data = c;
+  o.ednspsz = EDNS_PAYLOAD;
+  c->res = res;
+  rc = ares_init_options(&c->ch, &o, mask);
+  if (rc != ARES_SUCCESS) {
+    snprintf(errbuf, errsz, "cannot set up the resolver: %s",
+             ares_strerror(rc));
+    return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_ERESOLV;
+  }
+  if (servers != NULL) {
+    rc = ares_set_servers_ports_csv(c->ch, servers);
+    if (rc != ARES_SUCCESS) {
+      snprintf(errbuf, errsz, "invalid resolver address in '%s': %s",
+               servers, ares_strerror(rc));
+      return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_EINVAL;
+    }
+  }
+  return MTS_OK;
+}
+
+/* "1.2.3.4", "1.2.3.4:53", "[::1]:53" or "::1", joined by commas for
+ * ares_set_servers_ports_csv. A bare IPv6 address gets brackets so that
+ * its last group is not read as a port. */
+static enum mts_err
+servers_csv(const struct mts_resolver_opts *opts, char **out)
+{
+  size_t len = 1;
+  char *csv;
+
+  *out = NULL;
+  if (opts->n_servers == 0) {
+    return MTS_OK;
+  }
+  for (size_t i = 0; i < opts->n_servers; i++) {
+    len += strlen(opts->servers[i]) + 3;
+  }
+  csv = malloc(len);
+  if (csv == NULL) {
+    return MTS_ENOMEM;
+  }
+  csv[0] = '\0';
+  for (size_t i = 0; i < opts->n_servers; i++) {
+    const char *s = opts->servers[i];
+    const char *colon = strchr(s, ':');
+    int bare6 = s[0] != '[' && colon != NULL && strchr(colon + 1, ':');
+    if (i > 0) {
+      strcat(csv, ",");
+    }
+    if (bare6) {
+      strcat(csv, "[");
+    }
+    strcat(csv, s);
+    if (bare6) {
+      strcat(csv, "]");
+    }
+  }
+  *out = csv;
+  return MTS_OK;
+}
+
+enum mts_err
+mts_resolver_new(struct mts_resolver **out, struct mts_loop *loop,
+                 const struct mts_resolver_opts *opts, char *errbuf,
+                 size_t errsz)
+{
+  struct mts_resolver *res = NULL;
+  char *csv = NULL;
+  enum mts_err err;
+  int rc;
+
+  rc = ares_library_init(ARES_LIB_INIT_ALL);
+  if (rc != ARES_SUCCESS) {
+    snprintf(errbuf, errsz, "cannot initialise c-ares: %s",
+             ares_strerror(rc));
+    return MTS_ERESOLV;
+  }
+  res = calloc(1, sizeof(*res));
+  if (res == NULL) {
+    err = MTS_ENOMEM;
+    goto fail;
+  }
+  res->loop = loop;
+  res->timer.cb = on_timer;
+  res->timer.arg = res;
+  err = servers_csv(opts, &csv);
+  if (err != MTS_OK) {
+    goto fail;
+  }
+  err = chan_init(res, &res->udp, ARES_FLAG_IGNTC, opts, csv, errbuf, errsz);
+  if (err != MTS_OK) {
+    goto fail;
+  }
+  err = chan_init(res, &res->tcp, ARES_FLAG_USEVC, opts, csv, errbuf, errsz);
+  if (err != MTS_OK) {
+    goto fail;
+  }
+  err = mts_loop_add_prepare(loop, on_prepare, res);
+  if (err != MTS_OK) {
+    snprintf(errbuf, errsz, "too many components on one loop");
+    goto fail;
+  }
+  free(csv);
+  *out = res;
+  return MTS_OK;
+
+fail:
+  free(csv);
+  if (res != NULL) {
+    mts_resolver_free(&res); /* also balances ares_library_init */
+  } else {
+    ares_library_cleanup();
+  }
+  return err;
+}
+
+void
+mts_resolver_free(struct mts_resolver **resp)
+{
+  struct mts_resolver *res;
+
+  if (resp == NULL || *resp == NULL) {
+    return;
+  }
+  res = *resp;
+  /* Cancel first: ares_destroy then calls back with ARES_EDESTRUCTION and
+   * each query frees itself without calling its owner. */
+  for (struct mts_query *q = res->live; q != NULL; q = q->next) {
+    q->cb = NULL;
+  }
+  if (res->udp.ch != NULL) {
+    ares_destroy(res->udp.ch);
+  }
+  if (res->tcp.ch != NULL) {
+    ares_destroy(res->tcp.ch);
+  }
+  (void)mts_loop_timer_set(res->loop, &res->timer, -1);
+  mts_loop_remove_prepare(res->loop, on_prepare, res);
+  free(res);
+  *resp = NULL;
+  ares_library_cleanup();
+}
+
+unsigned long
+mts_resolver_queries_sent(const struct mts_resolver *res)
+{
+  return res->sent;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+static void
+query_unlink_free(struct mts_query *q)
+{
+  if (q->prev != NULL) {
+    q->prev->next = q->next;
+  } else {
+    q->res->live = q->next;
+  }
+  if (q->next != NULL) {
+    q->next->prev = q->prev;
+  }
+  mts_dns_result_free(&q->result);
+  free(q);
+}
+
+static void
+send_query(struct mts_query *q)
+{
+  struct chan *c = q->over_tcp ? &q->res->tcp : &q->res->udp;
+
+  q->res->sent++;
+  ares_query(c->ch, q->cur, 1 /* C_IN */, q->type, on_answer, q);
+}
+
+static void
+finish(struct mts_query *q, enum mts_dns_status st)
+{
+  struct mts_dns_result *r = q->result;
+
+  r->status = st;
+  q->result = NULL;
+  if (q->cb != NULL) {
+    q->cb(q->arg, r);
+  } else {
+    mts_dns_result_free(&r);
+  }
+  query_unlink_free(q);
+}
+
+static void
+finish_detail(struct mts_query *q, enum mts_dns_status st, const char *detail)
+{
+  if (detail != NULL && q->result->detail == NULL) {
+    q->result->detail = strdup(detail); /* best effort: it is only words */
+  }
+  finish(q, st);
+}
+
+static void
+lower_strip(char *s)
+{
+  size_t n = strlen(s);
+
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] >= 'A' && s[i] <= 'Z') {
+      s[i] = (char)(s[i] - 'A' + 'a');
+    }
+  }
+  if (n > 0 && s[n - 1] == '.') {
+    s[n - 1] = '\0';
+  }
+}
+
+/* RFC 8461 §3.1: the character-strings of one RR are joined with nothing
+ * between them; separate RRs stay separate records. */
+static enum mts_dns_status
+take_txt(struct mts_dns_result *r, const unsigned char *abuf, int alen)
+{
+  struct ares_txt_ext *list = NULL, *e;
+  size_t n = 0, k = (size_t)-1;
+  enum mts_dns_status st = MTS_DNS_OK;
+  int rc;
+
+  rc = ares_parse_txt_reply_ext(abuf, alen, &list);
+  if (rc == ARES_ENODATA) {
+    return MTS_DNS_NODATA;
+  }
+  if (rc != ARES_SUCCESS) {
+    return rc == ARES_ENOMEM ? MTS_DNS_SERVFAIL : MTS_DNS_BADRESP;
+  }
+  for (e = list; e != NULL; e = e->next) {
+    if (e->record_start || n == 0) {
+      n++;
+    }
+  }
+  r->txt = calloc(n, sizeof(*r->txt));
+  if (r->txt == NULL) {
+    st = MTS_DNS_SERVFAIL;
+    goto done;
+  }
+  for (e = list; e != NULL; e = e->next) {
+    struct mts_buf *b;
+    char *p;
+    if (e->record_start || k == (size_t)-1) {
+      k++;
+      r->n_txt = k + 1;
+    }
+    b = &r->txt[k];
+    /* At most 65535 octets of RDATA in all: no overflow. */
+    p = realloc(b->data, b->len + e->length + 1);
+    if (p == NULL) {
+      st = MTS_DNS_SERVFAIL;
+      goto done;
+    }
+    memcpy(p + b->len, e->txt, e->length);
+    b->len += e->length;
+    p[b->len] = '\0';
+    b->data = p;
+  }
+done:
+  ares_free_data(list);
+  return st;
+}
+
+static enum mts_dns_status
+take_mx(struct mts_dns_result *r, const unsigned char *abuf, int alen)
+{
+  struct ares_mx_reply *list = NULL, *e;
+  size_t n = 0;
+  enum mts_dns_status st = MTS_DNS_OK;
+  int rc;
+
+  rc = ares_parse_mx_reply(abuf, alen, &list);
+  if (rc == ARES_ENODATA) {
+    return MTS_DNS_NODATA;
+  }
+  if (rc != ARES_SUCCESS) {
+    return rc == ARES_ENOMEM ? MTS_DNS_SERVFAIL : MTS_DNS_BADRESP;
+  }
+  for (e = list; e != NULL; e = e->next) {
+    n++;
+  }
+  r->mx = calloc(n, sizeof(*r->mx));
+  if (r->mx == NULL) {
+    st = MTS_DNS_SERVFAIL;
+    goto done;
+  }
+  for (e = list; e != NULL; e = e->next) {
+    char *h = strdup(e->host);
+    if (h == NULL) {
+      st = MTS_DNS_SERVFAIL;
+      goto done;
+    }
+    lower_strip(h);
+    r->mx[r->n_mx].host = h;
+    r->mx[r->n_mx].preference = e->priority;
+    r->n_mx++;
+  }
+done:
+  ares_free_data(list);
+  return st;
+}
+
+/* Record the CNAME hops of this answer; a name seen before, or more than
+ * MTS_DNS_MAX_CNAMES in all, is a loop (rfc-rules R14). */
+static int
+add_cnames(struct mts_query *q, const struct mts_dnsmsg_chain *chain)
+{
+  struct mts_dns_result *r = q->result;
+
+  for (size_t i = 0; i < chain->n_cnames; i++) {
+    char **v;
+    if (r->n_cnames >= MTS_DNS_MAX_CNAMES ||
+        strcmp(chain->cnames[i], r->qname) == 0) {
+      return -1;
+    }
+    for (size_t k = 0; k < r->n_cnames; k++) {
+      if (strcmp(r->cnames[k], chain->cnames[i]) == 0) {
+        return -1;
+      }
+    }
+    v = realloc(r->cnames, (r->n_cnames + 1) * sizeof(*v));
+    if (v == NULL) {
+      return -2;
+    }
+    r->cnames = v;
+    r->cnames[r->n_cnames] = strdup(chain->cnames[i]);
+    if (r->cnames[r->n_cnames] == NULL) {
+      return -2;
+    }
+    r->n_cnames++;
+  }
+  return 0;
+}
+
+static void
+on_message(struct mts_query *q, const unsigned char *abuf, int alen)
+{
+  struct mts_dns_result *r = q->result;
+  struct mts_dnsmsg msg;
+  struct mts_dnsmsg_chain chain;
+  enum mts_dns_status st;
+  int rc;
+
+  if (mts_dnsmsg_parse(&msg, abuf, (size_t)alen) != MTS_OK ||
+      mts_dnsmsg_chase(&msg, q->cur, (uint16_t)q->type, &chain) != MTS_OK) {
+    finish_detail(q, MTS_DNS_BADRESP, "the response could not be parsed");
+    return;
+  }
+  if (msg.tc && !q->over_tcp) {
+    /* RFC 2181 §9: ignore a truncated answer, ask again over TCP. */
+    q->over_tcp = 1;
+    r->tcp_fallback = 1;
+    send_query(q);
+    return;
+  }
+  r->rcode = msg.rcode;
+  r->ad = msg.ad;
+  if (chain.loop) {
+    finish(q, MTS_DNS_CNAME_LOOP);
+    return;
+  }
+  rc = add_cnames(q, &chain);
+  if (rc == -1) {
+    finish(q, MTS_DNS_CNAME_LOOP);
+    return;
+  }
+  if (rc == -2) {
+    finish_detail(q, MTS_DNS_SERVFAIL, "out of memory");
+    return;
+  }
+  switch (msg.rcode) {
+    case 0: /* NOERROR */
+      break;
+    case 3: /* NXDOMAIN: RFC 6604 §3, about the last name of the chain */
+      finish(q, MTS_DNS_NXDOMAIN);
+      return;
+    default:
+      finish(q, MTS_DNS_SERVFAIL);
+      return;
+  }
+  if (chain.n_rr == 0) {
+    if (chain.n_cnames > 0) {
+      /* The server stopped at a CNAME (an authoritative server does so for
+       * a target outside its zones): follow it ourselves. */
+      memcpy(q->cur, chain.final, sizeof(q->cur));
+      q->over_tcp = 0;
+      send_query(q);
+      return;
+    }
+    finish(q, MTS_DNS_NODATA);
+    return;
+  }
+  r->ttl = chain.ttl;
+  switch (q->type) {
+    case MTS_RR_TXT:
+      st = take_txt(r, abuf, alen);
+      break;
+    case MTS_RR_MX:
+      st = take_mx(r, abuf, alen);
+      break;
+    default:
+      st = MTS_DNS_OK;
+      break;
+  }
+  finish(q, st);
+}
+
+static void
+on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+  struct mts_query *q = arg;
+
+  (void)timeouts;
+  if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
+    q->cb = NULL;
+    finish(q, MTS_DNS_TIMEOUT);
+    return;
+  }
+  if (q->cb == NULL) {
+    /* Cancelled while in flight: nobody wants the answer. */
+    finish(q, MTS_DNS_TIMEOUT);
+    return;
+  }
+  /* ares_query hands over the message for NOERROR, NXDOMAIN and the other
+   * RCODEs it maps (ares_query.c qcallback): read it ourselves. */
+  if (abuf != NULL && alen > 0) {
+    on_message(q, abuf, alen);
+    return;
+  }
+  if (q->over_tcp && q->result->tcp_fallback &&
+      (status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED ||
+       status == ARES_ESERVFAIL)) {
+    /* RFC 7766 §5: the UDP answer was truncated and TCP failed too. */
+    finish_detail(q, MTS_DNS_TRUNCATED, ares_strerror(status));
+    return;
+  }
+  switch (status) {
+    case ARES_ENODATA:
+      finish(q, MTS_DNS_NODATA);
+      break;
+    case ARES_ENOTFOUND:
+      finish(q, MTS_DNS_NXDOMAIN);
+      break;
+    case ARES_ETIMEOUT:
+      finish(q, MTS_DNS_TIMEOUT);
+      break;
+    case ARES_ECONNREFUSED:
+      finish_detail(q, MTS_DNS_TIMEOUT, "connection refused");
+      break;
+    case ARES_ESERVFAIL:
+      q->result->rcode = 2;
+      finish(q, MTS_DNS_SERVFAIL);
+      break;
+    case ARES_EREFUSED:
+      q->result->rcode = 5;
+      finish(q, MTS_DNS_SERVFAIL);
+      break;
+    case ARES_ENOTIMP:
+      q->result->rcode = 4;
+      finish(q, MTS_DNS_SERVFAIL);
+      break;
+    case ARES_EFORMERR:
+      q->result->rcode = 1;
+      finish(q, MTS_DNS_SERVFAIL);
+      break;
+    case ARES_EBADRESP:
+      finish_detail(q, MTS_DNS_BADRESP, ares_strerror(status));
+      break;
+    default:
+      finish_detail(q, MTS_DNS_SERVFAIL, ares_strerror(status));
+      break;
+  }
+}
+
+enum mts_err
+mts_resolve(struct mts_resolver *res, const char *name, int type,
+            mts_resolve_cb cb, void *arg, struct mts_query **handle)
+{
+  struct mts_query *q;
+  size_t len = strlen(name);
+
+  if (len >= sizeof(q->cur)) {
+    return MTS_EINVAL;
+  }
+  q = calloc(1, sizeof(*q));
+  if (q == NULL) {
+    return MTS_ENOMEM;
+  }
+  q->result = calloc(1, sizeof(*q->result));
+  if (q->result == NULL || (q->result->qname = strdup(name)) == NULL) {
+    if (q->result != NULL) {
+      free(q->result);
+    }
+    free(q);
+    return MTS_ENOMEM;
+  }
+  lower_strip(q->result->qname);
+  q->result->type = type;
+  q->result->rcode = -1;
+  q->result->ttl = -1;
+  q->res = res;
+  q->cb = cb;
+  q->arg = arg;
+  q->type = type;
+  memcpy(q->cur, q->result->qname, strlen(q->result->qname) + 1);
+  q->next = res->live;
+  if (res->live != NULL) {
+    res->live->prev = q;
+  }
+  res->live = q;
+  if (handle != NULL) {
+    *handle = q;
+  }
+  send_query(q);
+  return MTS_OK;
+}
+
+void
+mts_resolve_cancel(struct mts_query *q)
+{
+  if (q != NULL) {
+    q->cb = NULL;
+  }
+}

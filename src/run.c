@@ -1,2 +1,509 @@
-/* placeholder: being written */
-typedef int mts_placeholder_run;
+#include "mtasts/run.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mtasts/assess.h"
+#include "mtasts/domain.h"
+#include "mtasts/loop.h"
+#include "mtasts/report.h"
+
+/* Longest input line taken as a domain; longer lines are cut (and then
+ * fail validation) so that no input can make a line buffer grow. */
+#define LINE_MAX_LEN 1024
+
+enum slot {
+  SLOT_STS = 0,
+  SLOT_TLSRPT,
+  SLOT_MX,
+  SLOT_APEX,
+  SLOT__COUNT,
+};
+
+struct runner;
+
+/* One domain being checked. The lookups start together, so a domain costs
+ * one round trip (two when a record is missing and the apex is asked). */
+struct probe {
+  struct runner *run;
+  struct probe *next; /* input order */
+  struct mts_result result;
+  struct mts_dns_result *dns[SLOT__COUNT];
+  struct mts_query *query[SLOT__COUNT];
+  struct slot_ctx {
+    struct probe *probe;
+    enum slot slot;
+  } ctx[SLOT__COUNT];
+  int pending;
+  int done;
+  uint64_t started_ms;
+  uint64_t deadline_ms;
+};
+
+struct runner {
+  const struct mts_run_opts *opts;
+  struct mts_source *src;
+  struct mts_loop *loop;
+  struct mts_resolver *resolver;
+  struct mts_timer deadline;
+  struct probe *head, *tail; /* started, not yet written */
+  size_t inflight;           /* started, not yet done */
+  size_t window;             /* started, not yet written */
+  int eof;
+  int filling; /* fill() is on the stack: do not re-enter it */
+  enum mts_status worst;
+  enum mts_err err;
+  char *errbuf;
+  size_t errsz;
+};
+
+static void fill(struct runner *run);
+
+/* ---- input -------------------------------------------------------------- */
+
+/* Next domain from the source: an argument, or a line of the file with
+ * comments ('#' to the end of the line) and surrounding blanks removed.
+ * \return 1 with *out set (borrowed until the next call), 0 at the end,
+ * -1 on a read error. */
+static int
+source_next(struct mts_source *src, const char **out)
+{
+  if (src->file == NULL) {
+    if (src->next >= src->argc) {
+      return 0;
+    }
+    *out = src->argv[src->next++];
+    return 1;
+  }
+  if (src->line == NULL) {
+    src->line = malloc(LINE_MAX_LEN + 2);
+    if (src->line == NULL) {
+      return -1;
+    }
+    src->line_cap = LINE_MAX_LEN + 2;
+  }
+  for (;;) {
+    char *s, *e, *hash;
+    size_t len;
+
+    if (fgets(src->line, (int)src->line_cap, src->file) == NULL) {
+      return ferror(src->file) ? -1 : 0;
+    }
+    len = strlen(src->line);
+    if (len > 0 && src->line[len - 1] != '\n' && !feof(src->file)) {
+      /* Over-long line: keep its start, drop the rest. */
+      int c;
+      while ((c = getc(src->file)) != EOF && c != '\n') {
+      }
+    }
+    hash = strchr(src->line, '#');
+    if (hash != NULL) {
+      *hash = '\0';
+    }
+    s = src->line;
+    while (*s != '\0' && isspace((unsigned char)*s)) {
+      s++;
+    }
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) {
+      *--e = '\0';
+    }
+    if (*s != '\0') {
+      *out = s;
+      return 1;
+    }
+  }
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static void
+write_result(struct runner *run, const struct mts_result *r)
+{
+  const struct mts_run_opts *o = run->opts;
+  enum mts_err err = MTS_OK;
+
+  if (r->status > run->worst) {
+    run->worst = r->status;
+  }
+  if (o->format == MTS_FORMAT_JSON) {
+    err = mts_report_json_write(o->out, r);
+  } else if (!o->quiet || r->status != MTS_STATUS_OK) {
+    struct mts_text_opts t = {o->color};
+    err = mts_report_text_write(o->out, r, &t);
+  }
+  if (err == MTS_OK) {
+    /* Results reach a pipe as they are done, not when a buffer fills. */
+    if (fflush(o->out) != 0) {
+      err = MTS_EIO;
+    }
+  }
+  if (err != MTS_OK && run->err == MTS_OK) {
+    run->err = err;
+    snprintf(run->errbuf, run->errsz, "cannot write the report: %s",
+             mts_strerror(err));
+  }
+}
+
+static void
+probe_free(struct probe *p)
+{
+  for (int i = 0; i < SLOT__COUNT; i++) {
+    mts_resolve_cancel(p->query[i]);
+    mts_dns_result_free(&p->dns[i]);
+  }
+  mts_result_release(&p->result);
+  free(p);
+}
+
+/* Write every finished probe at the head of the queue, in input order. */
+static void
+flush(struct runner *run)
+{
+  while (run->head != NULL && run->head->done) {
+    struct probe *p = run->head;
+    run->head = p->next;
+    if (run->head == NULL) {
+      run->tail = NULL;
+    }
+    write_result(run, &p->result);
+    probe_free(p);
+    run->window--;
+  }
+}
+
+/* ---- probes ------------------------------------------------------------- */
+
+static void
+probe_complete(struct probe *p)
+{
+  struct runner *run = p->run;
+  struct mts_lookups lk = {p->dns[SLOT_STS], p->dns[SLOT_TLSRPT],
+                           p->dns[SLOT_MX], p->dns[SLOT_APEX]};
+  enum mts_err err;
+
+  err = mts_assess(&lk, &p->result);
+  if (err != MTS_OK && run->err == MTS_OK) {
+    run->err = err;
+    snprintf(run->errbuf, run->errsz, "cannot judge %s: %s", p->result.domain,
+             mts_strerror(err));
+  }
+  p->result.duration_ms = (long)(mts_loop_now_ms() - p->started_ms);
+  for (int i = 0; i < SLOT__COUNT; i++) {
+    mts_dns_result_free(&p->dns[i]);
+  }
+  p->done = 1;
+  run->inflight--;
+  flush(run);
+  fill(run);
+}
+
+static void on_lookup(void *arg, struct mts_dns_result *res);
+
+static void
+probe_ask(struct probe *p, enum slot slot, const char *prefix, int type)
+{
+  char name[MTS_DNS_NAME_MAX + 32];
+  enum mts_err err;
+
+  snprintf(name, sizeof(name), "%s%s", prefix, p->result.domain);
+  p->ctx[slot].probe = p;
+  p->ctx[slot].slot = slot;
+  p->pending++;
+  err = mts_resolve(p->run->resolver, name, type, on_lookup, &p->ctx[slot],
+                    &p->query[slot]);
+  if (err != MTS_OK) {
+    /* Out of memory: report the lookup as failed rather than stall. */
+    struct mts_dns_result *r = calloc(1, sizeof(*r));
+    p->query[slot] = NULL;
+    if (r != NULL) {
+      r->status = MTS_DNS_SERVFAIL;
+      r->type = type;
+      r->rcode = -1;
+      r->ttl = -1;
+      r->qname = strdup(name);
+      r->detail = strdup(mts_strerror(err));
+    }
+    if (r == NULL || r->qname == NULL) {
+      mts_dns_result_free(&r);
+      if (p->run->err == MTS_OK) {
+        p->run->err = MTS_ENOMEM;
+        snprintf(p->run->errbuf, p->run->errsz, "out of memory");
+      }
+      mts_loop_stop(p->run->loop);
+      p->pending--;
+      return;
+    }
+    on_lookup(&p->ctx[slot], r);
+  }
+}
+
+static void
+on_lookup(void *arg, struct mts_dns_result *res)
+{
+  struct slot_ctx *ctx = arg;
+  struct probe *p = ctx->probe;
+  struct mts_lookups lk;
+
+  p->query[ctx->slot] = NULL;
+  p->dns[ctx->slot] = res;
+  p->pending--;
+
+  lk.sts = p->dns[SLOT_STS];
+  lk.tlsrpt = p->dns[SLOT_TLSRPT];
+  lk.mx = p->dns[SLOT_MX];
+  lk.apex = p->dns[SLOT_APEX];
+  if (p->query[SLOT_APEX] == NULL && lk.apex == NULL &&
+      mts_assess_wants_apex(&lk)) {
+    /* R22: a missing record may have been published at the apex. Hold a
+     * reference: the answer may come before probe_ask returns. */
+    p->pending++;
+    probe_ask(p, SLOT_APEX, "", MTS_RR_TXT);
+    p->pending--;
+  }
+  if (p->pending == 0) {
+    probe_complete(p);
+  }
+}
+
+/* The deadline of a domain has passed: every lookup still out is a
+ * timeout. */
+static void
+probe_expire(struct probe *p)
+{
+  for (int i = 0; i < SLOT__COUNT; i++) {
+    struct mts_dns_result *r;
+    if (p->query[i] == NULL) {
+      continue;
+    }
+    mts_resolve_cancel(p->query[i]);
+    p->query[i] = NULL;
+    r = calloc(1, sizeof(*r));
+    if (r != NULL) {
+      static const char *const prefix[] = {"_mta-sts.", "_smtp._tls.", "",
+                                           ""};
+      static const int type[] = {MTS_RR_TXT, MTS_RR_TXT, MTS_RR_MX,
+                                 MTS_RR_TXT};
+      size_t len = strlen(prefix[i]) + strlen(p->result.domain) + 1;
+      r->status = MTS_DNS_TIMEOUT;
+      r->type = type[i];
+      r->rcode = -1;
+      r->ttl = -1;
+      r->qname = malloc(len);
+      if (r->qname != NULL) {
+        snprintf(r->qname, len, "%s%s", prefix[i], p->result.domain);
+      }
+      r->detail = strdup("the check's time limit was reached");
+      if (r->qname == NULL) {
+        mts_dns_result_free(&r);
+      }
+    }
+    p->dns[i] = r;
+    p->pending--;
+  }
+  /* A slot left NULL by an allocation failure: make it a timeout too, or
+   * mts_assess would read NULL. */
+  for (int i = 0; i < SLOT_APEX; i++) {
+    if (p->dns[i] == NULL) {
+      if (p->run->err == MTS_OK) {
+        p->run->err = MTS_ENOMEM;
+        snprintf(p->run->errbuf, p->run->errsz, "out of memory");
+      }
+      mts_loop_stop(p->run->loop);
+      return;
+    }
+  }
+  probe_complete(p);
+}
+
+static void
+arm_deadline(struct runner *run)
+{
+  for (struct probe *p = run->head; p != NULL; p = p->next) {
+    if (!p->done) {
+      uint64_t now = mts_loop_now_ms();
+      long ms = p->deadline_ms > now ? (long)(p->deadline_ms - now) : 0;
+      (void)mts_loop_timer_set(run->loop, &run->deadline, ms);
+      return;
+    }
+  }
+  (void)mts_loop_timer_set(run->loop, &run->deadline, -1);
+}
+
+static void
+on_deadline(void *arg)
+{
+  struct runner *run = arg;
+  uint64_t now = mts_loop_now_ms();
+  struct probe *p = run->head;
+
+  /* Probes start in input order with the same time limit, so the due ones
+   * come first. probe_expire may write and free probes at the head: walk
+   * from the head again after each one. */
+  while (p != NULL) {
+    if (!p->done && p->deadline_ms <= now) {
+      probe_expire(p);
+      if (run->err != MTS_OK) {
+        return;
+      }
+      p = run->head;
+      continue;
+    }
+    if (!p->done) {
+      break;
+    }
+    p = p->next;
+  }
+  arm_deadline(run);
+}
+
+static enum mts_err
+probe_start(struct runner *run, const char *input)
+{
+  struct probe *p = calloc(1, sizeof(*p));
+  char alabel[MTS_DNS_NAME_MAX + 2];
+  const char *why = NULL;
+  enum mts_err err;
+
+  if (p == NULL) {
+    return MTS_ENOMEM;
+  }
+  p->run = run;
+  mts_result_init(&p->result);
+  p->result.checked_at = (long long)time(NULL);
+  p->started_ms = mts_loop_now_ms();
+  p->deadline_ms = p->started_ms + (uint64_t)run->opts->timeout_ms;
+
+  if (run->tail != NULL) {
+    run->tail->next = p;
+  } else {
+    run->head = p;
+  }
+  run->tail = p;
+  run->window++;
+  run->inflight++;
+
+  err = mts_domain_normalize(input, alabel, sizeof(alabel),
+                             &p->result.domain_unicode, &why);
+  if (err == MTS_EINVAL) {
+    /* R9: report it and go on with the other domains. */
+    p->result.domain = strdup(input);
+    if (p->result.domain == NULL ||
+        mts_findings_add(&p->result.findings, MTS_F_DOMAIN_INVALID, input,
+                         strlen(input), "'%s' is not a valid domain: %s.",
+                         input, why) != MTS_OK) {
+      return MTS_ENOMEM;
+    }
+    mts_result_set_status(&p->result);
+    p->done = 1;
+    run->inflight--;
+    return MTS_OK;
+  }
+  if (err != MTS_OK) {
+    return err;
+  }
+  p->result.domain = strdup(alabel);
+  if (p->result.domain == NULL) {
+    return MTS_ENOMEM;
+  }
+  /* Hold a reference while starting, in case a callback comes at once. */
+  p->pending = 1;
+  probe_ask(p, SLOT_STS, "_mta-sts.", MTS_RR_TXT);
+  probe_ask(p, SLOT_TLSRPT, "_smtp._tls.", MTS_RR_TXT);
+  probe_ask(p, SLOT_MX, "", MTS_RR_MX);
+  if (--p->pending == 0) {
+    probe_complete(p);
+  }
+  return MTS_OK;
+}
+
+/* Start domains until the concurrency limit, keeping at most four times
+ * as many finished-but-unwritten results behind a slow one. */
+static void
+fill(struct runner *run)
+{
+  const struct mts_run_opts *o = run->opts;
+
+  if (run->filling) {
+    return; /* a probe that completes at once calls back into here */
+  }
+  run->filling = 1;
+  while (!run->eof && run->err == MTS_OK && run->inflight < o->concurrency &&
+         run->window < 4 * o->concurrency) {
+    const char *domain;
+    int rc = source_next(run->src, &domain);
+    if (rc <= 0) {
+      run->eof = 1;
+      if (rc < 0 && run->err == MTS_OK) {
+        run->err = MTS_EIO;
+        snprintf(run->errbuf, run->errsz, "cannot read the domain list");
+      }
+      break;
+    }
+    if (probe_start(run, domain) != MTS_OK && run->err == MTS_OK) {
+      run->err = MTS_ENOMEM;
+      snprintf(run->errbuf, run->errsz, "out of memory");
+    }
+    flush(run);
+  }
+  run->filling = 0;
+  if (run->err != MTS_OK || (run->eof && run->head == NULL)) {
+    mts_loop_stop(run->loop);
+  } else {
+    arm_deadline(run);
+  }
+}
+
+enum mts_err
+mts_run(const struct mts_run_opts *opts, struct mts_source *src,
+        enum mts_status *worst, char *errbuf, size_t errsz)
+{
+  struct runner run;
+  enum mts_err err;
+
+  memset(&run, 0, sizeof(run));
+  run.opts = opts;
+  run.src = src;
+  run.errbuf = errbuf;
+  run.errsz = errsz;
+  run.worst = MTS_STATUS_OK;
+  run.deadline.cb = on_deadline;
+  run.deadline.arg = &run;
+  errbuf[0] = '\0';
+
+  err = mts_loop_new(&run.loop);
+  if (err != MTS_OK) {
+    snprintf(errbuf, errsz, "cannot create the event loop: %s",
+             mts_strerror(err));
+    goto done;
+  }
+  err = mts_resolver_new(&run.resolver, run.loop, &opts->resolver, errbuf,
+                         errsz);
+  if (err != MTS_OK) {
+    goto done;
+  }
+  fill(&run);
+  if (run.err == MTS_OK && !(run.eof && run.head == NULL)) {
+    err = mts_loop_run(run.loop);
+    if (err != MTS_OK) {
+      snprintf(errbuf, errsz, "the event loop failed: %s", mts_strerror(err));
+      goto done;
+    }
+  }
+  err = run.err;
+
+done:
+  while (run.head != NULL) {
+    struct probe *p = run.head;
+    run.head = p->next;
+    probe_free(p);
+  }
+  mts_resolver_free(&run.resolver);
+  mts_loop_free(&run.loop);
+  free(src->line);
+  src->line = NULL;
+  *worst = run.worst;
+  return err;
+}

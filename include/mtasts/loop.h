@@ -46,6 +46,19 @@ enum mts_err mts_loop_watch(struct mts_loop *loop, int fd, unsigned events,
 enum mts_err mts_loop_timer_set(struct mts_loop *loop, struct mts_timer *t,
                                 long ms);
 
+/*! Called before each wait, e.g. for a library to set its timer once per
+ *  turn rather than once per request. */
+typedef void (*mts_prepare_cb)(void *arg);
+
+/*! Add a prepare hook (at most 8; they run in the order added).
+ *  \return MTS_OK or MTS_ERANGE. */
+enum mts_err mts_loop_add_prepare(struct mts_loop *loop, mts_prepare_cb cb,
+                                  void *arg);
+
+/*! Remove a prepare hook added with the same \p cb and \p arg. */
+void mts_loop_remove_prepare(struct mts_loop *loop, mts_prepare_cb cb,
+                             void *arg);
+
 /*! Run until mts_loop_stop is called, or nothing is watched or armed.
  *  \return MTS_OK or MTS_ESYS (epoll_wait failed). */
 enum mts_err mts_loop_run(struct mts_loop *loop);

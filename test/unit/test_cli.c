@@ -1,0 +1,220 @@
+/* Unit tests for the command line (contract.md "Command line"). */
+#include "mtasts/cli.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* getopt permutes argv and the options point into it: keep writable
+ * copies alive until the test ends. */
+static char *argv_store[32];
+static int argc_store;
+
+static void
+args_free(void)
+{
+  for (int i = 0; i < argc_store; i++) {
+    free(argv_store[i]);
+    argv_store[i] = NULL;
+  }
+  argc_store = 0;
+}
+
+static void
+args_push(const char *a)
+{
+  ck_assert_int_lt(argc_store, 31);
+  argv_store[argc_store] = strdup(a);
+  ck_assert_ptr_nonnull(argv_store[argc_store]);
+  argc_store++;
+  argv_store[argc_store] = NULL;
+}
+
+static enum mts_err
+parse(struct mts_opts *o, char *err, size_t errsz, ...)
+{
+  va_list ap;
+  const char *a;
+
+  args_free();
+  args_push("mtasts-check");
+  va_start(ap, errsz);
+  while ((a = va_arg(ap, const char *)) != NULL) {
+    args_push(a);
+  }
+  va_end(ap);
+  err[0] = '\0';
+  return mts_cli_parse(argc_store, argv_store, o, err, errsz);
+}
+
+START_TEST(defaults)
+{
+  struct mts_opts o;
+  char err[256];
+
+  ck_assert_int_eq(parse(&o, err, sizeof(err), "example.com", NULL), MTS_OK);
+  ck_assert_uint_eq(o.n_domains, 1);
+  ck_assert_str_eq(o.domains[0], "example.com");
+  ck_assert_int_eq(o.run.format, MTS_FORMAT_TEXT);
+  ck_assert_int_eq(o.run.timeout_ms, 20000);
+  ck_assert_uint_eq(o.run.concurrency, 100);
+  ck_assert_uint_eq(o.run.resolver.n_servers, 0);
+  ck_assert_int_eq(o.run.quiet, 0);
+  ck_assert_int_eq(o.run.no_policy, 0);
+  mts_cli_release(&o);
+}
+END_TEST
+
+START_TEST(every_option)
+{
+  struct mts_opts o;
+  char err[256];
+
+  ck_assert_int_eq(parse(&o, err, sizeof(err), "-j", "-q", "-r",
+                         "127.0.0.1:5300", "--resolver", "[::1]:53", "-r",
+                         "::1", "-t", "2.5", "--no-policy", "--color",
+                         "never", "--concurrency", "7", "a.example",
+                         "b.example", NULL),
+                   MTS_OK);
+  ck_assert_int_eq(o.run.format, MTS_FORMAT_JSON);
+  ck_assert_int_eq(o.run.quiet, 1);
+  ck_assert_uint_eq(o.run.resolver.n_servers, 3);
+  ck_assert_str_eq(o.run.resolver.servers[0], "127.0.0.1:5300");
+  ck_assert_int_eq(o.run.timeout_ms, 2500);
+  ck_assert_int_eq(o.run.no_policy, 1);
+  ck_assert_int_eq(o.run.color, 0);
+  ck_assert_uint_eq(o.run.concurrency, 7);
+  ck_assert_uint_eq(o.n_domains, 2);
+  mts_cli_release(&o);
+
+  ck_assert_int_eq(parse(&o, err, sizeof(err), "--format", "json", "-f", "-",
+                         "--color", "always", NULL),
+                   MTS_OK);
+  ck_assert_int_eq(o.run.format, MTS_FORMAT_JSON);
+  ck_assert_str_eq(o.file, "-");
+  ck_assert_int_eq(o.run.color, 1);
+  mts_cli_release(&o);
+
+  ck_assert_int_eq(parse(&o, err, sizeof(err), "--help", NULL), MTS_OK);
+  ck_assert_int_eq(o.help, 1);
+  mts_cli_release(&o);
+  ck_assert_int_eq(parse(&o, err, sizeof(err), "-V", NULL), MTS_OK);
+  ck_assert_int_eq(o.version, 1);
+  mts_cli_release(&o);
+}
+END_TEST
+
+/* Every usage error: MTS_EINVAL with a sentence. */
+static const char *const bad[][4] = {
+    {"--bogus", "example.com", NULL},
+    {"-x", "example.com", NULL},
+    {NULL},
+    {"-t", "0", "example.com", NULL},
+    {"-t", "-1", "example.com", NULL},
+    {"-t", "abc", "example.com", NULL},
+    {"-t", "1e9", "example.com", NULL},
+    {"--format", "xml", "example.com", NULL},
+    {"--color", "sometimes", "example.com", NULL},
+    {"-r", "dns.example", "example.com", NULL},
+    {"-r", "127.0.0.1:0", "example.com", NULL},
+    {"-r", "127.0.0.1:70000", "example.com", NULL},
+    {"-r", "[::1", "example.com", NULL},
+    {"--concurrency", "0", "example.com", NULL},
+    {"-f", "list.txt", "example.com", NULL},
+    {"example.com", "-t", NULL},
+};
+
+START_TEST(usage_errors)
+{
+  struct mts_opts o;
+  char err[256];
+
+  args_free();
+  args_push("mtasts-check");
+  for (int i = 0; i < 4 && bad[_i][i] != NULL; i++) {
+    args_push(bad[_i][i]);
+  }
+  err[0] = '\0';
+  ck_assert_int_eq(mts_cli_parse(argc_store, argv_store, &o, err, sizeof(err)),
+                   MTS_EINVAL);
+  ck_assert_msg(err[0] != '\0', "no message for case %d", _i);
+  ck_assert_ptr_null(strchr(err, '\n'));
+  mts_cli_release(&o);
+}
+END_TEST
+
+/* The man page documents every long option (curl's tool_listhelp idea). */
+START_TEST(man_page_lists_every_option)
+{
+  const char *const *names = mts_cli_long_options();
+  FILE *f = fopen(MTS_SOURCE_DIR "/docs/mtasts-check.1", "r");
+  char *text;
+  long len;
+
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  text = calloc(1, (size_t)len + 1);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_uint_eq(fread(text, 1, (size_t)len, f), (size_t)len);
+  fclose(f);
+  for (size_t i = 0; names[i] != NULL; i++) {
+    char roff[64], plain[64];
+    snprintf(roff, sizeof(roff), "\\-\\-%s", names[i]);
+    snprintf(plain, sizeof(plain), "--%s", names[i]);
+    ck_assert_msg(strstr(text, roff) || strstr(text, plain),
+                  "docs/mtasts-check.1 does not document --%s", names[i]);
+  }
+  free(text);
+}
+END_TEST
+
+START_TEST(help_lists_every_option)
+{
+  const char *const *names = mts_cli_long_options();
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  ck_assert_ptr_nonnull(f);
+  mts_cli_help(f);
+  fclose(f);
+  for (size_t i = 0; names[i] != NULL; i++) {
+    char opt[64];
+    snprintf(opt, sizeof(opt), "--%s", names[i]);
+    ck_assert_msg(strstr(buf, opt) != NULL, "--help lacks %s", opt);
+  }
+  free(buf);
+}
+END_TEST
+
+static Suite *
+cli_suite(void)
+{
+  Suite *s = suite_create("cli");
+  TCase *tc = tcase_create("parse");
+
+  tcase_add_test(tc, defaults);
+  tcase_add_test(tc, every_option);
+  tcase_add_loop_test(tc, usage_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+  tcase_add_test(tc, man_page_lists_every_option);
+  tcase_add_test(tc, help_lists_every_option);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int
+main(void)
+{
+  SRunner *sr = srunner_create(cli_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  args_free();
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
