@@ -13,7 +13,8 @@
 #define MAX_SERVERS 32
 
 enum {
-  OPT_FORMAT = 256,
+  OPT_CA_FILE = 256,
+  OPT_FORMAT,
   OPT_NO_POLICY,
   OPT_COLOR,
   OPT_CONCURRENCY,
@@ -27,26 +28,28 @@ static const struct optdef {
   const char *arg;
   const char *help;
 } optdefs[] = {
+    {"ca-file", required_argument, OPT_CA_FILE, "FILE",
+     "CA certificates for the policy fetch (PEM)"},
     {"concurrency", required_argument, OPT_CONCURRENCY, "N",
      "domains checked at once (default 100)"},
     {"color", required_argument, OPT_COLOR, "WHEN",
-     "colour in text output: auto, always or never (default auto)"},
+     "colour: auto (default), always, never"},
     {"file", required_argument, 'f', "FILE",
-     "read domains from FILE, one per line ('-' = stdin)"},
+     "domains from FILE, one a line (- = stdin)"},
     {"format", required_argument, OPT_FORMAT, "FMT",
-     "output format: text (default) or json"},
-    {"help", no_argument, 'h', NULL, "show this help and exit"},
+     "output: text (default) or json"},
+    {"help", no_argument, 'h', NULL, "show this help"},
     {"json", no_argument, 'j', NULL,
-     "JSON Lines, one object per domain (= --format json)"},
+     "JSON Lines, one object a domain"},
     {"no-policy", no_argument, OPT_NO_POLICY, NULL,
-     "DNS checks only: do not fetch the policy over HTTPS"},
+     "DNS checks only, no HTTPS policy fetch"},
     {"quiet", no_argument, 'q', NULL,
-     "text: print only domains whose status is not ok"},
+     "text: print only domains not ok"},
     {"resolver", required_argument, 'r', "ADDR[:PORT]",
-     "ask this DNS server (repeatable; [IPv6]:PORT); default: resolv.conf"},
+     "DNS server to ask (repeatable)"},
     {"timeout", required_argument, 't', "SECONDS",
-     "time limit for one domain's whole check (default 20)"},
-    {"version", no_argument, 'V', NULL, "show the version and exit"},
+     "time limit per domain (default 20)"},
+    {"version", no_argument, 'V', NULL, "show the version"},
 };
 
 #define N_OPTS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -77,14 +80,20 @@ mts_cli_help(FILE *out)
   for (size_t i = 0; i < N_OPTS; i++) {
     const struct optdef *d = &optdefs[i];
     char left[64];
-    int shortopt = d->val < 256;
 
-    snprintf(left, sizeof(left), "%s%c%s--%s%s%s", shortopt ? "-" : "",
-             shortopt ? d->val : ' ', shortopt ? ", " : "  ", d->name,
-             d->arg ? " " : "", d->arg ? d->arg : "");
-    fprintf(out, "  %-28s %s\n", shortopt ? left : left + 2, d->help);
+    if (d->val < 256) {
+      snprintf(left, sizeof(left), "-%c, --%s%s%s", d->val, d->name,
+               d->arg ? " " : "", d->arg ? d->arg : "");
+    } else {
+      snprintf(left, sizeof(left), "    --%s%s%s", d->name, d->arg ? " " : "",
+               d->arg ? d->arg : "");
+    }
+    fprintf(out, "  %-26s %s\n", left, d->help);
   }
   fputs("\n"
+        "Default resolvers: /etc/resolv.conf. ADDR is IPv4[:PORT] or\n"
+        "[IPv6]:PORT.\n"
+        "\n"
         "Exit status: 0 all ok, 1 warning, 2 error, 3 unknown (the check\n"
         "could not be completed), 64 usage error.\n"
         "See mtasts-check(1) and docs/findings.md for every finding code.\n",
@@ -264,6 +273,14 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
                    optarg);
           return MTS_EINVAL;
         }
+        break;
+      case OPT_CA_FILE:
+        if (access(optarg, R_OK) != 0) {
+          snprintf(errbuf, errsz, "cannot read --ca-file '%s': %s", optarg,
+                   strerror(errno));
+          return MTS_EINVAL;
+        }
+        o->run.ca_file = optarg;
         break;
       case OPT_FORMAT:
         if (strcmp(optarg, "text") == 0) {

@@ -21,6 +21,7 @@ struct mts_run_opts {
   long timeout_ms;   /*!< whole check of one domain */
   size_t concurrency; /*!< domains in flight */
   int no_policy;
+  const char *ca_file; /*!< trust anchors for HTTPS, NULL = system store */
   enum mts_format format;
   int quiet;         /*!< text: print only domains not ok */
   int color;

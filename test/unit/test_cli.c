@@ -90,8 +90,10 @@ START_TEST(every_option)
   mts_cli_release(&o);
 
   ck_assert_int_eq(parse(&o, err, sizeof(err), "--format", "json", "-f", "-",
-                         "--color", "always", NULL),
+                         "--color", "always", "--ca-file",
+                         MTS_SOURCE_DIR "/README.md", NULL),
                    MTS_OK);
+  ck_assert_str_eq(o.run.ca_file, MTS_SOURCE_DIR "/README.md");
   ck_assert_int_eq(o.run.format, MTS_FORMAT_JSON);
   ck_assert_str_eq(o.file, "-");
   ck_assert_int_eq(o.run.color, 1);
@@ -124,6 +126,7 @@ static const char *const bad[][4] = {
     {"--concurrency", "0", "example.com", NULL},
     {"-f", "list.txt", "example.com", NULL},
     {"example.com", "-t", NULL},
+    {"--ca-file", "/nonexistent/ca.pem", "example.com", NULL},
 };
 
 START_TEST(usage_errors)
