@@ -223,7 +223,9 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
     longopts[i].val = optdefs[i].val;
   }
 
-  optind = 1;
+  /* 0, not 1: glibc then also resets its position inside a cluster of short
+   * options, which otherwise points into a previous argv. */
+  optind = 0;
   opterr = 0;
   /* Leading ':' so a missing argument is told apart from an unknown one. */
   while ((c = getopt_long(argc, argv, ":Vf:hjqr:t:", longopts, NULL)) != -1) {

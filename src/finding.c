@@ -60,6 +60,12 @@ mts_severity_str(enum mts_severity sev)
   return "error";
 }
 
+static enum mts_err findings_vadd(struct mts_findings *list,
+                                  enum mts_code code, enum mts_severity sev,
+                                  const char *subject, size_t len,
+                                  const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+
 static enum mts_err
 findings_vadd(struct mts_findings *list, enum mts_code code,
               enum mts_severity sev, const char *subject, size_t len,
