@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install what mtasts-check needs to build and test, from Debian 12's
+# packages, if anything is missing. Needs root (or sudo) only when it has
+# something to install.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config
+  libc-ares-dev libcjson-dev libidn2-dev
+  # tests
+  check python3 knot knot-dnsutils
+  # fuzzing, linting, benchmarks
+  clang valgrind dnsperf time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || {
+    echo "deps: run as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
