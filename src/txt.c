@@ -856,11 +856,14 @@ tlsrpt_field(struct parse *ps, const char *name, size_t nlen, const char *v,
   int name_bad, value_bad;
 
   if (span_eq(name, nlen, "v")) {
-    /* A repeated version: first wins; RFC 8460 has no code for it. */
+    /* A repeated version: the first wins, as RFC 8461 §3.2 says for STS. */
     if (ext_value_bad(name, nlen, v, vlen, why, sizeof(why))) {
       return rec_add(ps, MTS_F_TLSRPT_RECORD_SYNTAX, "%s", why);
     }
-    return MTS_OK;
+    return rec_add(ps, MTS_F_TLSRPT_DUPLICATE_FIELD,
+                   "the v field appears again (\"v=%s\"): senders use only "
+                   "the first one",
+                   show(&s1, v, vlen));
   }
   /* RFC 8460 §3: tlsrpt-extension = tlsrpt-ext-name "=" tlsrpt-ext-value */
   name_bad = ext_name_bad(name, nlen, why, sizeof(why));
@@ -1373,9 +1376,11 @@ parse_candidate(struct parse *ps)
     size_t w = p;
     p = skip_wsp(r, n, p);
     if (p >= n) {
-      if (p > w && !want_field && ps->kind == KIND_STS) {
+      if (p > w && !want_field) {
         /* R35: the ABNF has no trailing WSP, but every sender trims it. */
-        err = rec_add(ps, MTS_F_STS_TRAILING_WSP,
+        err = rec_add(ps,
+                      ps->kind == KIND_STS ? MTS_F_STS_TRAILING_WSP
+                                           : MTS_F_TLSRPT_TRAILING_WSP,
                       "the record ends with whitespace after \"%s\"",
                       show(&s1, r + prev, prev_end - prev));
       }
