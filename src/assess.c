@@ -344,11 +344,17 @@ assess_mx(const struct mts_lookups *lk, struct mts_result *r)
       return mts_findings_add(&r->findings, MTS_F_MX_RECORDS_MISSING,
                               r->domain, strlen(r->domain),
                               "%s has no MX records.", r->domain);
+    case MTS_DNS_CNAME_LOOP:
+      /* R14: a loop is a configuration error on any lookup. */
+      err = add_lookup_failure(r, d);
+      if (err != MTS_OK) {
+        return err;
+      }
+      __attribute__((fallthrough)); /* and the MX hosts are not known */
     case MTS_DNS_SERVFAIL:
     case MTS_DNS_TIMEOUT:
     case MTS_DNS_TRUNCATED:
     case MTS_DNS_BADRESP:
-    case MTS_DNS_CNAME_LOOP:
       describe_failure(d, why, sizeof(why));
       return mts_findings_add(&r->findings, MTS_F_MX_LOOKUP_FAILED, r->domain,
                               strlen(r->domain),
@@ -383,14 +389,24 @@ assess_mx(const struct mts_lookups *lk, struct mts_result *r)
     const struct mts_mx_host *h = &r->mx.hosts[i];
     if (h->name[0] == '\0') {
       /* RFC 7505 §3: "MX 0 ." says the domain accepts no mail. */
-      err = mts_findings_add(&r->findings, MTS_F_MX_NULL, ".", 1,
-                             r->mx.n_hosts == 1
-                                 ? "%s publishes a null MX: it accepts no "
-                                   "mail."
-                                 : "%s publishes a null MX beside other MX "
-                                   "records (RFC 7505 §3 forbids mixing "
-                                   "them).",
-                             r->domain);
+      /* RFC 7505 §3: "MX 0 ." as the only MX. */
+      if (r->mx.n_hosts > 1) {
+        err = mts_findings_add(&r->findings, MTS_F_MX_NULL, ".", 1,
+                               "%s publishes a null MX (target \".\") beside "
+                               "other MX records: a null MX must be the only "
+                               "one (RFC 7505 §3).",
+                               r->domain);
+      } else if (h->preference != 0) {
+        err = mts_findings_add(&r->findings, MTS_F_MX_NULL, ".", 1,
+                               "%s publishes a null MX (target \".\") with "
+                               "preference %u: it accepts no mail (RFC 7505 "
+                               "writes it with preference 0).",
+                               r->domain, h->preference);
+      } else {
+        err = mts_findings_add(&r->findings, MTS_F_MX_NULL, ".", 1,
+                               "%s publishes a null MX: it accepts no mail.",
+                               r->domain);
+      }
     } else if (mts_domain_is_ip_literal(h->name)) {
       err = mts_findings_add(&r->findings, MTS_F_MX_TARGET_IP_LITERAL,
                              h->name, strlen(h->name),

@@ -181,6 +181,23 @@ valid_server(const char *s)
   return port == NULL || parse_long(port, 1, 65535, &p) == 0;
 }
 
+/* The option getopt complained about: a long option as written (without
+ * "=value"), else the short option character, which inside a cluster such
+ * as -xj is not argv[optind - 1] itself. */
+static const char *
+opt_name(const char *arg, int opt, char *buf, size_t size)
+{
+  if (strncmp(arg, "--", 2) == 0) {
+    size_t n = strcspn(arg, "=");
+    snprintf(buf, size, "%.*s", (int)(n < 64 ? n : 64), arg);
+  } else if (opt > 0 && opt < 256) {
+    snprintf(buf, size, "-%c", opt);
+  } else {
+    snprintf(buf, size, "%.64s", arg);
+  }
+  return buf;
+}
+
 static int
 color_wanted(const char *when, int *color)
 {
@@ -206,6 +223,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
 {
   struct option longopts[N_OPTS + 1];
   const char *color = "auto";
+  char name[80];
   long v;
   int c;
 
@@ -312,10 +330,11 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         break;
       case ':':
         snprintf(errbuf, errsz, "option '%s' needs an argument",
-                 argv[optind - 1]);
+                 opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
       default:
-        snprintf(errbuf, errsz, "unknown option '%s'", argv[optind - 1]);
+        snprintf(errbuf, errsz, "unknown option '%s'",
+                 opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
     }
   }
@@ -339,10 +358,11 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
   }
   o->run.resolver.servers = (const char *const *)o->servers;
   o->run.resolver.n_servers = o->n_servers;
-  /* First try's timeout: a sixth of the budget, 200 ms to 2 s; c-ares
-   * doubles it on each retry. */
-  v = o->run.timeout_ms / 6;
-  o->run.resolver.try_timeout_ms = (int)(v < 200 ? 200 : v > 2000 ? 2000 : v);
+  /* First try's timeout: a tenth of the budget, 200 ms to 1 s; c-ares
+   * doubles it on each retry (1 + 2 + 4 s with the defaults), so a lost
+   * datagram costs a second, not the whole check. */
+  v = o->run.timeout_ms / 10;
+  o->run.resolver.try_timeout_ms = (int)(v < 200 ? 200 : v > 1000 ? 1000 : v);
   return MTS_OK;
 }
 

@@ -219,6 +219,7 @@ mts_dnsmsg_chase(const struct mts_dnsmsg *msg, const char *qname,
 
   memset(&c, 0, sizeof(c));
   c.ttl = -1;
+  c.cname_ttl = -1;
   if (strlen(qname) >= sizeof(c.final)) {
     return MTS_EINVAL;
   }
@@ -266,6 +267,10 @@ mts_dnsmsg_chase(const struct mts_dnsmsg *msg, const char *qname,
         goto done;
       }
       memcpy(c.cnames[c.n_cnames++], target, strlen(target) + 1);
+      /* A cache forgets the chain when its shortest-lived link expires. */
+      if (c.cname_ttl < 0 || (long)rr.ttl < c.cname_ttl) {
+        c.cname_ttl = (long)rr.ttl;
+      }
       memcpy(c.final, target, strlen(target) + 1);
       found = 1;
       break;

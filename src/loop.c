@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 /* One registration per fd, indexed by fd: c-ares and libcurl speak in fds,
- * and epoll gives back the fd. */
+ * and epoll gives back the fd. Each registration also has a generation: an
+ * event of one epoll_wait batch whose fd was closed and reused by a
+ * callback earlier in the batch must not reach the new watch. */
 struct watch {
   int fd;
+  uint32_t gen;
   unsigned events;
   mts_io_cb cb;
   void *arg;
@@ -21,6 +24,7 @@ struct mts_loop {
   struct watch **byfd; /* index: fd */
   size_t nbyfd;
   size_t nwatch;
+  uint32_t gen;
   struct mts_timer **timers; /* armed timers; few: the resolver, the fetch
                                 engine and the runner's deadline */
   size_t ntimers, captimers;
@@ -138,7 +142,8 @@ mts_loop_watch(struct mts_loop *loop, int fd, unsigned events, mts_io_cb cb,
       return MTS_ENOMEM;
     }
     w->fd = fd;
-    ev.data.fd = fd;
+    w->gen = ++loop->gen;
+    ev.data.u64 = (uint64_t)w->gen << 32 | (uint32_t)fd;
     if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
       free(w);
       return MTS_ESYS;
@@ -146,7 +151,7 @@ mts_loop_watch(struct mts_loop *loop, int fd, unsigned events, mts_io_cb cb,
     loop->byfd[ufd] = w;
     loop->nwatch++;
   } else {
-    ev.data.fd = fd;
+    ev.data.u64 = (uint64_t)w->gen << 32 | (uint32_t)fd;
     if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) != 0) {
       return MTS_ESYS;
     }
@@ -286,14 +291,16 @@ mts_loop_run(struct mts_loop *loop)
       return MTS_ESYS;
     }
     for (int i = 0; i < n && !loop->stop; i++) {
-      size_t ufd = (size_t)evs[i].data.fd;
+      size_t ufd = (size_t)(evs[i].data.u64 & 0xffffffffu);
+      uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
       struct watch *w;
       unsigned events = 0;
 
       /* Look the watch up by fd: a callback earlier in this batch may have
-       * dropped it (then the event is stale and skipped). */
+       * dropped it, or dropped it and watched a new fd of the same number.
+       * Either way the event is stale. */
       w = ufd < loop->nbyfd ? loop->byfd[ufd] : NULL;
-      if (w == NULL) {
+      if (w == NULL || w->gen != gen) {
         continue;
       }
       if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {

@@ -1,7 +1,9 @@
 /* mtasts-check: parse, run, clean up (like kdig_main.c). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mtasts/cli.h"
 #include "mtasts/run.h"
@@ -15,6 +17,11 @@ main(int argc, char **argv)
   char errbuf[512];
   enum mts_err err;
   int rc;
+
+  /* c-ares 1.18 writes queued TCP queries with writev(), which cannot ask
+   * for MSG_NOSIGNAL: a server that resets the connection would kill us.
+   * A closed stdout then shows as a write error (exit 3), not a signal. */
+  signal(SIGPIPE, SIG_IGN);
 
   errbuf[0] = '\0';
   err = mts_cli_parse(argc, argv, &o, errbuf, sizeof(errbuf));
@@ -39,6 +46,14 @@ main(int argc, char **argv)
   src.argc = o.n_domains;
   if (o.file != NULL) {
     src.file = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
+    if (src.file != NULL && src.file != stdin) {
+      struct stat st;
+      if (fstat(fileno(src.file), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(src.file);
+        src.file = NULL;
+        errno = EISDIR;
+      }
+    }
     if (src.file == NULL) {
       fprintf(stderr, "mtasts-check: cannot open '%s': %s\n", o.file,
               strerror(errno));

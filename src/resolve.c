@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <ares.h>
@@ -42,7 +43,9 @@ struct mts_query {
   void *arg;
   int type;
   int over_tcp;
-  char cur[MTS_DNS_NAME_MAX + 2]; /* the name being asked now */
+  long cname_ttl; /* smallest TTL of the CNAMEs followed so far, or -1 */
+  char cur[4 * MTS_DNS_NAME_MAX]; /* the name being asked now, in the
+                                     c-ares form (see cares_name) */
   struct mts_dns_result *result;
   struct mts_query *prev, *next;
 };
@@ -114,6 +117,26 @@ on_prepare(void *arg)
 
 /* ---- setup -------------------------------------------------------------- */
 
+/* All UDP answers of a channel arrive on one socket. The default receive
+ * buffer (208 KiB on Linux, a few hundred small datagrams counting the
+ * kernel's overhead) overflows when many domains are checked at once, and
+ * every dropped answer then costs a retry timeout. Ask for more; the
+ * kernel caps the request at net.core.rmem_max. */
+#define UDP_RCVBUF (4 * 1024 * 1024)
+
+static int
+on_socket_config(ares_socket_t fd, int type, void *data)
+{
+  int size = UDP_RCVBUF;
+
+  (void)data;
+  if (type == SOCK_DGRAM) {
+    /* Best effort: a smaller buffer only makes losses likelier. */
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  }
+  return 0;
+}
+
 static enum mts_err
 chan_init(struct mts_resolver *res, struct chan *c, int flags,
           const struct mts_resolver_opts *opts, const char *servers,
@@ -143,6 +166,7 @@ chan_init(struct mts_resolver *res, struct chan *c, int flags,
              ares_strerror(rc));
     return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_ERESOLV;
   }
+  ares_set_socket_configure_callback(c->ch, on_socket_config, NULL);
   if (servers != NULL) {
     rc = ares_set_servers_ports_csv(c->ch, servers);
     if (rc != ARES_SUCCESS) {
@@ -168,7 +192,7 @@ servers_csv(const struct mts_resolver_opts *opts, char **out)
     return MTS_OK;
   }
   for (size_t i = 0; i < opts->n_servers; i++) {
-    len += strlen(opts->servers[i]) + 3;
+    len += strlen(opts->servers[i]) + 6;
   }
   csv = malloc(len);
   if (csv == NULL) {
@@ -179,6 +203,8 @@ servers_csv(const struct mts_resolver_opts *opts, char **out)
     const char *s = opts->servers[i];
     const char *colon = strchr(s, ':');
     int bare6 = s[0] != '[' && colon != NULL && strchr(colon + 1, ':');
+    /* c-ares 1.18 takes "[addr]" only with a port: add the default. */
+    int noport6 = s[0] == '[' && s[strlen(s) - 1] == ']';
     if (i > 0) {
       strcat(csv, ",");
     }
@@ -188,6 +214,9 @@ servers_csv(const struct mts_resolver_opts *opts, char **out)
     strcat(csv, s);
     if (bare6) {
       strcat(csv, "]");
+    }
+    if (bare6 || noport6) {
+      strcat(csv, ":53");
     }
   }
   *out = csv;
@@ -348,30 +377,41 @@ lower_strip(char *s)
 }
 
 /* RFC 8461 §3.1: the character-strings of one RR are joined with nothing
- * between them; separate RRs stay separate records. */
-static enum mts_dns_status
-take_txt(struct mts_dns_result *r, const unsigned char *abuf, int alen)
+ * between them; separate RRs stay separate records.
+ *
+ * ares_parse_txt_reply_ext and ares_parse_mx_reply take every TXT or MX RR
+ * of the answer, whatever its owner. An answer whose count differs from the
+ * RRs owned by the end of the CNAME chain (\p want) holds records that do
+ * not belong to the name, or an empty TXT RR the helper drops: it is not
+ * usable (*st = MTS_DNS_BADRESP).
+ * \return MTS_OK or MTS_ENOMEM. */
+static enum mts_err
+take_txt(struct mts_dns_result *r, const unsigned char *abuf, int alen,
+         size_t want, enum mts_dns_status *st)
 {
   struct ares_txt_ext *list = NULL, *e;
   size_t n = 0, k = (size_t)-1;
-  enum mts_dns_status st = MTS_DNS_OK;
+  enum mts_err err = MTS_OK;
   int rc;
 
+  *st = MTS_DNS_OK;
   rc = ares_parse_txt_reply_ext(abuf, alen, &list);
-  if (rc == ARES_ENODATA) {
-    return MTS_DNS_NODATA;
-  }
   if (rc != ARES_SUCCESS) {
-    return rc == ARES_ENOMEM ? MTS_DNS_SERVFAIL : MTS_DNS_BADRESP;
+    *st = MTS_DNS_BADRESP;
+    return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_OK;
   }
   for (e = list; e != NULL; e = e->next) {
     if (e->record_start || n == 0) {
       n++;
     }
   }
+  if (n != want) {
+    *st = MTS_DNS_BADRESP;
+    goto done;
+  }
   r->txt = calloc(n, sizeof(*r->txt));
   if (r->txt == NULL) {
-    st = MTS_DNS_SERVFAIL;
+    err = MTS_ENOMEM;
     goto done;
   }
   for (e = list; e != NULL; e = e->next) {
@@ -385,7 +425,7 @@ take_txt(struct mts_dns_result *r, const unsigned char *abuf, int alen)
     /* At most 65535 octets of RDATA in all: no overflow. */
     p = realloc(b->data, b->len + e->length + 1);
     if (p == NULL) {
-      st = MTS_DNS_SERVFAIL;
+      err = MTS_ENOMEM;
       goto done;
     }
     memcpy(p + b->len, e->txt, e->length);
@@ -395,36 +435,40 @@ take_txt(struct mts_dns_result *r, const unsigned char *abuf, int alen)
   }
 done:
   ares_free_data(list);
-  return st;
+  return err;
 }
 
-static enum mts_dns_status
-take_mx(struct mts_dns_result *r, const unsigned char *abuf, int alen)
+static enum mts_err
+take_mx(struct mts_dns_result *r, const unsigned char *abuf, int alen,
+        size_t want, enum mts_dns_status *st)
 {
   struct ares_mx_reply *list = NULL, *e;
   size_t n = 0;
-  enum mts_dns_status st = MTS_DNS_OK;
+  enum mts_err err = MTS_OK;
   int rc;
 
+  *st = MTS_DNS_OK;
   rc = ares_parse_mx_reply(abuf, alen, &list);
-  if (rc == ARES_ENODATA) {
-    return MTS_DNS_NODATA;
-  }
   if (rc != ARES_SUCCESS) {
-    return rc == ARES_ENOMEM ? MTS_DNS_SERVFAIL : MTS_DNS_BADRESP;
+    *st = MTS_DNS_BADRESP;
+    return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_OK;
   }
   for (e = list; e != NULL; e = e->next) {
     n++;
   }
+  if (n != want) {
+    *st = MTS_DNS_BADRESP;
+    goto done;
+  }
   r->mx = calloc(n, sizeof(*r->mx));
   if (r->mx == NULL) {
-    st = MTS_DNS_SERVFAIL;
+    err = MTS_ENOMEM;
     goto done;
   }
   for (e = list; e != NULL; e = e->next) {
     char *h = strdup(e->host);
     if (h == NULL) {
-      st = MTS_DNS_SERVFAIL;
+      err = MTS_ENOMEM;
       goto done;
     }
     lower_strip(h);
@@ -434,7 +478,41 @@ take_mx(struct mts_dns_result *r, const unsigned char *abuf, int alen)
   }
 done:
   ares_free_data(list);
-  return st;
+  return err;
+}
+
+/* dnsmsg writes odd octets of a name as \DDD (RFC 4343); c-ares 1.18's
+ * ares_create_query only knows "\c" for a literal c. Convert, so that a
+ * CNAME target is asked for under its own name.
+ * \return 0, or -1 if the name holds a NUL octet or does not fit. */
+static int
+cares_name(const char *in, char *out, size_t size)
+{
+  size_t o = 0;
+
+  for (size_t i = 0; in[i] != '\0'; i++) {
+    char c = in[i];
+    if (c == '\\' && in[i + 1] >= '0' && in[i + 1] <= '9') {
+      int v = (in[i + 1] - '0') * 100 + (in[i + 2] - '0') * 10 +
+              (in[i + 3] - '0');
+      if (v == 0) {
+        return -1;
+      }
+      if (o + 2 >= size) {
+        return -1;
+      }
+      out[o++] = '\\';
+      out[o++] = (char)v;
+      i += 3;
+      continue;
+    }
+    if (o + 1 >= size) {
+      return -1;
+    }
+    out[o++] = c;
+  }
+  out[o] = '\0';
+  return 0;
 }
 
 /* Record the CNAME hops of this answer; a name seen before, or more than
@@ -476,19 +554,27 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
   struct mts_dnsmsg msg;
   struct mts_dnsmsg_chain chain;
   enum mts_dns_status st;
+  enum mts_err err;
   int rc;
 
-  if (mts_dnsmsg_parse(&msg, abuf, (size_t)alen) != MTS_OK ||
-      mts_dnsmsg_chase(&msg, q->cur, (uint16_t)q->type, &chain) != MTS_OK) {
-    finish_detail(q, MTS_DNS_BADRESP, "the response could not be parsed");
-    return;
-  }
-  if (msg.tc && !q->over_tcp) {
-    /* RFC 2181 §9: ignore a truncated answer, ask again over TCP. */
+  /* RFC 2181 §9: ignore a truncated answer, whatever is in it, and ask
+   * again over TCP. c-ares has checked the header and the question. */
+  if (alen >= 4 && (abuf[2] & 0x02) != 0 && !q->over_tcp) {
     q->over_tcp = 1;
     r->tcp_fallback = 1;
     send_query(q);
     return;
+  }
+  if (mts_dnsmsg_parse(&msg, abuf, (size_t)alen) != MTS_OK ||
+      mts_dnsmsg_chase(&msg, r->n_cnames ? r->cnames[r->n_cnames - 1]
+                                         : r->qname,
+                       (uint16_t)q->type, &chain) != MTS_OK) {
+    finish_detail(q, MTS_DNS_BADRESP, "the response could not be parsed");
+    return;
+  }
+  if (chain.cname_ttl >= 0 &&
+      (q->cname_ttl < 0 || chain.cname_ttl < q->cname_ttl)) {
+    q->cname_ttl = chain.cname_ttl;
   }
   r->rcode = msg.rcode;
   r->ad = msg.ad;
@@ -502,6 +588,7 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
     return;
   }
   if (rc == -2) {
+    r->rcode = -1;
     finish_detail(q, MTS_DNS_SERVFAIL, "out of memory");
     return;
   }
@@ -519,7 +606,10 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
     if (chain.n_cnames > 0) {
       /* The server stopped at a CNAME (an authoritative server does so for
        * a target outside its zones): follow it ourselves. */
-      memcpy(q->cur, chain.final, sizeof(q->cur));
+      if (cares_name(chain.final, q->cur, sizeof(q->cur)) != 0) {
+        finish_detail(q, MTS_DNS_BADRESP, "unusable CNAME target");
+        return;
+      }
       q->over_tcp = 0;
       send_query(q);
       return;
@@ -527,17 +617,32 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
     finish(q, MTS_DNS_NODATA);
     return;
   }
-  r->ttl = chain.ttl;
+  /* R20: what a cache keeps is bounded by every link of the chain. */
+  r->ttl = q->cname_ttl >= 0 && q->cname_ttl < chain.ttl ? q->cname_ttl
+                                                         : chain.ttl;
+  st = MTS_DNS_OK;
+  err = MTS_OK;
   switch (q->type) {
     case MTS_RR_TXT:
-      st = take_txt(r, abuf, alen);
+      err = take_txt(r, abuf, alen, chain.n_rr, &st);
       break;
     case MTS_RR_MX:
-      st = take_mx(r, abuf, alen);
+      err = take_mx(r, abuf, alen, chain.n_rr, &st);
       break;
     default:
-      st = MTS_DNS_OK;
       break;
+  }
+  if (err != MTS_OK) {
+    r->rcode = -1;
+    finish_detail(q, MTS_DNS_SERVFAIL, "out of memory");
+    return;
+  }
+  if (st == MTS_DNS_BADRESP) {
+    r->ttl = -1;
+    finish_detail(q, st,
+                  "the answer holds records that do not belong to the name "
+                  "asked, or an empty record");
+    return;
   }
   finish(q, st);
 }
@@ -639,6 +744,7 @@ mts_resolve(struct mts_resolver *res, const char *name, int type,
   q->cb = cb;
   q->arg = arg;
   q->type = type;
+  q->cname_ttl = -1;
   memcpy(q->cur, q->result->qname, strlen(q->result->qname) + 1);
   q->next = res->live;
   if (res->live != NULL) {

@@ -14,12 +14,33 @@
  * fail validation) so that no input can make a line buffer grow. */
 #define LINE_MAX_LEN 1024
 
+/* Domains started per loop turn. Starting all of --concurrency at once
+ * sends hundreds of queries back to back, and their answers overflow the
+ * socket before the loop reads any (docs/benchmarks.md). A turn reads
+ * every answer that has arrived, so ramping up keeps the socket drained. */
+#define STARTS_PER_TURN 32
+
+/* Finished results kept waiting behind a slow domain, per unit of
+ * --concurrency, so that output stays in input order. */
+#define WINDOW_FACTOR 8
+
 enum slot {
   SLOT_STS = 0,
   SLOT_TLSRPT,
   SLOT_MX,
   SLOT_APEX,
   SLOT__COUNT,
+};
+
+/* What each slot asks: a prefix to the domain and a type. */
+static const struct {
+  const char *prefix;
+  int type;
+} slot_query[SLOT__COUNT] = {
+    [SLOT_STS] = {"_mta-sts.", MTS_RR_TXT},
+    [SLOT_TLSRPT] = {"_smtp._tls.", MTS_RR_TXT},
+    [SLOT_MX] = {"", MTS_RR_MX},
+    [SLOT_APEX] = {"", MTS_RR_TXT},
 };
 
 struct runner;
@@ -48,6 +69,8 @@ struct runner {
   struct mts_loop *loop;
   struct mts_resolver *resolver;
   struct mts_timer deadline;
+  struct mts_timer kick;     /* fill() again after this turn's events */
+  size_t turn_starts;        /* domains started in this loop turn */
   struct probe *head, *tail; /* started, not yet written */
   size_t inflight;           /* started, not yet done */
   size_t window;             /* started, not yet written */
@@ -202,42 +225,66 @@ probe_complete(struct probe *p)
 
 static void on_lookup(void *arg, struct mts_dns_result *res);
 
+/* A result made here rather than by the resolver. NULL if out of memory. */
+static struct mts_dns_result *
+dns_result_new(const char *name, int type, enum mts_dns_status st,
+               const char *detail)
+{
+  struct mts_dns_result *r = calloc(1, sizeof(*r));
+
+  if (r == NULL) {
+    return NULL;
+  }
+  r->status = st;
+  r->type = type;
+  r->rcode = -1;
+  r->ttl = -1;
+  r->qname = strdup(name);
+  r->detail = detail ? strdup(detail) : NULL;
+  if (r->qname == NULL || (detail != NULL && r->detail == NULL)) {
+    mts_dns_result_free(&r);
+  }
+  return r;
+}
+
 static void
-probe_ask(struct probe *p, enum slot slot, const char *prefix, int type)
+probe_ask(struct probe *p, enum slot slot)
 {
   char name[MTS_DNS_NAME_MAX + 32];
+  int type = slot_query[slot].type;
+  struct mts_dns_result *r = NULL;
   enum mts_err err;
+  int len;
 
-  snprintf(name, sizeof(name), "%s%s", prefix, p->result.domain);
+  len = snprintf(name, sizeof(name), "%s%s", slot_query[slot].prefix,
+                 p->result.domain);
   p->ctx[slot].probe = p;
   p->ctx[slot].slot = slot;
   p->pending++;
-  err = mts_resolve(p->run->resolver, name, type, on_lookup, &p->ctx[slot],
-                    &p->query[slot]);
-  if (err != MTS_OK) {
-    /* Out of memory: report the lookup as failed rather than stall. */
-    struct mts_dns_result *r = calloc(1, sizeof(*r));
-    p->query[slot] = NULL;
-    if (r != NULL) {
-      r->status = MTS_DNS_SERVFAIL;
-      r->type = type;
-      r->rcode = -1;
-      r->ttl = -1;
-      r->qname = strdup(name);
-      r->detail = strdup(mts_strerror(err));
-    }
-    if (r == NULL || r->qname == NULL) {
-      mts_dns_result_free(&r);
-      if (p->run->err == MTS_OK) {
-        p->run->err = MTS_ENOMEM;
-        snprintf(p->run->errbuf, p->run->errsz, "out of memory");
-      }
-      mts_loop_stop(p->run->loop);
-      p->pending--;
+  if (len > MTS_DNS_NAME_MAX) {
+    /* RFC 1035 §2.3.4: _smtp._tls.<d> of a long <d> cannot exist. */
+    r = dns_result_new(name, type, MTS_DNS_NXDOMAIN,
+                       "the name is longer than 253 characters");
+  } else {
+    err = mts_resolve(p->run->resolver, name, type, on_lookup, &p->ctx[slot],
+                      &p->query[slot]);
+    if (err == MTS_OK) {
       return;
     }
-    on_lookup(&p->ctx[slot], r);
+    /* Out of memory: report the lookup as failed rather than stall. */
+    p->query[slot] = NULL;
+    r = dns_result_new(name, type, MTS_DNS_SERVFAIL, mts_strerror(err));
   }
+  if (r == NULL) {
+    if (p->run->err == MTS_OK) {
+      p->run->err = MTS_ENOMEM;
+      snprintf(p->run->errbuf, p->run->errsz, "out of memory");
+    }
+    mts_loop_stop(p->run->loop);
+    p->pending--;
+    return;
+  }
+  on_lookup(&p->ctx[slot], r);
 }
 
 static void
@@ -260,7 +307,7 @@ on_lookup(void *arg, struct mts_dns_result *res)
     /* R22: a missing record may have been published at the apex. Hold a
      * reference: the answer may come before probe_ask returns. */
     p->pending++;
-    probe_ask(p, SLOT_APEX, "", MTS_RR_TXT);
+    probe_ask(p, SLOT_APEX);
     p->pending--;
   }
   if (p->pending == 0) {
@@ -274,39 +321,19 @@ static void
 probe_expire(struct probe *p)
 {
   for (int i = 0; i < SLOT__COUNT; i++) {
-    struct mts_dns_result *r;
+    char name[MTS_DNS_NAME_MAX + 32];
     if (p->query[i] == NULL) {
       continue;
     }
     mts_resolve_cancel(p->query[i]);
     p->query[i] = NULL;
-    r = calloc(1, sizeof(*r));
-    if (r != NULL) {
-      static const char *const prefix[] = {"_mta-sts.", "_smtp._tls.", "",
-                                           ""};
-      static const int type[] = {MTS_RR_TXT, MTS_RR_TXT, MTS_RR_MX,
-                                 MTS_RR_TXT};
-      size_t len = strlen(prefix[i]) + strlen(p->result.domain) + 1;
-      r->status = MTS_DNS_TIMEOUT;
-      r->type = type[i];
-      r->rcode = -1;
-      r->ttl = -1;
-      r->qname = malloc(len);
-      if (r->qname != NULL) {
-        snprintf(r->qname, len, "%s%s", prefix[i], p->result.domain);
-      }
-      r->detail = strdup("the check's time limit was reached");
-      if (r->qname == NULL) {
-        mts_dns_result_free(&r);
-      }
-    }
-    p->dns[i] = r;
+    snprintf(name, sizeof(name), "%s%s", slot_query[i].prefix,
+             p->result.domain);
+    p->dns[i] = dns_result_new(name, slot_query[i].type, MTS_DNS_TIMEOUT,
+                               "the check's time limit was reached");
     p->pending--;
-  }
-  /* A slot left NULL by an allocation failure: make it a timeout too, or
-   * mts_assess would read NULL. */
-  for (int i = 0; i < SLOT_APEX; i++) {
     if (p->dns[i] == NULL) {
+      /* Out of memory: mts_assess cannot run on a missing lookup. */
       if (p->run->err == MTS_OK) {
         p->run->err = MTS_ENOMEM;
         snprintf(p->run->errbuf, p->run->errsz, "out of memory");
@@ -410,17 +437,18 @@ probe_start(struct runner *run, const char *input)
   }
   /* Hold a reference while starting, in case a callback comes at once. */
   p->pending = 1;
-  probe_ask(p, SLOT_STS, "_mta-sts.", MTS_RR_TXT);
-  probe_ask(p, SLOT_TLSRPT, "_smtp._tls.", MTS_RR_TXT);
-  probe_ask(p, SLOT_MX, "", MTS_RR_MX);
+  probe_ask(p, SLOT_STS);
+  probe_ask(p, SLOT_TLSRPT);
+  probe_ask(p, SLOT_MX);
   if (--p->pending == 0) {
     probe_complete(p);
   }
   return MTS_OK;
 }
 
-/* Start domains until the concurrency limit, keeping at most four times
- * as many finished-but-unwritten results behind a slow one. */
+/* Start domains until the concurrency limit, keeping at most
+ * WINDOW_FACTOR times as many finished-but-unwritten results behind a slow
+ * one, and at most STARTS_PER_TURN in one loop turn. */
 static void
 fill(struct runner *run)
 {
@@ -431,7 +459,8 @@ fill(struct runner *run)
   }
   run->filling = 1;
   while (!run->eof && run->err == MTS_OK && run->inflight < o->concurrency &&
-         run->window < 4 * o->concurrency) {
+         run->window < WINDOW_FACTOR * o->concurrency &&
+         run->turn_starts < STARTS_PER_TURN) {
     const char *domain;
     int rc = source_next(run->src, &domain);
     if (rc <= 0) {
@@ -442,6 +471,7 @@ fill(struct runner *run)
       }
       break;
     }
+    run->turn_starts++;
     if (probe_start(run, domain) != MTS_OK && run->err == MTS_OK) {
       run->err = MTS_ENOMEM;
       snprintf(run->errbuf, run->errsz, "out of memory");
@@ -453,6 +483,28 @@ fill(struct runner *run)
     mts_loop_stop(run->loop);
   } else {
     arm_deadline(run);
+  }
+}
+
+static void
+on_kick(void *arg)
+{
+  fill(arg);
+}
+
+/* Before each wait: a new turn may start more domains. They are started
+ * from a 0 ms timer, that is after this turn's events, so that the
+ * resolver sets its own timer for them in the next turn's prepare. */
+static void
+on_prepare(void *arg)
+{
+  struct runner *run = arg;
+
+  run->turn_starts = 0;
+  if (!run->eof && run->err == MTS_OK &&
+      run->inflight < run->opts->concurrency &&
+      run->window < WINDOW_FACTOR * run->opts->concurrency) {
+    (void)mts_loop_timer_set(run->loop, &run->kick, 0);
   }
 }
 
@@ -471,6 +523,8 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
   run.worst = MTS_STATUS_OK;
   run.deadline.cb = on_deadline;
   run.deadline.arg = &run;
+  run.kick.cb = on_kick;
+  run.kick.arg = &run;
   errbuf[0] = '\0';
 
   err = mts_loop_new(&run.loop);
@@ -481,6 +535,9 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
   }
   err = mts_resolver_new(&run.resolver, run.loop, &opts->resolver, errbuf,
                          errsz);
+  if (err == MTS_OK) {
+    err = mts_loop_add_prepare(run.loop, on_prepare, &run);
+  }
   if (err != MTS_OK) {
     goto done;
   }
@@ -501,6 +558,9 @@ done:
     probe_free(p);
   }
   mts_resolver_free(&run.resolver);
+  if (run.loop != NULL) {
+    mts_loop_remove_prepare(run.loop, on_prepare, &run);
+  }
   mts_loop_free(&run.loop);
   free(src->line);
   src->line = NULL;

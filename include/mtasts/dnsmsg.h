@@ -61,6 +61,7 @@ struct mts_dnsmsg_chain {
   int loop;      /*!< a loop, or longer than MTS_DNS_MAX_CNAMES */
   size_t n_rr;   /*!< RRs of the asked type owned by \p final */
   long ttl;      /*!< smallest TTL of those RRs, -1 if none */
+  long cname_ttl; /*!< smallest TTL of the CNAMEs followed, -1 if none */
 };
 
 /*! Follow the CNAMEs from \p qname through the answer section and count

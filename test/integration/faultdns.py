@@ -43,6 +43,11 @@ MODE-SCOPE:
     tc        over UDP: TC=1 and no answers; over TCP: the normal answer
     tcfail    over UDP: TC=1 and no answers; TCP connections are closed as
               soon as they are accepted
+    tccut     over UDP: TC=1 with ANCOUNT=2 and the answer section cut off
+              in the second record (RFC 2181 §9: ignore it); over TCP: the
+              normal answer
+    foreign   the normal answer plus a record of the same type owned by
+              another name ("someone-else.example"): not usable as an answer
 
     SCOPE (optional) limits the fault to one of the domain's lookups; the
     others get the normal answers:
@@ -87,7 +92,8 @@ TYPE_NAMES = {"A": T_A, "NS": T_NS, "CNAME": T_CNAME, "SOA": T_SOA,
 RC_NOERROR, RC_FORMERR, RC_SERVFAIL, RC_NXDOMAIN, RC_NOTIMP, RC_REFUSED = 0, 1, 2, 3, 4, 5
 
 MODES = {"ok", "servfail", "refused", "notimp", "nxdomain", "silent", "slow",
-         "garbage", "random", "short", "spoof", "tc", "tcfail"}
+         "garbage", "random", "short", "spoof", "tc", "tcfail", "tccut",
+         "foreign"}
 SCOPES = {"sts", "rpt", "mx", "apex"}
 
 STS_TXT = "v=STSv1; id=20190425085700"
@@ -341,6 +347,28 @@ def respond(q, c, transport):
         return message(q)[:6], 0, m
     if m == "spoof":
         return spoof_answer(q), 0, m
+    if m == "tccut":
+        if transport == "udp":
+            full = normal_answer(q, c)
+            # Claim two answers, send one and a half.
+            body = full[12 + len(q.question):]
+            cut = body + body[: max(1, len(body) // 2)]
+            return header(q, RC_NOERROR, an=2, tc=True) + q.question + cut, 0, m + " (TC=1, cut)"
+        return normal_answer(q, c), 0, m + " (full answer over TCP)"
+    if m == "foreign":
+        d = c.domain
+        if q.qtype == T_MX:
+            own = struct.pack("!H", 10) + encode_name("mx1." + d)
+            other = struct.pack("!H", 5) + encode_name("mx.foreign.fault.test")
+        elif c.kind == "rpt":
+            own = txt_rdata("v=TLSRPTv1; rua=mailto:tlsrpt@" + d)
+            other = txt_rdata("v=TLSRPTv1; rua=mailto:x@foreign.fault.test")
+        else:
+            own = txt_rdata(STS_TXT)
+            other = txt_rdata("v=STSv1; id=foreign")
+        answers = [rr(QNAME_PTR, q.qtype, 300, own),
+                   rr(encode_name("someone-else.example"), q.qtype, 300, other)]
+        return message(q, answers=answers), 0, m
     if m in ("tc", "tcfail"):
         if transport == "udp":
             return header(q, RC_NOERROR, tc=True) + q.question, 0, m + " (TC=1)"

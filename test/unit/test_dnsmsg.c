@@ -187,6 +187,7 @@ START_TEST(cname_chain_is_followed)
   ck_assert_str_eq(c.final, "final.c.test");
   ck_assert_uint_eq(c.n_rr, 1);
   ck_assert_int_eq(c.ttl, 120);
+  ck_assert_int_eq(c.cname_ttl, 60);
   ck_assert_int_eq(c.loop, 0);
 }
 END_TEST
