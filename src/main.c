@@ -1,9 +1,11 @@
 /* mtasts-check: parse, run, clean up (like kdig_main.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mtasts/cli.h"
 #include "mtasts/run.h"
@@ -44,17 +46,17 @@ main(int argc, char **argv)
   memset(&src, 0, sizeof(src));
   src.argv = o.domains;
   src.argc = o.n_domains;
+  src.fd = -1;
   if (o.file != NULL) {
-    src.file = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
-    if (src.file != NULL && src.file != stdin) {
-      struct stat st;
-      if (fstat(fileno(src.file), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(src.file);
-        src.file = NULL;
-        errno = EISDIR;
-      }
+    struct stat st;
+    src.fd = strcmp(o.file, "-") == 0 ? STDIN_FILENO
+                                      : open(o.file, O_RDONLY | O_CLOEXEC);
+    if (src.fd >= 0 && fstat(src.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      close(src.fd);
+      src.fd = -1;
+      errno = EISDIR;
     }
-    if (src.file == NULL) {
+    if (src.fd < 0) {
       fprintf(stderr, "mtasts-check: cannot open '%s': %s\n", o.file,
               strerror(errno));
       mts_cli_release(&o);
@@ -72,8 +74,8 @@ main(int argc, char **argv)
       rc = mts_status_exit(MTS_STATUS_UNKNOWN);
     }
   }
-  if (src.file != NULL && src.file != stdin) {
-    fclose(src.file);
+  if (src.fd > STDIN_FILENO) {
+    close(src.fd);
   }
   mts_cli_release(&o);
   return rc;

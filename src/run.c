@@ -1,9 +1,12 @@
 #include "mtasts/run.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mtasts/assess.h"
 #include "mtasts/domain.h"
@@ -75,6 +78,7 @@ struct runner {
   size_t inflight;           /* started, not yet done */
   size_t window;             /* started, not yet written */
   int eof;
+  int input_watched; /* the loop watches src->fd for input */
   int filling; /* fill() is on the stack: do not re-enter it */
   enum mts_status worst;
   enum mts_err err;
@@ -83,60 +87,111 @@ struct runner {
 };
 
 static void fill(struct runner *run);
+static void watch_input(struct runner *run);
+static void on_input(void *arg, int fd, unsigned events);
 
 /* ---- input -------------------------------------------------------------- */
 
-/* Next domain from the source: an argument, or a line of the file with
- * comments ('#' to the end of the line) and surrounding blanks removed.
- * \return 1 with *out set (borrowed until the next call), 0 at the end,
- * -1 on a read error. */
+#define INBUF_SIZE (4 * LINE_MAX_LEN)
+
+/* Turn the raw line [p, p+len) into a domain: cut the comment, trim
+ * blanks, show NUL as SUB. \return the domain (in place), or NULL if the
+ * line holds none. */
+static const char *
+line_domain(char *p, size_t len)
+{
+  char *s = p, *e;
+
+  for (size_t i = 0; i < len; i++) {
+    if (p[i] == '\0') {
+      p[i] = '\x1a';
+    } else if (p[i] == '#') {
+      len = i;
+      break;
+    }
+  }
+  p[len] = '\0';
+  while (*s != '\0' && isspace((unsigned char)*s)) {
+    s++;
+  }
+  e = s + strlen(s);
+  while (e > s && isspace((unsigned char)e[-1])) {
+    *--e = '\0';
+  }
+  return *s != '\0' ? s : NULL;
+}
+
+/* Next domain from the source.
+ * \return 1 with *out set (valid until the next call), 0 at the end, 2 when
+ * no complete line is buffered and the fd is not known readable (wait for
+ * it), -1 on a read error or out of memory. */
 static int
 source_next(struct mts_source *src, const char **out)
 {
-  if (src->file == NULL) {
+  if (src->fd < 0) {
     if (src->next >= src->argc) {
       return 0;
     }
     *out = src->argv[src->next++];
     return 1;
   }
-  if (src->line == NULL) {
-    src->line = malloc(LINE_MAX_LEN + 2);
-    if (src->line == NULL) {
+  if (src->buf == NULL) {
+    src->buf = malloc(INBUF_SIZE + 1);
+    if (src->buf == NULL) {
       return -1;
     }
-    src->line_cap = LINE_MAX_LEN + 2;
   }
+  src->blocked = 0;
   for (;;) {
-    char *s, *e, *hash;
-    size_t len;
+    char *line = src->buf + src->start;
+    size_t avail = src->end - src->start;
+    char *nl = memchr(line, '\n', avail);
+    const char *d;
+    ssize_t n;
 
-    if (fgets(src->line, (int)src->line_cap, src->file) == NULL) {
-      return ferror(src->file) ? -1 : 0;
-    }
-    len = strlen(src->line);
-    if (len > 0 && src->line[len - 1] != '\n' && !feof(src->file)) {
-      /* Over-long line: keep its start, drop the rest. */
-      int c;
-      while ((c = getc(src->file)) != EOF && c != '\n') {
+    if (nl != NULL || (src->eof && avail > 0) || avail >= LINE_MAX_LEN) {
+      size_t len = nl ? (size_t)(nl - line) : avail;
+      int was_skipping = src->skipping;
+      /* An over-long line: keep its start, drop the rest up to '\n'. */
+      src->skipping = nl == NULL && !src->eof;
+      if (len > LINE_MAX_LEN) {
+        len = LINE_MAX_LEN;
       }
+      src->start += nl ? (size_t)(nl - line) + 1 : avail;
+      if (was_skipping) {
+        continue;
+      }
+      d = line_domain(line, len);
+      if (d != NULL) {
+        *out = d;
+        return 1;
+      }
+      continue;
     }
-    hash = strchr(src->line, '#');
-    if (hash != NULL) {
-      *hash = '\0';
+    if (src->eof) {
+      return 0;
     }
-    s = src->line;
-    while (*s != '\0' && isspace((unsigned char)*s)) {
-      s++;
+    if (!src->readable) {
+      src->blocked = 1;
+      return 2;
     }
-    e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1])) {
-      *--e = '\0';
+    /* Make room: move the partial line to the front. */
+    memmove(src->buf, line, avail);
+    src->start = 0;
+    src->end = avail;
+    n = read(src->fd, src->buf + src->end, INBUF_SIZE - src->end);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return -1;
     }
-    if (*s != '\0') {
-      *out = s;
-      return 1;
+    if (n == 0) {
+      src->eof = 1;
     }
+    src->end += (size_t)n;
+    /* A regular file never blocks; anything else waits for the loop. */
+    src->readable = src->regular;
   }
 }
 
@@ -446,6 +501,30 @@ probe_start(struct runner *run, const char *input)
   return MTS_OK;
 }
 
+/* Watch the input while fill() waits for a line, and only then: a
+ * readable fd that fill() has no room to read would wake the loop for
+ * nothing. */
+static void
+watch_input(struct runner *run)
+{
+  struct mts_source *src = run->src;
+  int want = src->fd >= 0 && src->blocked && !run->eof &&
+             run->err == MTS_OK;
+
+  if (want == run->input_watched) {
+    return;
+  }
+  if (mts_loop_watch(run->loop, src->fd, want ? MTS_EV_READ : 0, on_input,
+                     run) != MTS_OK) {
+    /* epoll refuses some files (/dev/null): read them as they come. */
+    src->regular = 1;
+    src->readable = 1;
+    (void)mts_loop_timer_set(run->loop, &run->kick, 0);
+    return;
+  }
+  run->input_watched = want;
+}
+
 /* Start domains until the concurrency limit, keeping at most
  * WINDOW_FACTOR times as many finished-but-unwritten results behind a slow
  * one, and at most STARTS_PER_TURN in one loop turn. */
@@ -463,6 +542,9 @@ fill(struct runner *run)
          run->turn_starts < STARTS_PER_TURN) {
     const char *domain;
     int rc = source_next(run->src, &domain);
+    if (rc == 2) {
+      break; /* no complete line yet: on_input calls back */
+    }
     if (rc <= 0) {
       run->eof = 1;
       if (rc < 0 && run->err == MTS_OK) {
@@ -479,6 +561,7 @@ fill(struct runner *run)
     flush(run);
   }
   run->filling = 0;
+  watch_input(run);
   if (run->err != MTS_OK || (run->eof && run->head == NULL)) {
     mts_loop_stop(run->loop);
   } else {
@@ -490,6 +573,17 @@ static void
 on_kick(void *arg)
 {
   fill(arg);
+}
+
+static void
+on_input(void *arg, int fd, unsigned events)
+{
+  struct runner *run = arg;
+
+  (void)fd;
+  (void)events;
+  run->src->readable = 1;
+  fill(run);
 }
 
 /* Before each wait: a new turn may start more domains. They are started
@@ -526,6 +620,11 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
   run.kick.cb = on_kick;
   run.kick.arg = &run;
   errbuf[0] = '\0';
+  if (src->fd >= 0) {
+    struct stat st;
+    src->regular = fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode);
+    src->readable = src->regular;
+  }
 
   err = mts_loop_new(&run.loop);
   if (err != MTS_OK) {
@@ -562,8 +661,8 @@ done:
     mts_loop_remove_prepare(run.loop, on_prepare, &run);
   }
   mts_loop_free(&run.loop);
-  free(src->line);
-  src->line = NULL;
+  free(src->buf);
+  src->buf = NULL;
   *worst = run.worst;
   return err;
 }

@@ -28,16 +28,24 @@ struct mts_run_opts {
   FILE *out;
 };
 
-/*! Where domains come from: a list of arguments, or a stream of lines
- *  ('#' comments, blank lines skipped). */
+/*! Where domains come from: a list of arguments, or a file descriptor of
+ *  lines ('#' comments, blank lines skipped). A pipe or a terminal is read
+ *  only when the event loop says it is readable, so a slow producer never
+ *  stalls the checks in flight. Lines longer than 1024 octets are cut; a
+ *  NUL octet in a line is shown as 0x1a (SUB) and fails validation. */
 struct mts_source {
-  char *const *argv; /*!< used when \p file is NULL */
+  char *const *argv; /*!< used when \p fd < 0 */
   size_t argc;
-  FILE *file;
+  int fd;            /*!< -1: use argv */
   /* private */
   size_t next;
-  char *line;
-  size_t line_cap;
+  char *buf;
+  size_t start, end;
+  int eof;
+  int regular;  /* a regular file: read() never blocks */
+  int readable; /* a read() will not block */
+  int blocked;  /* the last call found no complete line: wait for input */
+  int skipping; /* dropping the rest of an over-long line */
 };
 
 /*! Check every domain of \p src.
