@@ -160,14 +160,19 @@ put_str(cJSON *parent, const char *key, const char *s)
   return put_bytes(parent, key, s, s ? strlen(s) : 0);
 }
 
-/* A non-negative integer, or null when v < 0. Values up to 2^53 are exact. */
+/* A non-negative integer, or null when v < 0. Written as decimal digits
+ * by us: cJSON prints every number through "%1.15g" and sscanf, a
+ * noticeable cost at thousands of domains a second. */
 static int
 put_count(cJSON *parent, const char *key, long long v)
 {
+  char digits[24];
+
   if (v < 0) {
     return put(parent, key, cJSON_CreateNull());
   }
-  return put(parent, key, cJSON_CreateNumber((double)v));
+  snprintf(digits, sizeof(digits), "%lld", v);
+  return put(parent, key, cJSON_CreateRaw(digits));
 }
 
 /* 1 = true, 0 = false, anything else = null. */

@@ -79,6 +79,7 @@ struct runner {
   size_t window;             /* started, not yet written */
   int eof;
   int input_watched; /* the loop watches src->fd for input */
+  int unflushed;     /* results written to opts->out since the last flush */
   int filling; /* fill() is on the stack: do not re-enter it */
   enum mts_status worst;
   enum mts_err err;
@@ -212,12 +213,7 @@ write_result(struct runner *run, const struct mts_result *r)
     struct mts_text_opts t = {o->color};
     err = mts_report_text_write(o->out, r, &t);
   }
-  if (err == MTS_OK) {
-    /* Results reach a pipe as they are done, not when a buffer fills. */
-    if (fflush(o->out) != 0) {
-      err = MTS_EIO;
-    }
-  }
+  run->unflushed = 1; /* on_prepare flushes before the loop waits */
   if (err != MTS_OK && run->err == MTS_OK) {
     run->err = err;
     snprintf(run->errbuf, run->errsz, "cannot write the report: %s",
@@ -570,6 +566,21 @@ fill(struct runner *run)
 }
 
 static void
+flush_output(struct runner *run)
+{
+  if (!run->unflushed) {
+    return;
+  }
+  run->unflushed = 0;
+  if (fflush(run->opts->out) != 0 && run->err == MTS_OK) {
+    run->err = MTS_EIO;
+    snprintf(run->errbuf, run->errsz, "cannot write the report: %s",
+             mts_strerror(MTS_EIO));
+    mts_loop_stop(run->loop);
+  }
+}
+
+static void
 on_kick(void *arg)
 {
   fill(arg);
@@ -594,6 +605,9 @@ on_prepare(void *arg)
 {
   struct runner *run = arg;
 
+  /* Results reach a pipe as soon as the loop has nothing else to do: one
+   * write per turn rather than one per domain. */
+  flush_output(run);
   run->turn_starts = 0;
   if (!run->eof && run->err == MTS_OK &&
       run->inflight < run->opts->concurrency &&
@@ -648,6 +662,7 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
       goto done;
     }
   }
+  flush_output(&run);
   err = run.err;
 
 done:

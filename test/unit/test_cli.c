@@ -59,7 +59,7 @@ START_TEST(defaults)
   ck_assert_str_eq(o.domains[0], "example.com");
   ck_assert_int_eq(o.run.format, MTS_FORMAT_TEXT);
   ck_assert_int_eq(o.run.timeout_ms, 20000);
-  ck_assert_uint_eq(o.run.concurrency, 100);
+  ck_assert_uint_eq(o.run.concurrency, 64);
   ck_assert_uint_eq(o.run.resolver.n_servers, 0);
   ck_assert_int_eq(o.run.quiet, 0);
   ck_assert_int_eq(o.run.no_policy, 0);
