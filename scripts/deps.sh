@@ -11,7 +11,7 @@ packages=(
   # tests
   check python3 knot knot-dnsutils
   # fuzzing, linting, benchmarks
-  clang valgrind dnsperf time
+  clang clang-format valgrind dnsperf time
 )
 
 missing=()

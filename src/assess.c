@@ -47,8 +47,8 @@ describe_failure(const struct mts_dns_result *d, char *buf, size_t size)
     case MTS_DNS_SERVFAIL:
       if (d->rcode >= 0) {
         snprintf(buf, size, "the server answered %s%s%s",
-                 mts_rcode_str(d->rcode, rc, sizeof(rc)),
-                 d->detail ? ": " : "", d->detail ? d->detail : "");
+                 mts_rcode_str(d->rcode, rc, sizeof(rc)), d->detail ? ": " : "",
+                 d->detail ? d->detail : "");
       } else {
         snprintf(buf, size, "the lookup failed%s%s", d->detail ? ": " : "",
                  d->detail ? d->detail : "");
@@ -215,72 +215,72 @@ check_apex(struct mts_result *r, const struct mts_dns_result *apex,
   return MTS_OK;
 }
 
+/* Run the _mta-sts validator and keep what it selected. */
 static enum mts_err
-assess_sts(const struct mts_lookups *lk, struct mts_result *r)
+validate_sts(struct mts_result *r, const struct mts_txt *recs, size_t n)
 {
-  const struct mts_dns_result *d = lk->sts;
   struct mts_sts sts;
-  struct mts_txt *view = NULL;
-  size_t n;
-  enum mts_err err;
+  enum mts_err err = mts_sts_check(recs, n, &sts, &r->findings);
 
-  r->sts.record.name = concat("_mta-sts.", r->domain);
-  if (r->sts.record.name == NULL) {
-    return MTS_ENOMEM;
-  }
-  if (mts_dns_status_failed(d->status) || d->status == MTS_DNS_CNAME_LOOP) {
-    r->sts.record.status = MTS_REC_UNKNOWN;
-    return add_lookup_failure(r, d);
-  }
-  err = add_cname_note(r, d, MTS_F_STS_CNAME);
   if (err == MTS_OK) {
-    err = add_tcp_note(r, d);
-  }
-  if (err != MTS_OK) {
-    return err;
-  }
-  view = txt_view(d, &n);
-  if (view == NULL) {
-    return MTS_ENOMEM;
-  }
-  err = mts_sts_check(view, n, &sts, &r->findings);
-  free(view);
-  if (err != MTS_OK) {
-    return err;
-  }
-  r->sts.record.status = sts.status;
-  r->sts.id = sts.id;
-  sts.id = NULL;
-  mts_sts_release(&sts);
-  if (d->status == MTS_DNS_OK) {
-    r->sts.record.ttl = d->ttl;
-  }
-  err = copy_txt(&r->sts.record, d);
-  if (err == MTS_OK && r->sts.record.status == MTS_REC_MISSING) {
-    err = check_apex(r, lk->apex, mts_sts_looks_like,
-                     MTS_F_STS_RECORD_AT_APEX, r->sts.record.name);
+    r->sts.record.status = sts.status;
+    r->sts.id = sts.id;
+    sts.id = NULL;
+    mts_sts_release(&sts);
   }
   return err;
 }
 
+/* Run the _smtp._tls validator and keep its rua list. */
 static enum mts_err
-assess_tlsrpt(const struct mts_lookups *lk, struct mts_result *r)
+validate_tlsrpt(struct mts_result *r, const struct mts_txt *recs, size_t n)
 {
-  const struct mts_dns_result *d = lk->tlsrpt;
   struct mts_tlsrpt rpt;
-  struct mts_txt *view = NULL;
+  enum mts_err err = mts_tlsrpt_check(recs, n, &rpt, &r->findings);
+
+  if (err == MTS_OK) {
+    r->tlsrpt.record.status = rpt.status;
+    r->tlsrpt.rua = rpt.rua;
+    r->tlsrpt.n_rua = rpt.n_rua;
+    rpt.rua = NULL;
+    rpt.n_rua = 0;
+    mts_tlsrpt_release(&rpt);
+  }
+  return err;
+}
+
+/* What differs between the two policy records. */
+static const struct record_kind {
+  const char *prefix;
+  enum mts_code cname_code, apex_code;
+  int (*looks_like)(const struct mts_txt *rec);
+  enum mts_err (*validate)(struct mts_result *r, const struct mts_txt *recs,
+                           size_t n);
+} sts_kind = {"_mta-sts.", MTS_F_STS_CNAME, MTS_F_STS_RECORD_AT_APEX,
+              mts_sts_looks_like, validate_sts},
+  tlsrpt_kind = {"_smtp._tls.", MTS_F_TLSRPT_CNAME, MTS_F_TLSRPT_RECORD_AT_APEX,
+                 mts_tlsrpt_looks_like, validate_tlsrpt};
+
+/* One policy record slot: the lookup's outcome, the validator's verdict
+ * (which sets v->status), the TXT records, the TTL, and the apex look. */
+static enum mts_err
+assess_record(const struct record_kind *k, const struct mts_dns_result *d,
+              const struct mts_dns_result *apex, struct mts_result *r,
+              struct mts_record_view *v)
+{
+  struct mts_txt *view;
   size_t n;
   enum mts_err err;
 
-  r->tlsrpt.record.name = concat("_smtp._tls.", r->domain);
-  if (r->tlsrpt.record.name == NULL) {
+  v->name = concat(k->prefix, r->domain);
+  if (v->name == NULL) {
     return MTS_ENOMEM;
   }
   if (mts_dns_status_failed(d->status) || d->status == MTS_DNS_CNAME_LOOP) {
-    r->tlsrpt.record.status = MTS_REC_UNKNOWN;
+    v->status = MTS_REC_UNKNOWN;
     return add_lookup_failure(r, d);
   }
-  err = add_cname_note(r, d, MTS_F_TLSRPT_CNAME);
+  err = add_cname_note(r, d, k->cname_code);
   if (err == MTS_OK) {
     err = add_tcp_note(r, d);
   }
@@ -291,24 +291,17 @@ assess_tlsrpt(const struct mts_lookups *lk, struct mts_result *r)
   if (view == NULL) {
     return MTS_ENOMEM;
   }
-  err = mts_tlsrpt_check(view, n, &rpt, &r->findings);
+  err = k->validate(r, view, n);
   free(view);
   if (err != MTS_OK) {
     return err;
   }
-  r->tlsrpt.record.status = rpt.status;
-  r->tlsrpt.rua = rpt.rua;
-  r->tlsrpt.n_rua = rpt.n_rua;
-  rpt.rua = NULL;
-  rpt.n_rua = 0;
-  mts_tlsrpt_release(&rpt);
   if (d->status == MTS_DNS_OK) {
-    r->tlsrpt.record.ttl = d->ttl;
+    v->ttl = d->ttl;
   }
-  err = copy_txt(&r->tlsrpt.record, d);
-  if (err == MTS_OK && r->tlsrpt.record.status == MTS_REC_MISSING) {
-    err = check_apex(r, lk->apex, mts_tlsrpt_looks_like,
-                     MTS_F_TLSRPT_RECORD_AT_APEX, r->tlsrpt.record.name);
+  err = copy_txt(v, d);
+  if (err == MTS_OK && v->status == MTS_REC_MISSING) {
+    err = check_apex(r, apex, k->looks_like, k->apex_code, v->name);
   }
   return err;
 }
@@ -334,16 +327,15 @@ assess_mx(const struct mts_lookups *lk, struct mts_result *r)
   switch (d->status) {
     case MTS_DNS_NXDOMAIN:
       /* R12: the domain itself does not exist. */
-      return mts_findings_add(&r->findings, MTS_F_DOMAIN_NXDOMAIN, r->domain,
-                              strlen(r->domain),
-                              "%s does not exist in DNS (NXDOMAIN).",
-                              d->n_cnames ? d->cnames[d->n_cnames - 1]
-                                          : r->domain);
+      return mts_findings_add(
+          &r->findings, MTS_F_DOMAIN_NXDOMAIN, r->domain, strlen(r->domain),
+          "%s does not exist in DNS (NXDOMAIN).",
+          d->n_cnames ? d->cnames[d->n_cnames - 1] : r->domain);
     case MTS_DNS_NODATA:
       /* R107, A11: mail goes to the implicit MX; coverage stays null. */
-      return mts_findings_add(&r->findings, MTS_F_MX_RECORDS_MISSING,
-                              r->domain, strlen(r->domain),
-                              "%s has no MX records.", r->domain);
+      return mts_findings_add(&r->findings, MTS_F_MX_RECORDS_MISSING, r->domain,
+                              strlen(r->domain), "%s has no MX records.",
+                              r->domain);
     case MTS_DNS_CNAME_LOOP:
       /* R14: a loop is a configuration error on any lookup. */
       err = add_lookup_failure(r, d);
@@ -408,8 +400,8 @@ assess_mx(const struct mts_lookups *lk, struct mts_result *r)
                                r->domain);
       }
     } else if (mts_domain_is_ip_literal(h->name)) {
-      err = mts_findings_add(&r->findings, MTS_F_MX_TARGET_IP_LITERAL,
-                             h->name, strlen(h->name),
+      err = mts_findings_add(&r->findings, MTS_F_MX_TARGET_IP_LITERAL, h->name,
+                             strlen(h->name),
                              "The MX target %s (preference %u) is an IP "
                              "address, not a host name.",
                              h->name, h->preference);
@@ -423,9 +415,10 @@ mts_assess(const struct mts_lookups *lk, struct mts_result *r)
 {
   enum mts_err err;
 
-  err = assess_sts(lk, r);
+  err = assess_record(&sts_kind, lk->sts, lk->apex, r, &r->sts.record);
   if (err == MTS_OK) {
-    err = assess_tlsrpt(lk, r);
+    err =
+        assess_record(&tlsrpt_kind, lk->tlsrpt, lk->apex, r, &r->tlsrpt.record);
   }
   if (err == MTS_OK) {
     err = assess_mx(lk, r);

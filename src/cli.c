@@ -42,12 +42,10 @@ static const struct optdef {
     {"format", required_argument, OPT_FORMAT, "FMT",
      "output: text (default) or json"},
     {"help", no_argument, 'h', NULL, "show this help"},
-    {"json", no_argument, 'j', NULL,
-     "JSON Lines, one object a domain"},
+    {"json", no_argument, 'j', NULL, "JSON Lines, one object a domain"},
     {"no-policy", no_argument, OPT_NO_POLICY, NULL,
      "DNS checks only, no HTTPS policy fetch"},
-    {"quiet", no_argument, 'q', NULL,
-     "text: print only domains not ok"},
+    {"quiet", no_argument, 'q', NULL, "text: print only domains not ok"},
     {"resolver", required_argument, 'r', "ADDR[:PORT]",
      "DNS server to ask (repeatable)"},
     {"timeout", required_argument, 't', "SECONDS",
@@ -276,8 +274,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
           return MTS_EINVAL;
         }
         if (o->n_servers == MAX_SERVERS) {
-          snprintf(errbuf, errsz, "at most %d --resolver options",
-                   MAX_SERVERS);
+          snprintf(errbuf, errsz, "at most %d --resolver options", MAX_SERVERS);
           return MTS_EINVAL;
         }
         s = realloc(o->servers, (o->n_servers + 1) * sizeof(*s));

@@ -7,8 +7,8 @@ const char *
 mts_rcode_str(int rcode, char *buf, size_t size)
 {
   static const char *const names[] = {
-      "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-      "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
+      "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+      "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",
   };
 
   if (rcode >= 0 && (size_t)rcode < sizeof(names) / sizeof(names[0])) {

@@ -249,8 +249,8 @@ mts_dnsmsg_chase(const struct mts_dnsmsg *msg, const char *qname,
           strcmp(rr.owner, c.final) != 0) {
         continue;
       }
-      if (mts_dnsmsg_name(msg->buf, msg->len, rr.rdoff, target,
-                          sizeof(target), NULL) != MTS_OK) {
+      if (mts_dnsmsg_name(msg->buf, msg->len, rr.rdoff, target, sizeof(target),
+                          NULL) != MTS_OK) {
         return MTS_EINVAL;
       }
       if (c.n_cnames == MTS_DNS_MAX_CNAMES) {

@@ -60,10 +60,9 @@ mts_severity_str(enum mts_severity sev)
   return "error";
 }
 
-static enum mts_err findings_vadd(struct mts_findings *list,
-                                  enum mts_code code, enum mts_severity sev,
-                                  const char *subject, size_t len,
-                                  const char *fmt, va_list ap)
+static enum mts_err findings_vadd(struct mts_findings *list, enum mts_code code,
+                                  enum mts_severity sev, const char *subject,
+                                  size_t len, const char *fmt, va_list ap)
     __attribute__((format(printf, 6, 0)));
 
 static enum mts_err
@@ -133,8 +132,8 @@ mts_findings_add(struct mts_findings *list, enum mts_code code,
   enum mts_err err;
 
   va_start(ap, fmt);
-  err = findings_vadd(list, code, mts_code_severity(code), subject, len, fmt,
-                      ap);
+  err =
+      findings_vadd(list, code, mts_code_severity(code), subject, len, fmt, ap);
   va_end(ap);
   return err;
 }

@@ -69,8 +69,8 @@ static void
 on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
   struct chan *c = data;
-  unsigned events = (readable ? MTS_EV_READ : 0u) |
-                    (writable ? MTS_EV_WRITE : 0u);
+  unsigned events =
+      (readable ? MTS_EV_READ : 0u) | (writable ? MTS_EV_WRITE : 0u);
 
   /* Failure here leaves the socket unwatched: its queries then time out
    * through the timer, which is the right outcome for a dead socket. */
@@ -170,8 +170,8 @@ chan_init(struct mts_resolver *res, struct chan *c, int flags,
   if (servers != NULL) {
     rc = ares_set_servers_ports_csv(c->ch, servers);
     if (rc != ARES_SUCCESS) {
-      snprintf(errbuf, errsz, "invalid resolver address in '%s': %s",
-               servers, ares_strerror(rc));
+      snprintf(errbuf, errsz, "invalid resolver address in '%s': %s", servers,
+               ares_strerror(rc));
       return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_EINVAL;
     }
   }
@@ -235,8 +235,7 @@ mts_resolver_new(struct mts_resolver **out, struct mts_loop *loop,
 
   rc = ares_library_init(ARES_LIB_INIT_ALL);
   if (rc != ARES_SUCCESS) {
-    snprintf(errbuf, errsz, "cannot initialise c-ares: %s",
-             ares_strerror(rc));
+    snprintf(errbuf, errsz, "cannot initialise c-ares: %s", ares_strerror(rc));
     return MTS_ERESOLV;
   }
   res = calloc(1, sizeof(*res));
@@ -493,8 +492,8 @@ cares_name(const char *in, char *out, size_t size)
   for (size_t i = 0; in[i] != '\0'; i++) {
     char c = in[i];
     if (c == '\\' && in[i + 1] >= '0' && in[i + 1] <= '9') {
-      int v = (in[i + 1] - '0') * 100 + (in[i + 2] - '0') * 10 +
-              (in[i + 3] - '0');
+      int v =
+          (in[i + 1] - '0') * 100 + (in[i + 2] - '0') * 10 + (in[i + 3] - '0');
       if (v == 0) {
         return -1;
       }
@@ -566,8 +565,8 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
     return;
   }
   if (mts_dnsmsg_parse(&msg, abuf, (size_t)alen) != MTS_OK ||
-      mts_dnsmsg_chase(&msg, r->n_cnames ? r->cnames[r->n_cnames - 1]
-                                         : r->qname,
+      mts_dnsmsg_chase(&msg,
+                       r->n_cnames ? r->cnames[r->n_cnames - 1] : r->qname,
                        (uint16_t)q->type, &chain) != MTS_OK) {
     finish_detail(q, MTS_DNS_BADRESP, "the response could not be parsed");
     return;
@@ -618,8 +617,8 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
     return;
   }
   /* R20: what a cache keeps is bounded by every link of the chain. */
-  r->ttl = q->cname_ttl >= 0 && q->cname_ttl < chain.ttl ? q->cname_ttl
-                                                         : chain.ttl;
+  r->ttl =
+      q->cname_ttl >= 0 && q->cname_ttl < chain.ttl ? q->cname_ttl : chain.ttl;
   st = MTS_DNS_OK;
   err = MTS_OK;
   switch (q->type) {

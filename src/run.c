@@ -80,7 +80,7 @@ struct runner {
   int eof;
   int input_watched; /* the loop watches src->fd for input */
   int unflushed;     /* results written to opts->out since the last flush */
-  int filling; /* fill() is on the stack: do not re-enter it */
+  int filling;       /* fill() is on the stack: do not re-enter it */
   enum mts_status worst;
   enum mts_err err;
   char *errbuf;
@@ -504,8 +504,7 @@ static void
 watch_input(struct runner *run)
 {
   struct mts_source *src = run->src;
-  int want = src->fd >= 0 && src->blocked && !run->eof &&
-             run->err == MTS_OK;
+  int want = src->fd >= 0 && src->blocked && !run->eof && run->err == MTS_OK;
 
   if (want == run->input_watched) {
     return;
@@ -646,8 +645,8 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
              mts_strerror(err));
     goto done;
   }
-  err = mts_resolver_new(&run.resolver, run.loop, &opts->resolver, errbuf,
-                         errsz);
+  err =
+      mts_resolver_new(&run.resolver, run.loop, &opts->resolver, errbuf, errsz);
   if (err == MTS_OK) {
     err = mts_loop_add_prepare(run.loop, on_prepare, &run);
   }

@@ -14,13 +14,13 @@
 
 struct mts_opts {
   struct mts_run_opts run;
-  char **servers;   /*!< --resolver values (owned array, borrowed strings) */
+  char **servers; /*!< --resolver values (owned array, borrowed strings) */
   size_t n_servers;
   const char *file; /*!< -f FILE, "-" for stdin, or NULL */
   char *const *domains;
   size_t n_domains;
-  int help;         /*!< --help was given: print mts_cli_help, exit 0 */
-  int version;      /*!< --version was given */
+  int help;    /*!< --help was given: print mts_cli_help, exit 0 */
+  int version; /*!< --version was given */
 };
 
 /*! Parse the command line into \p o (defaults first).

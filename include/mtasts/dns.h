@@ -40,26 +40,27 @@ struct mts_buf {
 
 /*! One MX record. */
 struct mts_mx {
-  char *host; /*!< RDATA name, lowercase, no trailing dot; "" = root (null MX) */
+  char
+      *host; /*!< RDATA name, lowercase, no trailing dot; "" = root (null MX) */
   unsigned preference;
 };
 
 /*! One lookup's result; free with mts_dns_result_free. */
 struct mts_dns_result {
   enum mts_dns_status status;
-  int type;          /*!< enum mts_rrtype asked */
-  char *qname;       /*!< the name asked, lowercase, no trailing dot */
-  int rcode;         /*!< last RCODE seen, -1 if no answer arrived */
-  char **cnames;     /*!< CNAME targets followed, in order */
+  int type;      /*!< enum mts_rrtype asked */
+  char *qname;   /*!< the name asked, lowercase, no trailing dot */
+  int rcode;     /*!< last RCODE seen, -1 if no answer arrived */
+  char **cnames; /*!< CNAME targets followed, in order */
   size_t n_cnames;
-  long ttl;          /*!< smallest TTL of the answer RRset, -1 if none */
-  int ad;            /*!< the AD bit of the final answer */
-  int tcp_fallback;  /*!< the UDP answer was truncated, TCP was used */
+  long ttl;            /*!< smallest TTL of the answer RRset, -1 if none */
+  int ad;              /*!< the AD bit of the final answer */
+  int tcp_fallback;    /*!< the UDP answer was truncated, TCP was used */
   struct mts_buf *txt; /*!< TXT: one entry per RR, strings joined (R15) */
   size_t n_txt;
-  struct mts_mx *mx;   /*!< MX records, in answer order */
+  struct mts_mx *mx; /*!< MX records, in answer order */
   size_t n_mx;
-  char *detail;      /*!< resolver's own words on a failure, or NULL */
+  char *detail; /*!< resolver's own words on a failure, or NULL */
 };
 
 /*! \return "NOERROR"-style names for RCODEs 0..10, else "RCODE n". */

@@ -17,7 +17,7 @@ struct mts_dnsmsg {
   const uint8_t *buf;
   size_t len;
   uint16_t id;
-  int rcode;   /*!< 4-bit RCODE (no EDNS extension) */
+  int rcode; /*!< 4-bit RCODE (no EDNS extension) */
   int qr, aa, tc, rd, ra, ad;
   uint16_t qdcount, ancount, nscount, arcount;
   char qname[MTS_DNS_NAME_MAX + 2]; /*!< first question, lowercase */
@@ -58,9 +58,9 @@ struct mts_dnsmsg_chain {
   char final[MTS_DNS_NAME_MAX + 2]; /*!< the last name of the chain */
   char cnames[MTS_DNS_MAX_CNAMES][MTS_DNS_NAME_MAX + 2]; /*!< targets */
   size_t n_cnames;
-  int loop;      /*!< a loop, or longer than MTS_DNS_MAX_CNAMES */
-  size_t n_rr;   /*!< RRs of the asked type owned by \p final */
-  long ttl;      /*!< smallest TTL of those RRs, -1 if none */
+  int loop;       /*!< a loop, or longer than MTS_DNS_MAX_CNAMES */
+  size_t n_rr;    /*!< RRs of the asked type owned by \p final */
+  long ttl;       /*!< smallest TTL of those RRs, -1 if none */
   long cname_ttl; /*!< smallest TTL of the CNAMEs followed, -1 if none */
 };
 

@@ -5,12 +5,12 @@
  *  a domain's deployment are not errors but findings (finding.h). */
 enum mts_err {
   MTS_OK = 0,
-  MTS_ENOMEM,   /*!< out of memory */
-  MTS_EINVAL,   /*!< invalid argument */
-  MTS_EIO,      /*!< read or write failed */
-  MTS_ERESOLV,  /*!< the resolver could not be set up */
-  MTS_ESYS,     /*!< a system call failed (see errno) */
-  MTS_ERANGE,   /*!< a value or a size is out of range */
+  MTS_ENOMEM,  /*!< out of memory */
+  MTS_EINVAL,  /*!< invalid argument */
+  MTS_EIO,     /*!< read or write failed */
+  MTS_ERESOLV, /*!< the resolver could not be set up */
+  MTS_ESYS,    /*!< a system call failed (see errno) */
+  MTS_ERANGE,  /*!< a value or a size is out of range */
 };
 
 /*! \return a static, human-readable description of \p err. */

@@ -54,15 +54,13 @@ const char *mts_severity_str(enum mts_severity sev);
  *  \param[in] fmt printf format for the message
  *  \return MTS_OK or MTS_ENOMEM (the list is unchanged then). */
 enum mts_err mts_findings_add(struct mts_findings *list, enum mts_code code,
-                              const char *subject, size_t len,
-                              const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+                              const char *subject, size_t len, const char *fmt,
+                              ...) __attribute__((format(printf, 5, 6)));
 
 /*! As mts_findings_add, with an explicit severity. */
-enum mts_err mts_findings_add_sev(struct mts_findings *list,
-                                  enum mts_code code, enum mts_severity sev,
-                                  const char *subject, size_t len,
-                                  const char *fmt, ...)
+enum mts_err mts_findings_add_sev(struct mts_findings *list, enum mts_code code,
+                                  enum mts_severity sev, const char *subject,
+                                  size_t len, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 /*! \return 1 if \p list holds \p code, else 0. */

@@ -32,12 +32,12 @@ struct mts_record_view {
   char *name;          /*!< the name queried, "_mta-sts.example.com" */
   struct mts_buf *txt; /*!< every TXT record at the name (after CNAMEs) */
   size_t n_txt;
-  long ttl;            /*!< -1 = null */
+  long ttl; /*!< -1 = null */
 };
 
 /*! One MX host of the domain. */
 struct mts_mx_host {
-  char *name;       /*!< lowercase, no trailing dot */
+  char *name; /*!< lowercase, no trailing dot */
   unsigned preference;
   int covered;      /*!< 1, 0, or -1 = null (not evaluated) */
   char *matched_by; /*!< the policy pattern that matched, or NULL */
@@ -57,17 +57,17 @@ struct mts_result {
 
   struct {
     enum mts_policy_status status;
-    char *url;          /*!< NULL when not known */
-    int http_status;    /*!< -1 = null */
+    char *url;       /*!< NULL when not known */
+    int http_status; /*!< -1 = null */
     char *content_type;
     char *mode;
-    long max_age;       /*!< -1 = null */
+    long max_age; /*!< -1 = null */
     char **mx;
     size_t n_mx;
   } policy;
 
   struct {
-    int covered;        /*!< 1, 0, or -1 = null */
+    int covered; /*!< 1, 0, or -1 = null */
     struct mts_mx_host *hosts;
     size_t n_hosts;
   } mx;

@@ -18,12 +18,12 @@ enum mts_format {
 
 struct mts_run_opts {
   struct mts_resolver_opts resolver;
-  long timeout_ms;   /*!< whole check of one domain */
+  long timeout_ms;    /*!< whole check of one domain */
   size_t concurrency; /*!< domains in flight */
   int no_policy;
   const char *ca_file; /*!< trust anchors for HTTPS, NULL = system store */
   enum mts_format format;
-  int quiet;         /*!< text: print only domains not ok */
+  int quiet; /*!< text: print only domains not ok */
   int color;
   FILE *out;
 };
@@ -36,7 +36,7 @@ struct mts_run_opts {
 struct mts_source {
   char *const *argv; /*!< used when \p fd < 0 */
   size_t argc;
-  int fd;            /*!< -1: use argv */
+  int fd; /*!< -1: use argv */
   /* private */
   size_t next;
   char *buf;

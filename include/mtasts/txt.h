@@ -39,7 +39,7 @@ struct mts_sts {
  *  mts_tlsrpt_release. */
 struct mts_tlsrpt {
   enum mts_record_status status;
-  char **rua;    /*!< the URIs of the selected record, merged in order */
+  char **rua; /*!< the URIs of the selected record, merged in order */
   size_t n_rua;
 };
 
@@ -50,8 +50,7 @@ struct mts_tlsrpt {
  *  \param[in,out] findings findings are appended
  *  \return MTS_OK or MTS_ENOMEM. */
 enum mts_err mts_sts_check(const struct mts_txt *recs, size_t n,
-                           struct mts_sts *out,
-                           struct mts_findings *findings);
+                           struct mts_sts *out, struct mts_findings *findings);
 
 /*! Judge every TXT record found at _smtp._tls.<domain> (R118-R134).
  *  n == 0 means no record: status missing with TLSRPT_RECORD_MISSING.

@@ -103,8 +103,8 @@ assert_has(const struct mts_result *r, enum mts_code code)
 static void
 assert_not(const struct mts_result *r, enum mts_code code)
 {
-  ck_assert_msg(!mts_findings_has(&r->findings, code),
-                "unexpected finding %s", mts_code_name(code));
+  ck_assert_msg(!mts_findings_has(&r->findings, code), "unexpected finding %s",
+                mts_code_name(code));
 }
 
 START_TEST(healthy_domain_is_ok)
@@ -371,14 +371,14 @@ START_TEST(status_derivation)
   mts_result_init(&r);
   mts_result_set_status(&r);
   ck_assert_int_eq(r.status, MTS_STATUS_OK);
-  ck_assert_int_eq(mts_findings_add(&r.findings, MTS_F_STS_UNKNOWN_FIELD,
-                                    NULL, 0, "info"),
-                   MTS_OK);
+  ck_assert_int_eq(
+      mts_findings_add(&r.findings, MTS_F_STS_UNKNOWN_FIELD, NULL, 0, "info"),
+      MTS_OK);
   mts_result_set_status(&r);
   ck_assert_int_eq(r.status, MTS_STATUS_OK);
-  ck_assert_int_eq(mts_findings_add(&r.findings, MTS_F_STS_TRAILING_WSP, NULL,
-                                    0, "warning"),
-                   MTS_OK);
+  ck_assert_int_eq(
+      mts_findings_add(&r.findings, MTS_F_STS_TRAILING_WSP, NULL, 0, "warning"),
+      MTS_OK);
   mts_result_set_status(&r);
   ck_assert_int_eq(r.status, MTS_STATUS_WARNING);
   ck_assert_int_eq(mts_findings_add(&r.findings, MTS_F_DNS_TIMEOUT, NULL, 0,
@@ -386,9 +386,9 @@ START_TEST(status_derivation)
                    MTS_OK);
   mts_result_set_status(&r);
   ck_assert_int_eq(r.status, MTS_STATUS_UNKNOWN);
-  ck_assert_int_eq(mts_findings_add(&r.findings, MTS_F_STS_ID_INVALID, NULL,
-                                    0, "error"),
-                   MTS_OK);
+  ck_assert_int_eq(
+      mts_findings_add(&r.findings, MTS_F_STS_ID_INVALID, NULL, 0, "error"),
+      MTS_OK);
   mts_result_set_status(&r);
   ck_assert_int_eq(r.status, MTS_STATUS_ERROR);
   ck_assert_int_eq(mts_status_exit(MTS_STATUS_OK), 0);

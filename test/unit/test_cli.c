@@ -74,9 +74,8 @@ START_TEST(every_option)
 
   ck_assert_int_eq(parse(&o, err, sizeof(err), "-j", "-q", "-r",
                          "127.0.0.1:5300", "--resolver", "[::1]:53", "-r",
-                         "::1", "-t", "2.5", "--no-policy", "--color",
-                         "never", "--concurrency", "7", "a.example",
-                         "b.example", NULL),
+                         "::1", "-t", "2.5", "--no-policy", "--color", "never",
+                         "--concurrency", "7", "a.example", "b.example", NULL),
                    MTS_OK);
   ck_assert_int_eq(o.run.format, MTS_FORMAT_JSON);
   ck_assert_int_eq(o.run.quiet, 1);

@@ -354,9 +354,9 @@ START_TEST(name_escapes_and_limits)
   ck_assert_uint_eq(end, p.n);
 
   /* The root. */
-  ck_assert_int_eq(mts_dnsmsg_name((const uint8_t *)"", 1, 0, out,
-                                   sizeof(out), &end),
-                   MTS_OK);
+  ck_assert_int_eq(
+      mts_dnsmsg_name((const uint8_t *)"", 1, 0, out, sizeof(out), &end),
+      MTS_OK);
   ck_assert_str_eq(out, "");
 
   /* Output buffer too small. */

@@ -14,17 +14,32 @@ static const struct {
     {"Example.COM.", "example.com", NULL},
     {"mail.example.com", "mail.example.com", NULL},
     {"a-b.example", "a-b.example", NULL},
-    {"xn--bcher-kva.example", "xn--bcher-kva.example", "b\xc3\xbc" "cher.example"},
-    {"XN--BCHER-KVA.example.", "xn--bcher-kva.example", "b\xc3\xbc" "cher.example"},
-    {"b\xc3\xbc" "cher.example", "xn--bcher-kva.example", "b\xc3\xbc" "cher.example"},
-    {"B\xc3\x9c" "CHER.example", "xn--bcher-kva.example", "b\xc3\xbc" "cher.example"},
-    {"\xe4\xbe\x8b\xe3\x81\x88.jp", "xn--r8jz45g.jp", "\xe4\xbe\x8b\xe3\x81\x88.jp"},
+    {"xn--bcher-kva.example", "xn--bcher-kva.example",
+     "b\xc3\xbc"
+     "cher.example"},
+    {"XN--BCHER-KVA.example.", "xn--bcher-kva.example",
+     "b\xc3\xbc"
+     "cher.example"},
+    {"b\xc3\xbc"
+     "cher.example",
+     "xn--bcher-kva.example",
+     "b\xc3\xbc"
+     "cher.example"},
+    {"B\xc3\x9c"
+     "CHER.example",
+     "xn--bcher-kva.example",
+     "b\xc3\xbc"
+     "cher.example"},
+    {"\xe4\xbe\x8b\xe3\x81\x88.jp", "xn--r8jz45g.jp",
+     "\xe4\xbe\x8b\xe3\x81\x88.jp"},
     {"com", "com", NULL},
     /* 63-octet label: the longest allowed. */
     {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test",
-     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test", NULL},
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test",
+     NULL},
     /* rejected */
-    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test", NULL, NULL},
+    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test",
+     NULL, NULL},
     {"", NULL, NULL},
     {".", NULL, NULL},
     {"..", NULL, NULL},

@@ -37,8 +37,8 @@ START_TEST(every_code_is_complete)
                       *p == '_',
                   "%s is not UPPER_SNAKE_CASE", name);
   }
-  ck_assert_msg(strncmp(mts_code_rfc(c), "RFC ", 4) == 0, "%s: rfc '%s'",
-                name, mts_code_rfc(c));
+  ck_assert_msg(strncmp(mts_code_rfc(c), "RFC ", 4) == 0, "%s: rfc '%s'", name,
+                mts_code_rfc(c));
   ck_assert_msg(strlen(mts_code_fix(c)) > 20, "%s: no fix-it text", name);
   for (int k = 0; k < _i; k++) {
     ck_assert_str_ne(mts_code_name((enum mts_code)k), name);
@@ -63,8 +63,7 @@ START_TEST(every_code_is_documented)
            mts_severity_str(mts_code_severity(c)));
   at = strstr(at, sev);
   ck_assert_msg(at != NULL && (next == NULL || at < next),
-                "docs/findings.md: %s should say '%s'", mts_code_name(c),
-                sev);
+                "docs/findings.md: %s should say '%s'", mts_code_name(c), sev);
   free(doc);
 }
 END_TEST
@@ -74,9 +73,9 @@ START_TEST(findings_list)
   struct mts_findings list = {0};
 
   for (int i = 0; i < 100; i++) {
-    ck_assert_int_eq(mts_findings_add(&list, MTS_F_STS_ID_INVALID, "a\0b", 3,
-                                      "case %d", i),
-                     MTS_OK);
+    ck_assert_int_eq(
+        mts_findings_add(&list, MTS_F_STS_ID_INVALID, "a\0b", 3, "case %d", i),
+        MTS_OK);
   }
   ck_assert_uint_eq(list.n, 100);
   ck_assert_str_eq(list.v[42].message, "case 42");
