@@ -1,12 +1,16 @@
 #!/bin/bash
 # The README demo: check three example domains against a private Knot DNS
-# server on loopback that serves fixtures/demo/*.zone:
-#   example.com  valid (the documented example records)
-#   example.net  broken: an id with punctuation, a rua without mailto:
+# server on loopback that serves fixtures/demo/*.zone, and a private nginx
+# that serves their MTA-STS policies over HTTPS with a throwaway demo CA:
+#   example.com  valid (the documented example records and policy)
+#   example.net  broken: an id with punctuation, a rua without mailto:, and
+#                a policy that does not cover its MX host
 #   example.org  no MTA-STS or TLS-RPT record at all
 # Prints the text report, then the same as JSON Lines. Builds the tool first
 # if build/mtasts-check is missing. Needs knotd and kdig (apt-get install
-# knot knot-dnsutils). MTS_BIN overrides the binary; MTS_TEST_DNS_ADDR /
+# knot knot-dnsutils), nginx and openssl (apt-get install nginx-light
+# openssl); without nginx the policies are not checked. MTS_BIN overrides
+# the binary; MTS_TEST_DNS_ADDR /
 # MTS_TEST_DNS_PORT the server address (default 127.53.0.1 port 5300).
 set -euo pipefail
 
@@ -23,7 +27,11 @@ if [[ ! -x $bin ]]; then
 fi
 
 rundir=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-demo.XXXXXX")
+web=127.53.3.1 # the policy hosts' address in fixtures/demo/*.zone
 cleanup() {
+  if [[ -s $rundir/nginx.pid ]]; then
+    kill "$(<"$rundir/nginx.pid")" 2>/dev/null || true
+  fi
   # The IPv6 listener is not needed here.
   MTS_TEST_DNS_ADDR6='' "$root/test/integration/dnsserver.sh" stop "$rundir" >/dev/null || true
   rm -rf "$rundir"
@@ -31,6 +39,62 @@ cleanup() {
 trap cleanup EXIT
 
 MTS_TEST_DNS_ADDR6='' "$root/test/integration/dnsserver.sh" start "$rundir" "$root/fixtures/demo"
+
+# A throwaway CA and one certificate per policy host (never committed).
+make_cert() {
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$rundir/$1.key" -subj "/CN=$1" -out "$rundir/$1.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\n' "$1" >"$rundir/$1.ext"
+  openssl x509 -req -in "$rundir/$1.csr" -CA "$rundir/ca.pem" \
+    -CAkey "$rundir/ca.key" -CAcreateserial -days 365 \
+    -extfile "$rundir/$1.ext" -out "$rundir/$1.pem" 2>/dev/null
+}
+policy() { # the nginx quoted string of a policy file, CRLF line ends
+  local out="" line
+  for line in "$@"; do out+="$line\r\n"; done
+  printf '"%s"' "$out"
+}
+ca=()
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+if [[ -x $nginx ]] && command -v openssl >/dev/null; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$rundir/ca.key" -subj "/CN=mtasts-check demo CA" -days 365 \
+    -out "$rundir/ca.pem" 2>/dev/null
+  make_cert mta-sts.example.com
+  make_cert mta-sts.example.net
+  mkdir -p "$rundir/tmp"
+  {
+    echo "daemon on; pid $rundir/nginx.pid; error_log $rundir/error.log;"
+    echo "events {}"
+    echo "http {"
+    echo "  access_log off; client_body_temp_path $rundir/tmp;"
+    echo "  proxy_temp_path $rundir/tmp; fastcgi_temp_path $rundir/tmp;"
+    echo "  uwsgi_temp_path $rundir/tmp; scgi_temp_path $rundir/tmp;"
+    for host in mta-sts.example.com mta-sts.example.net; do
+      if [[ $host == mta-sts.example.com ]]; then
+        body=$(policy "version: STSv1" "mode: enforce" "mx: mx1.example.com" \
+          "mx: mx2.example.com" "max_age: 604800")
+      else
+        body=$(policy "version: STSv1" "mode: enforce" "mx: mx.example.net" \
+          "max_age: 86400")
+      fi
+      echo "  server {"
+      echo "    listen $web:443 ssl; server_name $host;"
+      echo "    ssl_certificate $rundir/$host.pem;"
+      echo "    ssl_certificate_key $rundir/$host.key;"
+      echo "    location = /.well-known/mta-sts.txt {"
+      echo "      default_type text/plain; return 200 $body;"
+      echo "    }"
+      echo "  }"
+    done
+    echo "}"
+  } >"$rundir/nginx.conf"
+  "$nginx" -p "$rundir" -c "$rundir/nginx.conf"
+  ca=(--ca-file "$rundir/ca.pem")
+else
+  echo "demo: nginx or openssl missing: the policies are not checked" >&2
+  ca=(--no-policy)
+fi
 
 run() {
   local rc=0
@@ -40,5 +104,5 @@ run() {
   echo "(exit code $rc)"
 }
 
-run --resolver "$addr:$port" "${domains[@]}"
-run --json --resolver "$addr:$port" "${domains[@]}"
+run --resolver "$addr:$port" "${ca[@]}" "${domains[@]}"
+run --json --resolver "$addr:$port" "${ca[@]}" "${domains[@]}"

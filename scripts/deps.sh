@@ -7,9 +7,9 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config
-  libc-ares-dev libcjson-dev libidn2-dev
+  libc-ares-dev libcjson-dev libidn2-dev libcurl4-openssl-dev
   # tests
-  check python3 knot knot-dnsutils
+  check python3 knot knot-dnsutils nginx-light openssl
   # fuzzing, linting, benchmarks
   clang clang-format valgrind dnsperf time
 )

@@ -29,6 +29,8 @@ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DMTS_WERROR=ON \
 cmake --build "$dir" -j"$(nproc)"
 
 # ASan: fail on leaks too; UBSan: stop at the first report.
+# HTTPS servers (nginx, test CA) are required, not optional, here.
+export MTS_TEST_HTTPS=${MTS_TEST_HTTPS:-1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir "$dir" --output-on-failure -j"$(nproc)"

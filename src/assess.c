@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mtasts/domain.h"
+#include "mtasts/policy.h"
 #include "mtasts/txt.h"
 
 static char *
@@ -410,6 +411,306 @@ assess_mx(const struct mts_lookups *lk, struct mts_result *r)
   return err;
 }
 
+/* ---- the policy (rfc-rules R4, R46-R63, R71-R95, R113-R115) ------------ */
+
+/* The code for a failed fetch, and the RFC 8460 result type a sender would
+ * report for it (R7, RFC 8460 §4.3.2.2). */
+static enum mts_code
+fetch_code(enum mts_fetch_outcome o, const char **result_type)
+{
+  *result_type = "sts-policy-fetch-error";
+  switch (o) {
+    case MTS_FETCH_CONNECT:
+    case MTS_FETCH_FAILED:
+    case MTS_FETCH_OK:
+      return MTS_F_POLICY_CONNECT_FAILED;
+    case MTS_FETCH_TLS:
+      return MTS_F_POLICY_TLS_FAILED;
+    case MTS_FETCH_CERT_UNTRUSTED:
+      *result_type = "sts-webpki-invalid";
+      return MTS_F_POLICY_CERT_UNTRUSTED;
+    case MTS_FETCH_CERT_EXPIRED:
+      *result_type = "sts-webpki-invalid";
+      return MTS_F_POLICY_CERT_EXPIRED;
+    case MTS_FETCH_CERT_NAME:
+      *result_type = "sts-webpki-invalid";
+      return MTS_F_POLICY_CERT_NAME_MISMATCH;
+    case MTS_FETCH_TIMEOUT:
+      return MTS_F_POLICY_FETCH_TIMEOUT;
+    case MTS_FETCH_TOO_LARGE:
+      return MTS_F_POLICY_TOO_LARGE;
+  }
+  return MTS_F_POLICY_CONNECT_FAILED;
+}
+
+static enum mts_err
+add_fetch_failure(struct mts_result *r, const struct mts_fetch_result *f,
+                  const char *url)
+{
+  const char *rt;
+  enum mts_code code = fetch_code(f->outcome, &rt);
+
+  return mts_findings_add(
+      &r->findings, code, f->address, f->address ? strlen(f->address) : 0,
+      "Fetching %s from %s failed: %s%s%s (senders "
+      "report %s).",
+      url, f->address, mts_fetch_outcome_str(f->outcome), f->detail ? ": " : "",
+      f->detail ? f->detail : "", rt);
+}
+
+static char *
+strdup_null(const char *s)
+{
+  return s != NULL ? strdup(s) : NULL;
+}
+
+/* R113-R115: every usable MX host against the patterns. */
+static enum mts_err
+assess_coverage(const struct mts_policy *pol, struct mts_result *r)
+{
+  enum mts_severity sev =
+      pol->mode == MTS_MODE_ENFORCE ? MTS_SEV_ERROR : MTS_SEV_WARNING;
+  enum mts_err err = MTS_OK;
+  int all = 1, usable = 0;
+
+  for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
+    struct mts_mx_host *h = &r->mx.hosts[i];
+    if (h->name[0] == '\0') {
+      continue; /* the null MX: nothing to match */
+    }
+    usable = 1;
+    h->covered = 0;
+    for (size_t k = 0; k < pol->n_mx && !h->covered; k++) {
+      if (mts_policy_mx_match(pol->mx[k], h->name)) {
+        h->covered = 1;
+        h->matched_by = strdup(pol->mx[k]);
+        if (h->matched_by == NULL) {
+          return MTS_ENOMEM;
+        }
+      }
+    }
+    if (!h->covered) {
+      all = 0;
+      err = mts_findings_add_sev(
+          &r->findings, MTS_F_MX_NOT_COVERED, sev, h->name, strlen(h->name),
+          "The MX host %s (preference %u) matches no mx: pattern of the "
+          "policy: senders %s.",
+          h->name, h->preference,
+          pol->mode == MTS_MODE_ENFORCE
+              ? "refuse to deliver mail to it"
+              : "deliver to it but report a failure (mode testing)");
+    }
+  }
+  if (!usable) {
+    return err;
+  }
+  r->mx.covered = all;
+  for (size_t k = 0; k < pol->n_mx && err == MTS_OK; k++) {
+    int used = 0;
+    for (size_t i = 0; i < r->mx.n_hosts && !used; i++) {
+      used = r->mx.hosts[i].name[0] != '\0' &&
+             mts_policy_mx_match(pol->mx[k], r->mx.hosts[i].name);
+    }
+    if (!used) {
+      err = mts_findings_add(&r->findings, MTS_F_POLICY_MX_UNUSED, pol->mx[k],
+                             strlen(pol->mx[k]),
+                             "The pattern mx: %s matches none of the "
+                             "domain's MX hosts.",
+                             pol->mx[k]);
+    }
+  }
+  return err;
+}
+
+/* R95, RFC 8461 §10.4: "*.<policy domain>" or broader lets any host of the
+ * zone with a certificate pass MX validation. The parser cannot tell (it
+ * does not know the domain) beyond single-label suffixes like "*.com". */
+static enum mts_err
+check_broad_wildcards(char *const *mx, size_t n, struct mts_result *r)
+{
+  size_t dlen = strlen(r->domain);
+
+  for (size_t k = 0; k < n; k++) {
+    const char *suffix;
+    size_t slen;
+    int already = 0;
+
+    if (strncmp(mx[k], "*.", 2) != 0) {
+      continue;
+    }
+    suffix = mx[k] + 2;
+    slen = strlen(suffix);
+    if (!(slen == dlen && strcmp(suffix, r->domain) == 0) &&
+        !(slen < dlen && r->domain[dlen - slen - 1] == '.' &&
+          strcmp(r->domain + dlen - slen, suffix) == 0)) {
+      continue;
+    }
+    for (size_t i = 0; i < r->findings.n && !already; i++) {
+      const struct mts_finding *f = &r->findings.v[i];
+      already = f->code == MTS_F_POLICY_MX_WILDCARD_BROAD &&
+                f->subject != NULL && strstr(f->subject, mx[k]) != NULL;
+    }
+    if (!already) {
+      enum mts_err err = mts_findings_add(
+          &r->findings, MTS_F_POLICY_MX_WILDCARD_BROAD, mx[k], strlen(mx[k]),
+          "The pattern mx: %s covers every host of %s and its subdomains: "
+          "any of them with a certificate passes MX validation.",
+          mx[k], suffix);
+      if (err != MTS_OK) {
+        return err;
+      }
+    }
+  }
+  return MTS_OK;
+}
+
+/* The body arrived with 200: media type, body, then MX coverage. */
+static enum mts_err
+assess_body(const struct mts_fetch_result *f, struct mts_result *r)
+{
+  struct mts_policy pol;
+  enum mts_err err;
+  int ct;
+
+  ct = mts_policy_check_content_type(f->content_type, &r->findings);
+  if (ct < 0) {
+    return MTS_ENOMEM;
+  }
+  err = mts_policy_parse(f->body, f->body_len, &pol, &r->findings);
+  if (err != MTS_OK) {
+    return err;
+  }
+  r->policy.status =
+      ct == 1 && pol.valid ? MTS_POLICY_VALID : MTS_POLICY_INVALID;
+  r->policy.mode = strdup_null(pol.mode_str);
+  r->policy.max_age = pol.max_age;
+  r->policy.mx = pol.mx;
+  r->policy.n_mx = pol.n_mx;
+  if ((pol.mode_str != NULL && r->policy.mode == NULL)) {
+    err = MTS_ENOMEM;
+  }
+  if (err == MTS_OK) {
+    err = check_broad_wildcards(pol.mx, pol.n_mx, r);
+  }
+  /* R5: coverage only for a valid policy in enforce or testing. */
+  if (err == MTS_OK && r->policy.status == MTS_POLICY_VALID &&
+      (pol.mode == MTS_MODE_ENFORCE || pol.mode == MTS_MODE_TESTING)) {
+    err = assess_coverage(&pol, r);
+  }
+  pol.mx = NULL; /* moved to r->policy */
+  pol.n_mx = 0;
+  mts_policy_release(&pol);
+  return err;
+}
+
+static enum mts_err
+assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
+{
+  const struct mts_dns_result *fam[2] = {lk->policy_a, lk->policy_aaaa};
+  const struct mts_fetch_result *ok = NULL;
+  size_t n_addrs = 0;
+  int sts_valid = r->sts.record.status == MTS_REC_VALID;
+  enum mts_err err = MTS_OK;
+
+  if (lk->no_policy || lk->policy_a == NULL || lk->policy_aaaa == NULL) {
+    return MTS_OK; /* not-checked */
+  }
+  for (int k = 0; k < 2; k++) {
+    n_addrs += fam[k]->status == MTS_DNS_OK ? fam[k]->n_addrs : 0;
+  }
+  if (n_addrs == 0) {
+    for (int k = 0; k < 2; k++) {
+      if (mts_dns_status_failed(fam[k]->status) ||
+          fam[k]->status == MTS_DNS_CNAME_LOOP) {
+        /* R23: the policy host's lookup failed: unreachable. */
+        r->policy.status = MTS_POLICY_UNREACHABLE;
+        return add_lookup_failure(r, fam[k]);
+      }
+    }
+    if (!sts_valid) {
+      return MTS_OK; /* R4: nothing is deployed: not-checked */
+    }
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    return mts_findings_add(&r->findings, MTS_F_POLICY_HOST_UNRESOLVABLE,
+                            lk->policy_a->qname, strlen(lk->policy_a->qname),
+                            "%s has no A or AAAA record: senders cannot fetch "
+                            "the policy and deliver as if there were none.",
+                            lk->policy_a->qname);
+  }
+  if (!sts_valid) {
+    /* contract.md: preflight for a policy hosted before its record. */
+    err =
+        mts_findings_add(&r->findings, MTS_F_POLICY_IGNORED_NO_RECORD, NULL, 0,
+                         "The policy host answers, but the _mta-sts record "
+                         "is %s: senders ignore the policy.",
+                         mts_record_status_str(r->sts.record.status));
+  }
+  for (size_t i = 0; i < lk->n_fetched && ok == NULL; i++) {
+    if (lk->fetched[i] != NULL && lk->fetched[i]->outcome == MTS_FETCH_OK) {
+      ok = lk->fetched[i];
+    }
+  }
+  if (ok == NULL) {
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    return err != MTS_OK || lk->n_fetched == 0 || lk->fetched[0] == NULL
+               ? err
+               : add_fetch_failure(r, lk->fetched[0], r->policy.url);
+  }
+  /* R50: the addresses that failed, while another one works. */
+  for (size_t i = 0; i < lk->n_fetched && err == MTS_OK; i++) {
+    const struct mts_fetch_result *f = lk->fetched[i];
+    if (f != NULL && f->outcome != MTS_FETCH_OK) {
+      err = mts_findings_add(
+          &r->findings, MTS_F_POLICY_ADDRESS_UNREACHABLE, f->address,
+          strlen(f->address),
+          "The policy host's address %s fails (%s%s%s), while %s works: "
+          "senders that pick it cannot fetch the policy.",
+          f->address, mts_fetch_outcome_str(f->outcome), f->detail ? ": " : "",
+          f->detail ? f->detail : "", ok->address);
+    }
+  }
+  if (err != MTS_OK) {
+    return err;
+  }
+  r->policy.http_status = (int)ok->http_status;
+  r->policy.content_type = strdup_null(ok->content_type);
+  r->policy.cert_not_after = ok->cert_not_after;
+  if (ok->content_type != NULL && r->policy.content_type == NULL) {
+    return MTS_ENOMEM;
+  }
+  if (ok->cert_not_after >= 0 && ok->cert_not_after - now < 14 * 86400) {
+    err = mts_findings_add(&r->findings, MTS_F_POLICY_CERT_EXPIRES_SOON,
+                           ok->address, strlen(ok->address),
+                           "The certificate of the policy host expires in %lld "
+                           "days.",
+                           (ok->cert_not_after - now) / 86400);
+    if (err != MTS_OK) {
+      return err;
+    }
+  }
+  if (ok->http_status >= 300 && ok->http_status < 400) {
+    /* R58: never followed. */
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    return mts_findings_add(&r->findings, MTS_F_POLICY_HTTP_REDIRECT,
+                            ok->location,
+                            ok->location ? strlen(ok->location) : 0,
+                            "The policy URL answers %ld with a redirect%s%s: "
+                            "senders do not follow it (senders report "
+                            "sts-policy-fetch-error).",
+                            ok->http_status, ok->location ? " to " : "",
+                            ok->location ? ok->location : "");
+  }
+  if (ok->http_status != 200) {
+    /* R57: only 200 OK; any other status, other 2xx included. */
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    return mts_findings_add(&r->findings, MTS_F_POLICY_HTTP_STATUS, NULL, 0,
+                            "The policy URL answers HTTP %ld, not 200 "
+                            "(senders report sts-policy-fetch-error).",
+                            ok->http_status);
+  }
+  return assess_body(ok, r);
+}
+
 enum mts_err
 mts_assess(const struct mts_lookups *lk, struct mts_result *r)
 {
@@ -433,6 +734,9 @@ mts_assess(const struct mts_lookups *lk, struct mts_result *r)
       r->policy.url = u;
       err = u ? MTS_OK : MTS_ENOMEM;
     }
+  }
+  if (err == MTS_OK) {
+    err = assess_policy(lk, r, r->checked_at);
   }
   mts_result_set_status(r);
   return err;

@@ -21,6 +21,7 @@ enum {
   OPT_NO_POLICY,
   OPT_COLOR,
   OPT_CONCURRENCY,
+  OPT_POLICY_FILE,
 };
 
 /* One table feeds getopt_long and --help (curl's tool_listhelp.c idea). */
@@ -45,6 +46,8 @@ static const struct optdef {
     {"json", no_argument, 'j', NULL, "JSON Lines, one object a domain"},
     {"no-policy", no_argument, OPT_NO_POLICY, NULL,
      "DNS checks only, no HTTPS policy fetch"},
+    {"policy-file", required_argument, OPT_POLICY_FILE, "FILE",
+     "check a local policy file offline"},
     {"quiet", no_argument, 'q', NULL, "text: print only domains not ok"},
     {"resolver", required_argument, 'r', "ADDR[:PORT]",
      "DNS server to ask (repeatable)"},
@@ -72,6 +75,7 @@ mts_cli_help(FILE *out)
 {
   fputs("usage: mtasts-check [options] DOMAIN...\n"
         "       mtasts-check [options] -f FILE\n"
+        "       mtasts-check [options] --policy-file FILE\n"
         "\n"
         "Check a mail domain's MTA-STS (RFC 8461) and SMTP TLS Reporting\n"
         "(RFC 8460) records and say what to fix.\n"
@@ -319,6 +323,9 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_COLOR:
         color = optarg;
         break;
+      case OPT_POLICY_FILE:
+        o->policy_file = optarg;
+        break;
       case OPT_CONCURRENCY:
         if (parse_long(optarg, 1, MAX_CONCURRENCY, &v) != 0) {
           snprintf(errbuf, errsz,
@@ -348,6 +355,14 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
   }
   o->domains = argv + optind;
   o->n_domains = (size_t)(argc - optind);
+  if (o->policy_file != NULL) {
+    if (o->file != NULL || o->n_domains > 0) {
+      snprintf(errbuf, errsz,
+               "--policy-file checks a file offline: give no domains");
+      return MTS_EINVAL;
+    }
+    return MTS_OK;
+  }
   if (o->file != NULL && o->n_domains > 0) {
     snprintf(errbuf, errsz, "give domains or -f FILE, not both");
     return MTS_EINVAL;

@@ -82,6 +82,10 @@ mts_dns_result_free(struct mts_dns_result **res)
     free(r->mx[i].host);
   }
   free(r->mx);
+  for (size_t i = 0; i < r->n_addrs; i++) {
+    free(r->addrs[i]);
+  }
+  free(r->addrs);
   free(r->detail);
   free(r);
   *res = NULL;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mtasts/cli.h"
+#include "mtasts/lint.h"
 #include "mtasts/run.h"
 
 int
@@ -41,6 +42,19 @@ main(int argc, char **argv)
     }
     mts_cli_release(&o);
     return 0;
+  }
+
+  if (o.policy_file != NULL) {
+    err = mts_lint_policy_file(o.policy_file, &o.run, &worst, errbuf,
+                               sizeof(errbuf));
+    mts_cli_release(&o);
+    if (err != MTS_OK) {
+      fprintf(stderr, "mtasts-check: %s\n", errbuf);
+      return err == MTS_EINVAL || err == MTS_ERANGE
+                 ? MTS_EXIT_USAGE
+                 : mts_status_exit(MTS_STATUS_UNKNOWN);
+    }
+    return mts_status_exit(worst);
   }
 
   memset(&src, 0, sizeof(src));

@@ -285,7 +285,15 @@ add_mta_sts(cJSON *root, const struct mts_result *r)
       put_str(pol, "content_type", r->policy.content_type) != 0 ||
       put_str(pol, "mode", r->policy.mode) != 0 ||
       put_count(pol, "max_age", r->policy.max_age) != 0 ||
-      put_strv(pol, "mx", r->policy.mx, r->policy.n_mx, !parsed) != 0) {
+      put_strv(pol, "mx", r->policy.mx, r->policy.n_mx, !parsed) != 0 ||
+      /* Additions to the contract (CHANGELOG): the policy host's
+       * certificate, so that monitoring sees a renewal coming. */
+      put_time(pol, "cert_not_after", r->policy.cert_not_after) != 0 ||
+      put_count(pol, "cert_days_left",
+                r->policy.cert_not_after >= 0 &&
+                        r->policy.cert_not_after >= r->checked_at
+                    ? (r->policy.cert_not_after - r->checked_at) / 86400
+                    : -1) != 0) {
     return -1;
   }
 
@@ -381,6 +389,47 @@ mts_report_json_write(FILE *out, const struct mts_result *r)
     goto done;
   }
 
+  text = cJSON_PrintUnformatted(root);
+  if (text == NULL) {
+    goto done;
+  }
+  err = MTS_OK;
+  if (fputs(text, out) == EOF || fputc('\n', out) == EOF || ferror(out)) {
+    err = MTS_EIO;
+  }
+
+done:
+  cJSON_free(text);
+  cJSON_Delete(root);
+  return err;
+}
+
+enum mts_err
+mts_report_json_policy_write(FILE *out, const struct mts_policy_lint *l)
+{
+  enum mts_err err = MTS_ENOMEM;
+  cJSON *root = NULL, *pol;
+  char *text = NULL;
+
+  root = cJSON_CreateObject();
+  if (root == NULL) {
+    goto done;
+  }
+  if (put_count(root, "schema_version", 1) != 0 ||
+      put_str(root, "kind", "policy-file") != 0 ||
+      put_bytes(root, "source", l->source, strlen(l->source)) != 0 ||
+      put_str(root, "status", mts_status_str(l->status)) != 0) {
+    goto done;
+  }
+  pol = cJSON_AddObjectToObject(root, "policy");
+  if (pol == NULL ||
+      put_str(pol, "status", mts_policy_status_str(l->policy_status)) != 0 ||
+      put_str(pol, "mode", l->mode) != 0 ||
+      put_count(pol, "max_age", l->max_age) != 0 ||
+      put_strv(pol, "mx", l->mx, l->n_mx, 0) != 0 ||
+      add_findings(root, l->findings) != 0) {
+    goto done;
+  }
   text = cJSON_PrintUnformatted(root);
   if (text == NULL) {
     goto done;

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 
 /* The human-readable block for one domain (docs/mtasts-check.1, OUTPUT):
  * a headline "domain: STATUS", one labelled section per check with
@@ -479,6 +480,17 @@ put_policy(struct ctx *c, const struct mts_result *r)
   if (r->policy.n_mx > 0) {
     put_list(c, "mx", r->policy.mx, r->policy.n_mx);
   }
+  if (r->policy.cert_not_after >= 0) {
+    long long left = (r->policy.cert_not_after - r->checked_at) / 86400;
+    time_t t = (time_t)r->policy.cert_not_after;
+    struct tm tm;
+    char day[16] = "?";
+    if (gmtime_r(&t, &tm) != NULL) {
+      strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+    }
+    put_label(c, "");
+    out_f(c, "certificate valid until %s (%lld days left)\n", day, left);
+  }
 }
 
 static void
@@ -665,6 +677,37 @@ mts_report_text_write(FILE *out, const struct mts_result *r,
     put_tlsrpt(&c, r);
   }
   put_findings(&c, &r->findings);
+  out_c(&c, '\n');
+
+  return c.failed || ferror(out) ? MTS_EIO : MTS_OK;
+}
+
+enum mts_err
+mts_report_text_policy_write(FILE *out, const struct mts_policy_lint *l,
+                             const struct mts_text_opts *opts)
+{
+  struct ctx c = {out, opts != NULL && opts->color, 0};
+
+  put_esc(&c, l->source, strlen(l->source), 0);
+  out_s(&c, ": ");
+  put_word(&c, status_tone(l->status), status_word(l->status));
+  out_c(&c, '\n');
+  put_label(&c, "Policy");
+  put_word(&c, policy_tone(l->policy_status),
+           mts_policy_status_str(l->policy_status));
+  if (l->mode != NULL) {
+    out_s(&c, ", mode ");
+    put_str(&c, l->mode, 0);
+  }
+  if (l->max_age >= 0) {
+    out_f(&c, ", max_age %ld", l->max_age);
+    put_duration(&c, l->max_age);
+  }
+  out_c(&c, '\n');
+  if (l->n_mx > 0) {
+    put_list(&c, "mx", l->mx, l->n_mx);
+  }
+  put_findings(&c, l->findings);
   out_c(&c, '\n');
 
   return c.failed || ferror(out) ? MTS_EIO : MTS_OK;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -480,6 +481,51 @@ done:
   return err;
 }
 
+/* A or AAAA records as text. ares_parse_a_reply / ares_parse_aaaa_reply
+ * also take every address RR of the answer: the same owner check as TXT. */
+static enum mts_err
+take_addrs(struct mts_dns_result *r, const unsigned char *abuf, int alen,
+           int type, size_t want, enum mts_dns_status *st)
+{
+  enum { MAX_ADDRS = 32 };
+  struct ares_addrttl v4[MAX_ADDRS];
+  struct ares_addr6ttl v6[MAX_ADDRS];
+  int n = MAX_ADDRS, rc;
+
+  *st = MTS_DNS_OK;
+  rc = type == MTS_RR_A ? ares_parse_a_reply(abuf, alen, NULL, v4, &n)
+                        : ares_parse_aaaa_reply(abuf, alen, NULL, v6, &n);
+  if (rc != ARES_SUCCESS) {
+    *st = MTS_DNS_BADRESP;
+    return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_OK;
+  }
+  /* More than MAX_ADDRS: keep the first ones (n is capped), no check. */
+  if ((size_t)n != want && want < MAX_ADDRS) {
+    *st = MTS_DNS_BADRESP;
+    return MTS_OK;
+  }
+  r->addrs = calloc(n > 0 ? (size_t)n : 1, sizeof(*r->addrs));
+  if (r->addrs == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (int i = 0; i < n; i++) {
+    char text[INET6_ADDRSTRLEN];
+    const void *a = type == MTS_RR_A ? (const void *)&v4[i].ipaddr
+                                     : (const void *)&v6[i].ip6addr;
+    if (inet_ntop(type == MTS_RR_A ? AF_INET : AF_INET6, a, text,
+                  sizeof(text)) == NULL) {
+      *st = MTS_DNS_BADRESP;
+      return MTS_OK;
+    }
+    r->addrs[i] = strdup(text);
+    if (r->addrs[i] == NULL) {
+      return MTS_ENOMEM;
+    }
+    r->n_addrs = (size_t)i + 1;
+  }
+  return MTS_OK;
+}
+
 /* dnsmsg writes odd octets of a name as \DDD (RFC 4343); c-ares 1.18's
  * ares_create_query only knows "\c" for a literal c. Convert, so that a
  * CNAME target is asked for under its own name.
@@ -627,6 +673,10 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
       break;
     case MTS_RR_MX:
       err = take_mx(r, abuf, alen, chain.n_rr, &st);
+      break;
+    case MTS_RR_A:
+    case MTS_RR_AAAA:
+      err = take_addrs(r, abuf, alen, q->type, chain.n_rr, &st);
       break;
     default:
       break;

@@ -89,6 +89,7 @@ mts_result_init(struct mts_result *r)
   r->policy.status = MTS_POLICY_NOT_CHECKED;
   r->policy.http_status = -1;
   r->policy.max_age = -1;
+  r->policy.cert_not_after = -1;
   r->mx.covered = -1;
 }
 
@@ -129,13 +130,13 @@ mts_code_is_lookup_failure(enum mts_code code)
   }
 }
 
-void
-mts_result_set_status(struct mts_result *r)
+enum mts_status
+mts_findings_status(const struct mts_findings *list)
 {
   int error = 0, unknown = 0, warning = 0;
 
-  for (size_t i = 0; i < r->findings.n; i++) {
-    const struct mts_finding *f = &r->findings.v[i];
+  for (size_t i = 0; i < list->n; i++) {
+    const struct mts_finding *f = &list->v[i];
     if (mts_code_is_lookup_failure(f->code)) {
       unknown = 1;
     } else if (f->severity == MTS_SEV_ERROR) {
@@ -145,12 +146,16 @@ mts_result_set_status(struct mts_result *r)
     }
   }
   if (error) {
-    r->status = MTS_STATUS_ERROR;
-  } else if (unknown) {
-    r->status = MTS_STATUS_UNKNOWN;
-  } else if (warning) {
-    r->status = MTS_STATUS_WARNING;
-  } else {
-    r->status = MTS_STATUS_OK;
+    return MTS_STATUS_ERROR;
   }
+  if (unknown) {
+    return MTS_STATUS_UNKNOWN;
+  }
+  return warning ? MTS_STATUS_WARNING : MTS_STATUS_OK;
+}
+
+void
+mts_result_set_status(struct mts_result *r)
+{
+  r->status = mts_findings_status(&r->findings);
 }

@@ -10,6 +10,7 @@
 
 #include "mtasts/assess.h"
 #include "mtasts/domain.h"
+#include "mtasts/fetch.h"
 #include "mtasts/loop.h"
 #include "mtasts/report.h"
 
@@ -32,6 +33,8 @@ enum slot {
   SLOT_TLSRPT,
   SLOT_MX,
   SLOT_APEX,
+  SLOT_POLICY_A, /* mta-sts.<d>: the policy host (rfc-rules R46) */
+  SLOT_POLICY_AAAA,
   SLOT__COUNT,
 };
 
@@ -44,6 +47,8 @@ static const struct {
     [SLOT_TLSRPT] = {"_smtp._tls.", MTS_RR_TXT},
     [SLOT_MX] = {"", MTS_RR_MX},
     [SLOT_APEX] = {"", MTS_RR_TXT},
+    [SLOT_POLICY_A] = {"mta-sts.", MTS_RR_A},
+    [SLOT_POLICY_AAAA] = {"mta-sts.", MTS_RR_AAAA},
 };
 
 struct runner;
@@ -60,6 +65,16 @@ struct probe {
     struct probe *probe;
     enum slot slot;
   } ctx[SLOT__COUNT];
+  /* One fetch per address of the policy host (R50: senders pick one). */
+  struct mts_fetch *fetch[MTS_MAX_POLICY_ADDRS];
+  struct mts_fetch_result *fetched[MTS_MAX_POLICY_ADDRS];
+  const char *fetch_addr[MTS_MAX_POLICY_ADDRS]; /* in dns[SLOT_POLICY_*] */
+  struct fetch_ctx {
+    struct probe *probe;
+    size_t i;
+  } fetch_ctx[MTS_MAX_POLICY_ADDRS];
+  size_t n_fetch;
+  int fetch_started;
   int pending;
   int done;
   uint64_t started_ms;
@@ -71,6 +86,7 @@ struct runner {
   struct mts_source *src;
   struct mts_loop *loop;
   struct mts_resolver *resolver;
+  struct mts_fetcher *fetcher; /* NULL with --no-policy */
   struct mts_timer deadline;
   struct mts_timer kick;     /* fill() again after this turn's events */
   size_t turn_starts;        /* domains started in this loop turn */
@@ -228,6 +244,10 @@ probe_free(struct probe *p)
     mts_resolve_cancel(p->query[i]);
     mts_dns_result_free(&p->dns[i]);
   }
+  for (size_t i = 0; i < p->n_fetch; i++) {
+    mts_fetch_cancel(p->fetch[i]);
+    mts_fetch_result_free(&p->fetched[i]);
+  }
   mts_result_release(&p->result);
   free(p);
 }
@@ -254,9 +274,19 @@ static void
 probe_complete(struct probe *p)
 {
   struct runner *run = p->run;
-  struct mts_lookups lk = {p->dns[SLOT_STS], p->dns[SLOT_TLSRPT],
-                           p->dns[SLOT_MX], p->dns[SLOT_APEX]};
+  struct mts_lookups lk;
   enum mts_err err;
+
+  memset(&lk, 0, sizeof(lk));
+  lk.sts = p->dns[SLOT_STS];
+  lk.tlsrpt = p->dns[SLOT_TLSRPT];
+  lk.mx = p->dns[SLOT_MX];
+  lk.apex = p->dns[SLOT_APEX];
+  lk.no_policy = run->fetcher == NULL;
+  lk.policy_a = p->dns[SLOT_POLICY_A];
+  lk.policy_aaaa = p->dns[SLOT_POLICY_AAAA];
+  lk.fetched = (const struct mts_fetch_result *const *)p->fetched;
+  lk.n_fetched = p->n_fetch;
 
   err = mts_assess(&lk, &p->result);
   if (err != MTS_OK && run->err == MTS_OK) {
@@ -268,6 +298,9 @@ probe_complete(struct probe *p)
   for (int i = 0; i < SLOT__COUNT; i++) {
     mts_dns_result_free(&p->dns[i]);
   }
+  for (size_t i = 0; i < p->n_fetch; i++) {
+    mts_fetch_result_free(&p->fetched[i]);
+  }
   p->done = 1;
   run->inflight--;
   flush(run);
@@ -275,6 +308,7 @@ probe_complete(struct probe *p)
 }
 
 static void on_lookup(void *arg, struct mts_dns_result *res);
+static void probe_fetch(struct probe *p);
 
 /* A result made here rather than by the resolver. NULL if out of memory. */
 static struct mts_dns_result *
@@ -339,6 +373,52 @@ probe_ask(struct probe *p, enum slot slot)
 }
 
 static void
+on_fetched(void *arg, struct mts_fetch_result *res)
+{
+  struct fetch_ctx *ctx = arg;
+  struct probe *p = ctx->probe;
+
+  p->fetch[ctx->i] = NULL;
+  p->fetched[ctx->i] = res;
+  if (--p->pending == 0) {
+    probe_complete(p);
+  }
+}
+
+/* Fetch the policy from every address of mta-sts.<d>: IPv4 first. */
+static void
+probe_fetch(struct probe *p)
+{
+  char host[MTS_DNS_NAME_MAX + 16];
+  const struct mts_dns_result *fam[2] = {p->dns[SLOT_POLICY_A],
+                                         p->dns[SLOT_POLICY_AAAA]};
+
+  p->fetch_started = 1;
+  snprintf(host, sizeof(host), "mta-sts.%s", p->result.domain);
+  for (int k = 0; k < 2; k++) {
+    for (size_t i = 0; fam[k]->status == MTS_DNS_OK && i < fam[k]->n_addrs &&
+                       p->n_fetch < MTS_MAX_POLICY_ADDRS;
+         i++) {
+      size_t slot = p->n_fetch;
+      p->fetch_ctx[slot].probe = p;
+      p->fetch_ctx[slot].i = slot;
+      if (mts_fetch_start(p->run->fetcher, host, fam[k]->addrs[i], on_fetched,
+                          &p->fetch_ctx[slot], &p->fetch[slot]) != MTS_OK) {
+        if (p->run->err == MTS_OK) {
+          p->run->err = MTS_ENOMEM;
+          snprintf(p->run->errbuf, p->run->errsz, "out of memory");
+        }
+        mts_loop_stop(p->run->loop);
+        return;
+      }
+      p->fetch_addr[slot] = fam[k]->addrs[i];
+      p->n_fetch++;
+      p->pending++;
+    }
+  }
+}
+
+static void
 on_lookup(void *arg, struct mts_dns_result *res)
 {
   struct slot_ctx *ctx = arg;
@@ -359,6 +439,14 @@ on_lookup(void *arg, struct mts_dns_result *res)
      * reference: the answer may come before probe_ask returns. */
     p->pending++;
     probe_ask(p, SLOT_APEX);
+    p->pending--;
+  }
+  if (!p->fetch_started && p->run->fetcher != NULL &&
+      p->dns[SLOT_POLICY_A] != NULL && p->dns[SLOT_POLICY_AAAA] != NULL) {
+    /* The fetch starts as soon as the policy host's addresses are known,
+     * in parallel with whatever DNS is still out. */
+    p->pending++;
+    probe_fetch(p);
     p->pending--;
   }
   if (p->pending == 0) {
@@ -392,6 +480,36 @@ probe_expire(struct probe *p)
       mts_loop_stop(p->run->loop);
       return;
     }
+  }
+  for (size_t i = 0; i < p->n_fetch; i++) {
+    struct mts_fetch_result *r;
+    if (p->fetch[i] == NULL) {
+      continue;
+    }
+    mts_fetch_cancel(p->fetch[i]);
+    p->fetch[i] = NULL;
+    p->pending--;
+    r = calloc(1, sizeof(*r));
+    if (r != NULL) {
+      r->outcome = MTS_FETCH_TIMEOUT;
+      r->http_status = -1;
+      r->cert_not_after = -1;
+      r->address = strdup(p->fetch_addr[i]);
+      r->detail = strdup("the check's time limit was reached");
+      r->body = calloc(1, 1);
+      if (r->address == NULL || r->detail == NULL || r->body == NULL) {
+        mts_fetch_result_free(&r);
+      }
+    }
+    if (r == NULL) {
+      if (p->run->err == MTS_OK) {
+        p->run->err = MTS_ENOMEM;
+        snprintf(p->run->errbuf, p->run->errsz, "out of memory");
+      }
+      mts_loop_stop(p->run->loop);
+      return;
+    }
+    p->fetched[i] = r;
   }
   probe_complete(p);
 }
@@ -491,6 +609,10 @@ probe_start(struct runner *run, const char *input)
   probe_ask(p, SLOT_STS);
   probe_ask(p, SLOT_TLSRPT);
   probe_ask(p, SLOT_MX);
+  if (run->fetcher != NULL) {
+    probe_ask(p, SLOT_POLICY_A);
+    probe_ask(p, SLOT_POLICY_AAAA);
+  }
   if (--p->pending == 0) {
     probe_complete(p);
   }
@@ -647,6 +769,10 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
   }
   err =
       mts_resolver_new(&run.resolver, run.loop, &opts->resolver, errbuf, errsz);
+  if (err == MTS_OK && !opts->no_policy) {
+    struct mts_fetch_opts fo = {opts->ca_file, opts->timeout_ms};
+    err = mts_fetcher_new(&run.fetcher, run.loop, &fo, errbuf, errsz);
+  }
   if (err == MTS_OK) {
     err = mts_loop_add_prepare(run.loop, on_prepare, &run);
   }
@@ -670,6 +796,7 @@ done:
     run.head = p->next;
     probe_free(p);
   }
+  mts_fetcher_free(&run.fetcher);
   mts_resolver_free(&run.resolver);
   if (run.loop != NULL) {
     mts_loop_remove_prepare(run.loop, on_prepare, &run);

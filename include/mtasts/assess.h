@@ -7,14 +7,24 @@
 
 #include "mtasts/dns.h"
 #include "mtasts/err.h"
+#include "mtasts/fetch.h"
 #include "mtasts/result.h"
 
-/*! What the resolver learned about one domain. Borrowed. */
+/*! The most addresses of mta-sts.<d> the policy is fetched from. */
+#define MTS_MAX_POLICY_ADDRS 4
+
+/*! What the resolver and the fetcher learned about one domain. Borrowed. */
 struct mts_lookups {
-  const struct mts_dns_result *sts;    /*!< _mta-sts.<d> TXT */
-  const struct mts_dns_result *tlsrpt; /*!< _smtp._tls.<d> TXT */
-  const struct mts_dns_result *mx;     /*!< <d> MX */
-  const struct mts_dns_result *apex;   /*!< <d> TXT, or NULL if not asked */
+  const struct mts_dns_result *sts;      /*!< _mta-sts.<d> TXT */
+  const struct mts_dns_result *tlsrpt;   /*!< _smtp._tls.<d> TXT */
+  const struct mts_dns_result *mx;       /*!< <d> MX */
+  const struct mts_dns_result *apex;     /*!< <d> TXT, or NULL if not asked */
+  int no_policy;                         /*!< --no-policy: none of below */
+  const struct mts_dns_result *policy_a; /*!< mta-sts.<d> A */
+  const struct mts_dns_result *policy_aaaa;      /*!< mta-sts.<d> AAAA */
+  const struct mts_fetch_result *const *fetched; /*!< one per address, in
+                                                      address order */
+  size_t n_fetched;
 };
 
 /*! Judge the lookups of \p r->domain and fill \p r (records, MX hosts,

@@ -16,7 +16,8 @@ struct mts_opts {
   struct mts_run_opts run;
   char **servers; /*!< --resolver values (owned array, borrowed strings) */
   size_t n_servers;
-  const char *file; /*!< -f FILE, "-" for stdin, or NULL */
+  const char *file;        /*!< -f FILE, "-" for stdin, or NULL */
+  const char *policy_file; /*!< --policy-file FILE: lint it, no network */
   char *const *domains;
   size_t n_domains;
   int help;    /*!< --help was given: print mts_cli_help, exit 0 */

@@ -60,6 +60,8 @@ struct mts_dns_result {
   size_t n_txt;
   struct mts_mx *mx; /*!< MX records, in answer order */
   size_t n_mx;
+  char **addrs; /*!< A/AAAA: the addresses as text, answer order */
+  size_t n_addrs;
   char *detail; /*!< resolver's own words on a failure, or NULL */
 };
 

@@ -64,6 +64,7 @@ struct mts_result {
     long max_age; /*!< -1 = null */
     char **mx;
     size_t n_mx;
+    long long cert_not_after; /*!< the certificate's notAfter, -1 = null */
   } policy;
 
   struct {
@@ -98,6 +99,9 @@ void mts_result_release(struct mts_result *r);
  *  finding other than a lookup failure; else unknown if a lookup failed;
  *  else warning if any warning; else ok. */
 void mts_result_set_status(struct mts_result *r);
+
+/*! The overall status a list of findings gives (rfc-rules R1). */
+enum mts_status mts_findings_status(const struct mts_findings *list);
 
 /*! \return 1 if \p code reports a failed lookup (DNS_SERVFAIL, DNS_TIMEOUT,
  *  DNS_TRUNCATED, DNS_RESPONSE_INVALID, MX_LOOKUP_FAILED). */

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """check_case.py: run one integration case of mtasts-check and judge it.
 
-    check_case.py --bin BIN [--cases FILE] CASE...     run the named cases
-    check_case.py --bin BIN [--cases FILE] --all       run every case
+    check_case.py --bin BIN [--cases FILE] [--rundir DIR] CASE...   the named cases
+    check_case.py --bin BIN [--cases FILE] [--rundir DIR] --all     every case
     check_case.py [--cases FILE] --list                print the case names
 
 The servers must be running (servers.sh start RUNDIR; ctest does this in its
@@ -23,7 +23,17 @@ ARGS   the arguments after the binary, split like a shell (shlex):
          @fault   -> --resolver <fault address>:<port>
          @knot6   -> --resolver [<knot IPv6 address>]:<port>; the case is
                      skipped when no IPv6 address is configured
-         {knot} {fault} {srcdir}  -> that text
+         @ca      -> --ca-file <the test CA of the HTTPS servers>: RUNDIR/tls/
+                     ca.pem (servers.sh, tlsca.sh); the case is skipped when
+                     that file does not exist (HTTPS servers not started).
+                     The CA file is MTS_TEST_CA_FILE if set, else
+                     RUNDIR/tls/ca.pem with RUNDIR from --rundir, else
+                     MTS_TEST_RUNDIR, else <dir of --bin>/test/integration/run
+                     (the ctest fixture's run directory)
+         @https   -> nothing, but the case is skipped like an @ca case when
+                     the HTTPS servers are not running (for cases that
+                     deliberately omit --ca-file)
+         {knot} {fault} {srcdir} {ca}  -> that text
          <PATH    -> stdin comes from PATH (else /dev/null)
 ASSERTIONS  split like a shell; each one is
   elapsed<N          the run took less than N seconds (wall clock)
@@ -76,6 +86,22 @@ def env(name, default):
     return default if v is None else v
 
 
+CA_FILE = None  # set by main() (--rundir, environment, or beside --bin)
+CASES_NAME = "cases.txt"  # the case file's name, for messages (set by main())
+
+
+def ca_file(binary=None, rundir=None):
+    """The test CA for @ca / {ca} (see the module doc)."""
+    v = os.environ.get("MTS_TEST_CA_FILE")
+    if v:
+        return v
+    rundir = rundir or os.environ.get("MTS_TEST_RUNDIR")
+    if not rundir and binary:
+        rundir = os.path.join(os.path.dirname(os.path.abspath(binary)),
+                              "test", "integration", "run")
+    return os.path.join(rundir, "tls", "ca.pem") if rundir else ""
+
+
 def servers():
     knot = env("MTS_TEST_DNS_ADDR", "127.53.0.1")
     kport = env("MTS_TEST_DNS_PORT", "5300")
@@ -86,6 +112,7 @@ def servers():
         "knot": "%s:%s" % (knot, kport),
         "knot6": ("[%s]:%s" % (knot6, kport)) if knot6 else "",
         "fault": "%s:%s" % (fault, fport),
+        "ca": CA_FILE or "",
     }
 
 
@@ -406,8 +433,17 @@ def expand_args(case, srv):
                 return None, None
             args += ["--resolver", addr]
             continue
+        if a in ("@ca", "@https") or "{ca}" in a:
+            if not srv["ca"] or not os.path.isfile(srv["ca"]):
+                return None, "no test CA %s (HTTPS servers not started: servers.sh, "\
+                    "nginx-light, openssl)" % (srv["ca"] or "(no run directory)")
+            if a == "@ca":
+                args += ["--ca-file", srv["ca"]]
+                continue
+            if a == "@https":
+                continue
         a = (a.replace("{knot}", srv["knot"]).replace("{fault}", srv["fault"])
-             .replace("{srcdir}", SRCDIR))
+             .replace("{srcdir}", SRCDIR).replace("{ca}", srv["ca"]))
         if a.startswith("<") and len(a) > 1:
             stdin = a[1:]
             continue
@@ -444,7 +480,8 @@ def run_case(case, binary, codes, verbose=False):
     srv = servers()
     args, stdin_path = expand_args(case, srv)
     if args is None:
-        print("SKIP %s: no IPv6 address configured (MTS_TEST_DNS_ADDR6)" % case.name)
+        print("SKIP %s: %s" % (case.name, stdin_path or
+                               "no IPv6 address configured (MTS_TEST_DNS_ADDR6)"))
         return SKIP
     cmd = [binary] + args
     bound = 60.0
@@ -548,7 +585,7 @@ def run_case(case, binary, codes, verbose=False):
         if verbose:
             print("  $ " + " ".join(shlex.quote(c) for c in cmd))
         return 0
-    print("FAIL %s (cases.txt line %d, %.2f s)" % (case.name, case.lineno, elapsed))
+    print("FAIL %s (%s line %d, %.2f s)" % (case.name, CASES_NAME, case.lineno, elapsed))
     print("  $ " + " ".join(shlex.quote(c) for c in cmd)
           + (" < " + stdin_path if stdin_path else ""))
     print("  exit code: %s" % ("(hung)" if hung else rc))
@@ -577,6 +614,7 @@ def main():
     ap.add_argument("--codes", default=os.path.join(SRCDIR, "include", "mtasts", "codes.def"))
     ap.add_argument("--all", action="store_true")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--rundir", help="the servers.sh run directory (for @ca)")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
@@ -587,6 +625,9 @@ def main():
         return 0
     if not a.bin:
         ap.error("--bin is required")
+    global CA_FILE, CASES_NAME
+    CA_FILE = ca_file(a.bin, a.rundir)
+    CASES_NAME = os.path.basename(a.cases)
     if not os.access(a.bin, os.X_OK):
         print("FAIL: %s is not an executable" % a.bin)
         return 1

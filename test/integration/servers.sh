@@ -1,37 +1,105 @@
 #!/bin/bash
-# Start or stop both integration-test DNS servers: Knot (dnsserver.sh, the
-# fixtures/dns zones) and the fault responder (faultdns.py).
+# Start or stop the integration-test servers: Knot (dnsserver.sh, the
+# fixtures/dns zones), the DNS fault responder (faultdns.py) and, for the
+# policy fetch, the HTTPS policy hosts: a test CA (tlsca.sh), nginx
+# (httpsserver.sh) and slowhttps.py.
 #
 #   servers.sh start RUNDIR     servers.sh stop RUNDIR
 #
 # Used by the ctest fixture (integration.servers_start / _stop); usable by
 # hand: start, then "check_case.py --bin build/mtasts-check --all", then stop.
 # Addresses come from MTS_TEST_DNS_ADDR/_PORT/_ADDR6 and
-# MTS_TEST_FAULT_ADDR/_PORT (defaults 127.53.0.1, ::1, 127.53.0.2, port 5300).
+# MTS_TEST_FAULT_ADDR/_PORT (defaults 127.53.0.1, ::1, 127.53.0.2, port 5300),
+# MTS_TEST_HTTPS_PREFIX/_PORT (default 127.53.2.N, port 443; see
+# httpsserver.sh).
+#
+# RUNDIR gets knot/, fault/, and with HTTPS: tls/ (the CA: tls/ca.pem is
+# what "--ca-file" gets; check_case.py's @ca), nginx/, slow/; zones/ when
+# MTS_TEST_HTTPS_PREFIX is not 127.53.2 (a copy of fixtures/dns with
+# pol.test.zone rewritten to that prefix).
+#
+# MTS_TEST_HTTPS: "auto" (default) starts the HTTPS servers when nginx and
+# openssl are installed and only says so otherwise (the DNS cases do not
+# need them); "1" requires them; "0" never starts them.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+srcdir=$(cd "$here/../.." && pwd)
 python=${PYTHON:-python3}
+https=${MTS_TEST_HTTPS:-auto}
+prefix=${MTS_TEST_HTTPS_PREFIX:-127.53.2}
 
 if (($# != 2)); then
   echo "usage: $0 start|stop RUNDIR" >&2
   exit 64
 fi
 rundir=$2
+
+have_https_tools() {
+  { [[ -n ${NGINX:-} ]] || command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]]; } &&
+    command -v "${OPENSSL:-openssl}" >/dev/null 2>&1
+}
+
+stop_all() {
+  local rc=0
+  if [[ -d $rundir/nginx ]]; then
+    "$here/httpsserver.sh" stop "$rundir/nginx" || rc=1
+  fi
+  if [[ -d $rundir/slow ]]; then
+    "$python" "$here/slowhttps.py" stop "$rundir/slow" || rc=1
+  fi
+  "$here/dnsserver.sh" stop "$rundir/knot" || rc=1
+  "$python" "$here/faultdns.py" stop "$rundir/fault" || rc=1
+  return "$rc"
+}
+
 case $1 in
   start)
     mkdir -p "$rundir"
-    "$here/dnsserver.sh" start "$rundir/knot"
+    # No CA of an earlier run may outlive it (check_case.py skips the @ca
+    # cases when there is none).
+    rm -rf "$rundir/tls"
+    zonedir=$srcdir/fixtures/dns
+    if [[ $prefix != 127.53.2 ]]; then
+      if [[ ! $prefix =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+        echo "servers.sh: MTS_TEST_HTTPS_PREFIX must be three octets (A.B.C)" >&2
+        exit 1
+      fi
+      rm -rf "$rundir/zones"
+      mkdir -p "$rundir/zones"
+      cp "$srcdir"/fixtures/dns/*.zone "$rundir/zones/"
+      sed -i "s/127\.53\.2\./$prefix./g" "$rundir/zones/pol.test.zone"
+      zonedir=$rundir/zones
+    fi
+    "$here/dnsserver.sh" start "$rundir/knot" "$zonedir"
     if ! "$python" "$here/faultdns.py" start "$rundir/fault"; then
       "$here/dnsserver.sh" stop "$rundir/knot" || true
       exit 1
     fi
+    case $https in
+      0) echo "servers.sh: MTS_TEST_HTTPS=0: no HTTPS policy servers" ;;
+      1 | auto)
+        if [[ $https == auto ]] && ! have_https_tools; then
+          echo "servers.sh: nginx or openssl not installed: no HTTPS policy servers" \
+            "(apt-get install nginx-light openssl; the DNS cases do not need them)"
+        elif ! {
+          # A fresh CA every start: "expires in 5 days" stays true, and no key
+          # outlives the run.
+          "$here/tlsca.sh" "$rundir/tls" &&
+            "$here/httpsserver.sh" start "$rundir/nginx" "$rundir/tls" &&
+            "$python" "$here/slowhttps.py" start "$rundir/slow" --tls-dir "$rundir/tls"
+        }; then
+          echo "servers.sh: the HTTPS policy servers did not start" >&2
+          stop_all || true
+          exit 1
+        fi ;;
+      *)
+        echo "servers.sh: MTS_TEST_HTTPS must be 0, 1 or auto" >&2
+        exit 1 ;;
+    esac
     ;;
   stop)
-    rc=0
-    "$here/dnsserver.sh" stop "$rundir/knot" || rc=1
-    "$python" "$here/faultdns.py" stop "$rundir/fault" || rc=1
-    exit "$rc"
+    stop_all
     ;;
   *)
     echo "usage: $0 start|stop RUNDIR" >&2

@@ -79,7 +79,8 @@ world_init(struct world *w)
 static void
 world_assess(struct world *w)
 {
-  struct mts_lookups lk = {w->sts, w->rpt, w->mx, w->apex};
+  struct mts_lookups lk = {
+      .sts = w->sts, .tlsrpt = w->rpt, .mx = w->mx, .apex = w->apex};
   ck_assert_int_eq(mts_assess(&lk, &w->r), MTS_OK);
 }
 
@@ -235,7 +236,7 @@ START_TEST(missing_records)
   w.sts = dns("_mta-sts.example.com", MTS_RR_TXT, MTS_DNS_NXDOMAIN);
   w.rpt = dns("_smtp._tls.example.com", MTS_RR_TXT, MTS_DNS_NODATA);
   {
-    struct mts_lookups lk = {w.sts, w.rpt, w.mx, NULL};
+    struct mts_lookups lk = {.sts = w.sts, .tlsrpt = w.rpt, .mx = w.mx};
     ck_assert_int_eq(mts_assess_wants_apex(&lk), 1);
   }
   world_assess(&w);
@@ -277,6 +278,7 @@ START_TEST(apex_not_wanted_when_present)
   struct world w;
   struct mts_lookups lk;
 
+  memset(&lk, 0, sizeof(lk));
   world_init(&w);
   lk.sts = w.sts;
   lk.tlsrpt = w.rpt;

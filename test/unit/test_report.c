@@ -595,8 +595,8 @@ check_schema(const cJSON *root)
   static const char *const sts_rec_keys[] = {"status", "name", "txt",
                                              "id",     "ttl",  NULL};
   static const char *const policy_keys[] = {
-      "status", "url",     "http_status", "content_type",
-      "mode",   "max_age", "mx",          NULL};
+      "status",  "url", "http_status",    "content_type",   "mode",
+      "max_age", "mx",  "cert_not_after", "cert_days_left", NULL};
   static const char *const mx_keys[] = {"covered", "hosts", NULL};
   static const char *const host_keys[] = {"name", "preference", "covered",
                                           "matched_by", NULL};
@@ -643,6 +643,10 @@ check_schema(const cJSON *root)
   check_string_or_null(member(pol, "mode"), "policy.mode");
   check_count_or_null(member(pol, "max_age"), "policy.max_age");
   check_strings_or_null(member(pol, "mx"), "policy.mx");
+  /* Additions to the contract's policy object (CHANGELOG). */
+  ck_assert(cJSON_IsNull(member(pol, "cert_not_after")) ||
+            cJSON_IsString(member(pol, "cert_not_after")));
+  check_count_or_null(member(pol, "cert_days_left"), "policy.cert_days_left");
 
   mx = member(sts, "mx");
   check_keys(mx, "mta_sts.mx", mx_keys);

@@ -1,0 +1,466 @@
+#!/bin/bash
+# Start or stop a private nginx on loopback that plays the MTA-STS policy
+# hosts (https://mta-sts.<case>.pol.test/.well-known/mta-sts.txt) of the
+# integration tests: one server block per host name (SNI), each with its own
+# certificate (tlsca.sh) and behaviour. DNS for these hosts:
+# fixtures/dns/pol.test.zone. Cases: policy-cases.txt.
+#
+#   httpsserver.sh start RUNDIR [TLSDIR]
+#   httpsserver.sh stop  RUNDIR
+#   httpsserver.sh status RUNDIR
+#   httpsserver.sh hosts             print "ADDRESS HOST BEHAVIOUR" lines
+#
+# RUNDIR  private run directory (created; never the source tree): nginx.conf,
+#         nginx.pid, error.log, access.log, www/ (the policy files), tmp/.
+# TLSDIR  a tlsca.sh directory (default RUNDIR/tls; made with tlsca.sh when
+#         it has no ca.pem). Clients trust TLSDIR/ca.pem.
+#
+# Packages (Debian; the lead adds them to .ci/run):
+#   nginx-light   nginx with the ssl module (nginx or nginx-full also do)
+#   openssl       the CLI, for tlsca.sh
+#   python3       slowhttps.py, check_case.py
+#   curl          optional: only for looking at the servers by hand
+#
+# Environment:
+#   MTS_TEST_HTTPS_PREFIX  the first three octets of the addresses
+#                          (default 127.53.2; pol.test.zone uses 127.53.2:
+#                          servers.sh rewrites a copy of it when this differs)
+#   MTS_TEST_HTTPS_PORT    listen port (default 443; the tool always uses
+#                          443, so another port is only for curl by hand)
+#   NGINX                  the program (default: nginx from PATH, /usr/sbin)
+#
+# Addresses (PREFIX.N):
+#   .11  nginx, TLS 1.2/1.3, every host below by SNI; unknown SNI gets the
+#        default server (certificate for provider.pol.test, 421)
+#   .12  nginx, TLS 1.0/1.1 only (mta-sts.tlsold.pol.test)
+#   .13  nginx, plain HTTP on the HTTPS port (mta-sts.plainhttp.pol.test)
+#   .14  slowhttps.py (started by servers.sh, not here)
+#   .19  nothing listens: connection refused
+#
+# nginx runs in the foreground (daemon off) of a background job, as root
+# ("user root": it reads RUNDIR), with its own config only (-p RUNDIR
+# -c RUNDIR/nginx.conf). "start" waits until every address accepts TCP and
+# fails with the error log otherwise; "stop" kills exactly the PID recorded
+# in RUNDIR/nginx.pid and waits for it to exit.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+srcdir=$(cd "$here/../.." && pwd)
+
+prefix=${MTS_TEST_HTTPS_PREFIX:-127.53.2}
+port=${MTS_TEST_HTTPS_PORT:-443}
+addr_main=$prefix.11
+addr_old=$prefix.12
+addr_plain=$prefix.13
+
+usage() {
+  echo "usage: $0 start RUNDIR [TLSDIR] | stop RUNDIR | status RUNDIR | hosts" >&2
+  exit 64
+}
+
+find_nginx() {
+  if [[ -n ${NGINX:-} ]]; then
+    echo "$NGINX"
+  elif command -v nginx >/dev/null 2>&1; then
+    command -v nginx
+  elif [[ -x /usr/sbin/nginx ]]; then
+    echo /usr/sbin/nginx
+  else
+    echo "httpsserver.sh: nginx not found (apt-get install nginx-light)" >&2
+    return 1
+  fi
+}
+
+# The hosts on addr_main: "CASE BEHAVIOUR [ARG]". The host is
+# mta-sts.CASE.pol.test; its certificate is TLSDIR/certs/<host>.pem (tlsca.sh
+# decides what kind). Behaviours:
+#   file TYPE BODY   200 with the body BODY (see make_bodies) and
+#                    Content-Type TYPE ("-" = no Content-Type header)
+#   status CODE      CODE with a valid policy as the body
+#   redirect URL     301 to URL
+main_hosts() {
+  cat <<'EOF'
+valid file text/plain enforce
+testing file text/plain testing
+none file text/plain none
+badmaxage file text/plain badmaxage
+notcovered file text/plain notcovered
+notcoveredtesting file text/plain testing
+wildmx file text/plain wildmx
+wilddeep file text/plain wildmx
+texthtml file text/html enforce
+notype file - enforce
+charset file text/plain;_charset=iso-8859-1 enforce
+typecase file Text/Plain;_Charset=UTF-8 enforce
+status404 status 404
+status203 status 203
+redirect redirect https://mta-sts.valid.pol.test/.well-known/mta-sts.txt
+toolarge file text/plain large70000
+limit file text/plain large65536
+twoaddr file text/plain enforce
+norecord file text/plain enforce
+norecordinvalid file text/plain enforce
+cnamehost file text/plain enforce
+lfonly file text/plain lfonly
+expired file text/plain enforce
+notyetvalid file text/plain enforce
+expiresoon file text/plain enforce
+wrongname file text/plain enforce
+selfsigned file text/plain enforce
+cnonly file text/plain enforce
+wildcard file text/plain enforce
+wildparent file text/plain enforce
+partialwild file text/plain enforce
+chain file text/plain enforce
+nochain file text/plain enforce
+EOF
+}
+
+do_hosts() {
+  local c b a
+  while read -r c b a; do
+    echo "$addr_main mta-sts.$c.pol.test $b ${a//_/ }"
+  done < <(main_hosts)
+  echo "$addr_main (any other SNI) default server: certificate provider.pol.test, 421"
+  echo "$addr_old mta-sts.tlsold.pol.test TLS 1.0/1.1 only, valid policy"
+  echo "$addr_plain mta-sts.plainhttp.pol.test plain HTTP on port $port, valid policy"
+  echo "$prefix.14 mta-sts.slow.pol.test slowhttps.py: headers + 16 bytes, then hangs"
+  echo "$prefix.14 mta-sts.drip.pol.test slowhttps.py: one byte every 0.5 s, never ends"
+  echo "$prefix.14 mta-sts.chunked.pol.test slowhttps.py: chunked 70,000-byte policy"
+  echo "$prefix.19 (nothing listens: connection refused)"
+}
+
+# crlf FILE LINE...: the lines, each ended by CRLF.
+crlf() {
+  local f=$1 l
+  shift
+  : >"$f"
+  for l in "$@"; do
+    printf '%s\r\n' "$l" >>"$f"
+  done
+}
+
+# padded FILE DOMAIN SIZE: a valid enforce policy, then extension lines
+# "padN: aaa..." (distinct names: no duplicate-key finding) up to exactly
+# SIZE bytes. A client that ignores the size cap sees a valid policy.
+padded() {
+  local f=$1 d=$2 size=$3 have i=0 n line
+  crlf "$f" "version: STSv1" "mode: enforce" "mx: mx1.$d" "max_age: 604800"
+  have=$(wc -c <"$f")
+  while ((have < size)); do
+    line="pad$i: "
+    n=$((size - have - ${#line} - 2))
+    ((n > 998)) && n=998
+    if ((n < 1)); then
+      echo "httpsserver.sh: cannot pad $f to $size bytes" >&2
+      return 1
+    fi
+    # leave room for a last line of at least "padN: a\r\n"
+    if ((size - have - ${#line} - 2 - n > 0 && size - have - ${#line} - 2 - n < 12)); then
+      n=$((n - 12))
+    fi
+    printf '%s%s\r\n' "$line" "$(printf '%*s' "$n" '' | tr ' ' a)" >>"$f"
+    have=$(wc -c <"$f")
+    i=$((i + 1))
+  done
+  if (($(wc -c <"$f") != size)); then
+    echo "httpsserver.sh: $f is $(wc -c <"$f") bytes, not $size" >&2
+    return 1
+  fi
+}
+
+# make_body FILE KIND DOMAIN
+make_body() {
+  local f=$1 kind=$2 d=$3
+  case $kind in
+    enforce) crlf "$f" "version: STSv1" "mode: enforce" "mx: mx1.$d" "max_age: 604800" ;;
+    testing) crlf "$f" "version: STSv1" "mode: testing" "mx: mx1.$d" "max_age: 604800" ;;
+    none) crlf "$f" "version: STSv1" "mode: none" "mx: mx1.$d" "max_age: 86400" ;;
+    badmaxage) crlf "$f" "version: STSv1" "mode: enforce" "mx: mx1.$d" "max_age: 604800s" ;;
+    notcovered)
+      crlf "$f" "version: STSv1" "mode: enforce" "mx: mx1.$d" "mx: old.$d" "max_age: 604800" ;;
+    wildmx) crlf "$f" "version: STSv1" "mode: enforce" "mx: *.$d" "max_age: 604800" ;;
+    lfonly)
+      printf 'version: STSv1\nmode: enforce\nmx: mx1.%s\nmax_age: 604800\n' "$d" >"$f" ;;
+    large*) padded "$f" "$d" "${kind#large}" ;;
+    *)
+      echo "httpsserver.sh: unknown body $kind" >&2
+      return 1 ;;
+  esac
+}
+
+# nginx quoted string of a file's bytes (for "return CODE TEXT").
+nginx_string() {
+  local s
+  s=$(sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\r$/\\r/' "$1" | tr '\n' '#')
+  printf '"%s"' "${s//#/\\n}"
+}
+
+pid_alive() {
+  local state
+  kill -0 "$1" 2>/dev/null || return 1
+  state=$(ps -o stat= -p "$1" 2>/dev/null || true)
+  [[ -n $state && $state != Z* ]]
+}
+
+do_stop() {
+  local rundir=$1 pidfile pid i
+  pidfile=$rundir/nginx.pid
+  if [[ ! -f $pidfile ]]; then
+    echo "httpsserver.sh: no $pidfile: not running"
+    return 0
+  fi
+  pid=$(<"$pidfile")
+  if [[ ! $pid =~ ^[0-9]+$ ]]; then
+    echo "httpsserver.sh: bad PID file $pidfile" >&2
+    return 1
+  fi
+  if pid_alive "$pid" && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q nginx; then
+    echo "httpsserver.sh: PID $pid is not nginx (stale $pidfile); not killed" >&2
+  elif pid_alive "$pid"; then
+    # SIGTERM: fast shutdown; the master stops its workers and exits.
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      pid_alive "$pid" || break
+      sleep 0.1
+    done
+    if pid_alive "$pid"; then
+      echo "httpsserver.sh: nginx $pid ignored SIGTERM; sending SIGKILL" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.2
+    fi
+  fi
+  rm -f "$pidfile"
+  echo "httpsserver.sh: nginx $pid stopped"
+}
+
+# tcp_open ADDR PORT: something accepts a TCP connection there.
+tcp_open() {
+  # shellcheck disable=SC2016 # expanded by the inner bash, on purpose
+  timeout 1 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
+}
+
+server_block() {
+  # server_block LISTEN HOST TLSDIR [EXTRA...]: the opening of a server block
+  local listen=$1 host=$2 tls=$3
+  shift 3
+  echo "    server {"
+  echo "        listen $listen;"
+  echo "        server_name $host;"
+  if [[ $tls == tls ]]; then
+    echo "        ssl_certificate     $tlsdir/certs/$host.pem;"
+    echo "        ssl_certificate_key $tlsdir/certs/$host.key;"
+  fi
+  local x
+  for x in "$@"; do
+    echo "        $x"
+  done
+  echo "        location / { return 404; }"
+}
+
+static_location() {
+  # static_location HOST TYPE: serve www/HOST/.well-known/mta-sts.txt
+  local host=$1 type=$2
+  echo "        location = /.well-known/mta-sts.txt {"
+  echo "            root $rundir/www/$host;"
+  if [[ $type == - ]]; then
+    echo "            types { }"
+    echo "            default_type \"\";"
+  else
+    echo "            types { }"
+    echo "            default_type \"${type//_/ }\";"
+  fi
+  echo "        }"
+}
+
+write_conf() {
+  local c b a host d user=""
+  if (($(id -u) == 0)); then
+    user="user root root;"
+  fi
+  mkdir -p "$rundir/www" "$rundir/tmp"
+  {
+    echo "# generated by $0; do not edit"
+    echo "$user"
+    echo "daemon off;"
+    echo "master_process on;"
+    echo "worker_processes 1;"
+    echo "pid $rundir/nginx.master.pid;"
+    echo "error_log $rundir/error.log info;"
+    echo "events { worker_connections 256; }"
+    echo "http {"
+    echo "    log_format mts '\$remote_addr \$server_addr sni=\$ssl_server_name host=\$host \"\$request\" \$status \$body_bytes_sent';"
+    echo "    access_log $rundir/access.log mts;"
+    echo "    client_body_temp_path $rundir/tmp/body;"
+    echo "    proxy_temp_path $rundir/tmp/proxy;"
+    echo "    fastcgi_temp_path $rundir/tmp/fastcgi;"
+    echo "    uwsgi_temp_path $rundir/tmp/uwsgi;"
+    echo "    scgi_temp_path $rundir/tmp/scgi;"
+    echo "    server_tokens off;"
+    echo "    sendfile off;"
+    echo "    keepalive_timeout 5;"
+    echo "    ssl_protocols TLSv1.2 TLSv1.3;"
+    echo ""
+    echo "    # unknown SNI (e.g. mta-sts.cnamewrong.pol.test, CNAME to provider)"
+    server_block "$addr_main:$port ssl default_server" provider.pol.test tls
+    echo "        location = /.well-known/mta-sts.txt { return 421; }"
+    echo "    }"
+    while read -r c b a; do
+      host=mta-sts.$c.pol.test
+      d=$c.pol.test
+      if [[ ! -f $tlsdir/certs/$host.pem ]]; then
+        echo "httpsserver.sh: no certificate $tlsdir/certs/$host.pem (tlsca.sh)" >&2
+        return 1
+      fi
+      echo ""
+      server_block "$addr_main:$port ssl" "$host" tls
+      mkdir -p "$rundir/www/$host/.well-known"
+      case $b in
+        file)
+          read -r type kind <<<"$a"
+          make_body "$rundir/www/$host/.well-known/mta-sts.txt" "$kind" "$d"
+          static_location "$host" "$type" ;;
+        status)
+          make_body "$rundir/www/$host/status-body.txt" enforce "$d"
+          echo "        location = /.well-known/mta-sts.txt {"
+          echo "            types { }"
+          echo "            default_type text/plain;"
+          echo "            return $a $(nginx_string "$rundir/www/$host/status-body.txt");"
+          echo "        }" ;;
+        redirect)
+          echo "        location = /.well-known/mta-sts.txt { return 301 $a; }" ;;
+        *)
+          echo "httpsserver.sh: unknown behaviour $b" >&2
+          return 1 ;;
+      esac
+      echo "    }"
+    done < <(main_hosts)
+
+    # TLS 1.0/1.1 only. OpenSSL 3 allows them only at security level 0.
+    host=mta-sts.tlsold.pol.test
+    mkdir -p "$rundir/www/$host/.well-known"
+    make_body "$rundir/www/$host/.well-known/mta-sts.txt" enforce tlsold.pol.test
+    echo ""
+    server_block "$addr_old:$port ssl default_server" "$host" tls \
+      "ssl_protocols TLSv1 TLSv1.1;" "ssl_ciphers DEFAULT:@SECLEVEL=0;"
+    static_location "$host" text/plain
+    echo "    }"
+
+    # Plain HTTP on the HTTPS port: the TLS handshake cannot succeed.
+    host=mta-sts.plainhttp.pol.test
+    mkdir -p "$rundir/www/$host/.well-known"
+    make_body "$rundir/www/$host/.well-known/mta-sts.txt" enforce plainhttp.pol.test
+    echo ""
+    server_block "$addr_plain:$port default_server" "$host" plain
+    static_location "$host" text/plain
+    echo "    }"
+    echo "}"
+  } >"$rundir/nginx.conf"
+}
+
+do_start() {
+  local nginx pid i ok a
+  nginx=$(find_nginx)
+  case $rundir in
+    "$srcdir"/fixtures* | "$srcdir"/test* | "$srcdir"/src* | "$srcdir"/scripts*)
+      echo "httpsserver.sh: refusing to use $rundir inside the source tree" >&2
+      exit 1 ;;
+  esac
+  mkdir -p "$rundir"
+  rundir=$(cd "$rundir" && pwd)
+  if [[ ! -s $tlsdir/ca.pem ]]; then
+    "$here/tlsca.sh" "$tlsdir"
+  fi
+  tlsdir=$(cd "$tlsdir" && pwd)
+
+  if [[ -f $rundir/nginx.pid ]]; then
+    pid=$(<"$rundir/nginx.pid")
+    if [[ $pid =~ ^[0-9]+$ ]] && pid_alive "$pid"; then
+      echo "httpsserver.sh: stopping the previous nginx $pid of $rundir"
+      do_stop "$rundir"
+    fi
+    rm -f "$rundir/nginx.pid"
+  fi
+  for a in "$addr_main" "$addr_old" "$addr_plain"; do
+    if tcp_open "$a" "$port"; then
+      echo "httpsserver.sh: something already listens on $a:$port;" \
+        "stop it or set MTS_TEST_HTTPS_PREFIX/MTS_TEST_HTTPS_PORT" >&2
+      exit 1
+    fi
+  done
+
+  rm -rf "$rundir/www" "$rundir/tmp"
+  write_conf
+  if ! "$nginx" -t -q -p "$rundir" -c "$rundir/nginx.conf" >"$rundir/nginx-t.log" 2>&1; then
+    echo "httpsserver.sh: nginx rejects $rundir/nginx.conf:" >&2
+    cat "$rundir/nginx-t.log" >&2
+    exit 1
+  fi
+
+  # Background job, detached from our stdout/stderr (ctest waits for them).
+  "$nginx" -p "$rundir" -c "$rundir/nginx.conf" </dev/null >"$rundir/nginx.out" 2>&1 &
+  pid=$!
+  echo "$pid" >"$rundir/nginx.pid"
+
+  ok=0
+  for ((i = 0; i < 100; i++)); do
+    if ! pid_alive "$pid"; then
+      echo "httpsserver.sh: nginx exited during start-up; log:" >&2
+      cat "$rundir/nginx.out" "$rundir/error.log" >&2 2>/dev/null || true
+      rm -f "$rundir/nginx.pid"
+      exit 1
+    fi
+    ok=1
+    for a in "$addr_main" "$addr_old" "$addr_plain"; do
+      if ! tcp_open "$a" "$port"; then
+        ok=0
+        break
+      fi
+    done
+    ((ok)) && break
+    sleep 0.1
+  done
+  if ((!ok)); then
+    echo "httpsserver.sh: nginx $pid does not listen on $addr_main:$port; log:" >&2
+    cat "$rundir/error.log" >&2 || true
+    do_stop "$rundir" >&2
+    exit 1
+  fi
+  echo "httpsserver.sh: nginx $pid on $addr_main, $addr_old, $addr_plain port $port" \
+    "(run dir $rundir, CA $tlsdir/ca.pem)"
+}
+
+do_status() {
+  local pid
+  if [[ -f $rundir/nginx.pid ]]; then
+    pid=$(<"$rundir/nginx.pid")
+    if pid_alive "$pid"; then
+      echo "nginx $pid running"
+      return 0
+    fi
+  fi
+  echo "nginx not running"
+  return 1
+}
+
+(($# >= 1)) || usage
+cmd=$1
+case $cmd in
+  hosts)
+    (($# == 1)) || usage
+    do_hosts ;;
+  start)
+    (($# == 2 || $# == 3)) || usage
+    rundir=$2
+    tlsdir=${3:-$rundir/tls}
+    do_start ;;
+  stop)
+    (($# == 2)) || usage
+    rundir=$2
+    do_stop "$rundir" ;;
+  status)
+    (($# == 2)) || usage
+    rundir=$2
+    do_status ;;
+  *) usage ;;
+esac
