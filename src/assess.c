@@ -652,9 +652,20 @@ assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
   }
   if (ok == NULL) {
     r->policy.status = MTS_POLICY_UNREACHABLE;
-    return err != MTS_OK || lk->n_fetched == 0 || lk->fetched[0] == NULL
-               ? err
-               : add_fetch_failure(r, lk->fetched[0], r->policy.url);
+    if (err != MTS_OK || lk->n_fetched == 0 || lk->fetched[0] == NULL) {
+      return err;
+    }
+    err = add_fetch_failure(r, lk->fetched[0], r->policy.url);
+    if (err == MTS_OK && lk->fetched[0]->old_tls_only) {
+      /* R53: why the handshake fails. */
+      err = mts_findings_add(&r->findings, MTS_F_POLICY_TLS_OLD_VERSION,
+                             lk->fetched[0]->address,
+                             strlen(lk->fetched[0]->address),
+                             "The policy host speaks only TLS 1.0 or 1.1; "
+                             "senders need TLS 1.2 or newer (RFC 8461 "
+                             "§7.2, RFC 8996).");
+    }
+    return err;
   }
   /* R50: the addresses that failed, while another one works. */
   for (size_t i = 0; i < lk->n_fetched && err == MTS_OK; i++) {

@@ -41,6 +41,7 @@ struct mts_fetch {
   void *arg;
   struct mts_fetch_result *res;
   int too_large;
+  char *tls_detail; /* set while the R53 diagnostic retry runs */
   struct mts_fetch *prev, *next;
 };
 
@@ -274,8 +275,34 @@ fetch_free(struct mts_fetch *t)
   }
   curl_slist_free_all(t->resolve);
   mts_fetch_result_free(&t->res);
+  free(t->tls_detail);
   free(t->host);
   free(t);
+}
+
+/* R53: the handshake failed; ask once more allowing only TLS 1.0 and 1.1
+ * (and the legacy ciphers OpenSSL 3 refuses by default), to tell an
+ * outdated server from other TLS failures. \return 1 if the retry runs. */
+static int
+retry_old_tls(struct mts_fetch *t)
+{
+  struct mts_fetcher *f = t->f;
+
+  t->tls_detail = strdup(t->errbuf[0] ? t->errbuf : "TLS handshake failed");
+  if (t->tls_detail == NULL) {
+    return 0;
+  }
+  curl_multi_remove_handle(f->multi, t->easy);
+  t->errbuf[0] = '\0';
+  if (curl_easy_setopt(t->easy, CURLOPT_SSLVERSION,
+                       (long)(CURL_SSLVERSION_TLSv1_0 |
+                              CURL_SSLVERSION_MAX_TLSv1_1)) != CURLE_OK ||
+      curl_easy_setopt(t->easy, CURLOPT_SSL_CIPHER_LIST,
+                       "DEFAULT:@SECLEVEL=0") != CURLE_OK ||
+      curl_multi_add_handle(f->multi, t->easy) != CURLM_OK) {
+    return 0; /* finish() reports the first failure */
+  }
+  return 1;
 }
 
 static void
@@ -287,6 +314,26 @@ finish(struct mts_fetch *t, CURLcode rc)
   long code = -1;
   char *ct = NULL, *loc = NULL;
 
+  if (t->tls_detail == NULL && classify(t, rc) == MTS_FETCH_TLS &&
+      retry_old_tls(t)) {
+    return;
+  }
+  if (t->tls_detail != NULL) {
+    /* The diagnostic retry ended: report the first failure, and whether
+     * old TLS would have worked. */
+    r->outcome = MTS_FETCH_TLS;
+    r->old_tls_only = rc == CURLE_OK;
+    r->detail = t->tls_detail;
+    t->tls_detail = NULL;
+    if (r->body == NULL) {
+      r->body = calloc(1, 1);
+    }
+    r->body_len = 0;
+    t->res = NULL;
+    fetch_free(t);
+    cb(arg, r);
+    return;
+  }
   r->outcome = classify(t, rc);
   if (rc != CURLE_OK) {
     r->detail = strdup(t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
@@ -542,6 +589,10 @@ mts_fetch_start(struct mts_fetcher *f, const char *host, const char *address,
       curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+      /* A sending MTA connects directly: no proxy from the environment
+       * (https_proxy, all_proxy), which would also bypass the pinned
+       * address. */
+      curl_easy_setopt(t->easy, CURLOPT_PROXY, "") != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_USERAGENT,
                        "mtasts-check/" MTS_VERSION) != CURLE_OK ||
       curl_multi_add_handle(f->multi, t->easy) != CURLM_OK) {

@@ -46,6 +46,8 @@ struct mts_fetch_result {
   char *body;         /*!< NUL-terminated for convenience; see body_len */
   size_t body_len;
   long long cert_not_after; /*!< the leaf's notAfter (epoch s), -1 unknown */
+  int old_tls_only; /*!< MTS_FETCH_TLS, and the host does answer with TLS
+                         1.0 or 1.1 when those are allowed (R53) */
 };
 
 /*! Called once per transfer unless cancelled; the callee owns \p res. */
