@@ -422,6 +422,7 @@ fetch_code(enum mts_fetch_outcome o, const char **result_type)
   switch (o) {
     case MTS_FETCH_CONNECT:
     case MTS_FETCH_FAILED:
+    case MTS_FETCH_NO_ROUTE:
     case MTS_FETCH_OK:
       return MTS_F_POLICY_CONNECT_FAILED;
     case MTS_FETCH_TLS:
@@ -650,27 +651,30 @@ assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
       ok = lk->fetched[i];
     }
   }
-  if (ok == NULL) {
+  if (lk->n_fetched == 0) {
+    /* Addresses came, but the time ran out before a fetch could start:
+     * say which lookup was late rather than leave "unreachable" bare. */
     r->policy.status = MTS_POLICY_UNREACHABLE;
-    if (err != MTS_OK || lk->n_fetched == 0 || lk->fetched[0] == NULL) {
-      return err;
-    }
-    err = add_fetch_failure(r, lk->fetched[0], r->policy.url);
-    if (err == MTS_OK && lk->fetched[0]->old_tls_only) {
-      /* R53: why the handshake fails. */
-      err = mts_findings_add(&r->findings, MTS_F_POLICY_TLS_OLD_VERSION,
-                             lk->fetched[0]->address,
-                             strlen(lk->fetched[0]->address),
-                             "The policy host speaks only TLS 1.0 or 1.1; "
-                             "senders need TLS 1.2 or newer (RFC 8461 "
-                             "§7.2, RFC 8996).");
+    for (int k = 0; k < 2 && err == MTS_OK; k++) {
+      if (mts_dns_status_failed(fam[k]->status)) {
+        err = add_lookup_failure(r, fam[k]);
+      }
     }
     return err;
   }
-  /* R50: the addresses that failed, while another one works. */
+  /* Every address that fails gets its finding (R49, R50, R53). */
   for (size_t i = 0; i < lk->n_fetched && err == MTS_OK; i++) {
     const struct mts_fetch_result *f = lk->fetched[i];
-    if (f != NULL && f->outcome != MTS_FETCH_OK) {
+    if (f == NULL || f->outcome == MTS_FETCH_OK) {
+      continue;
+    }
+    if (f->outcome == MTS_FETCH_NO_ROUTE && ok != NULL) {
+      err = mts_findings_add(&r->findings, MTS_F_POLICY_ADDRESS_NOT_CHECKED,
+                             f->address, strlen(f->address),
+                             "%s was not checked: this machine has no route "
+                             "to it (%s).",
+                             f->address, f->detail ? f->detail : "no route");
+    } else if (ok != NULL) {
       err = mts_findings_add(
           &r->findings, MTS_F_POLICY_ADDRESS_UNREACHABLE, f->address,
           strlen(f->address),
@@ -678,9 +682,20 @@ assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
           "senders that pick it cannot fetch the policy.",
           f->address, mts_fetch_outcome_str(f->outcome), f->detail ? ": " : "",
           f->detail ? f->detail : "", ok->address);
+    } else {
+      err = add_fetch_failure(r, f, r->policy.url);
+    }
+    if (err == MTS_OK && f->old_tls_only) {
+      /* R53: why the handshake fails. */
+      err = mts_findings_add(&r->findings, MTS_F_POLICY_TLS_OLD_VERSION,
+                             f->address, strlen(f->address),
+                             "%s speaks only TLS 1.0 or 1.1; senders need "
+                             "TLS 1.2 or newer (RFC 8461 §7.2, RFC 8996).",
+                             f->address);
     }
   }
-  if (err != MTS_OK) {
+  if (err != MTS_OK || ok == NULL) {
+    r->policy.status = MTS_POLICY_UNREACHABLE;
     return err;
   }
   r->policy.http_status = (int)ok->http_status;
@@ -699,7 +714,11 @@ assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
       return err;
     }
   }
-  if (ok->http_status >= 300 && ok->http_status < 400) {
+  /* R58 redirects; a 304 or a 3xx without Location is just a status. */
+  if (ok->location != NULL ||
+      (ok->http_status >= 301 && ok->http_status <= 308 &&
+       ok->http_status != 304 && ok->http_status != 305 &&
+       ok->http_status != 306)) {
     /* R58: never followed. */
     r->policy.status = MTS_POLICY_UNREACHABLE;
     return mts_findings_add(&r->findings, MTS_F_POLICY_HTTP_REDIRECT,

@@ -186,6 +186,33 @@ valid_server(const char *s)
   return port == NULL || parse_long(port, 1, 65535, &p) == 0;
 }
 
+/* --ca-file must be readable and hold at least one PEM certificate: a
+ * wrong file would otherwise show as a TLS failure of every domain. */
+static int
+pem_has_certificate(const char *path, char *errbuf, size_t errsz)
+{
+  FILE *f = fopen(path, "r");
+  char line[256];
+  int found = 0;
+
+  if (f == NULL) {
+    snprintf(errbuf, errsz, "cannot read --ca-file '%s': %s", path,
+             strerror(errno));
+    return 0;
+  }
+  while (!found && fgets(line, sizeof(line), f) != NULL) {
+    found = strncmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0;
+  }
+  fclose(f);
+  if (!found) {
+    snprintf(errbuf, errsz,
+             "--ca-file '%s' holds no PEM certificate (-----BEGIN "
+             "CERTIFICATE-----)",
+             path);
+  }
+  return found;
+}
+
 /* The option getopt complained about: a long option as written (without
  * "=value"), else the short option character, which inside a cluster such
  * as -xj is not argv[optind - 1] itself. */
@@ -299,9 +326,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         }
         break;
       case OPT_CA_FILE:
-        if (access(optarg, R_OK) != 0) {
-          snprintf(errbuf, errsz, "cannot read --ca-file '%s': %s", optarg,
-                   strerror(errno));
+        if (!pem_has_certificate(optarg, errbuf, errsz)) {
           return MTS_EINVAL;
         }
         o->run.ca_file = optarg;

@@ -1,5 +1,6 @@
 #include "mtasts/fetch.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,8 @@ mts_fetch_outcome_str(enum mts_fetch_outcome o)
       return "body too large";
     case MTS_FETCH_FAILED:
       return "fetch failed";
+    case MTS_FETCH_NO_ROUTE:
+      return "no route from this machine";
   }
   return "fetch failed";
 }
@@ -184,7 +187,7 @@ parse_cert_time(const char *s)
 }
 
 /* Read the leaf certificate's SAN and notAfter from CURLINFO_CERTINFO. */
-static void
+static int
 leaf_info(CURL *easy, const char **san, long long *not_after)
 {
   struct curl_certinfo *ci = NULL;
@@ -193,7 +196,7 @@ leaf_info(CURL *easy, const char **san, long long *not_after)
   *not_after = -1;
   if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
       ci == NULL || ci->num_of_certs < 1) {
-    return;
+    return 0; /* no certificate seen: nothing to judge */
   }
   for (struct curl_slist *e = ci->certinfo[0]; e != NULL; e = e->next) {
     static const char san_key[] = "X509v3 Subject Alternative Name:";
@@ -204,6 +207,7 @@ leaf_info(CURL *easy, const char **san, long long *not_after)
       *not_after = parse_cert_time(e->data + sizeof(exp_key) - 1);
     }
   }
+  return 1;
 }
 
 /* ---- completion --------------------------------------------------------- */
@@ -216,7 +220,17 @@ classify(struct mts_fetch *t, CURLcode rc)
   switch (rc) {
     case CURLE_OK:
       return MTS_FETCH_OK;
-    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_CONNECT: {
+      long os = 0;
+      (void)curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os);
+      /* The local host has no route or no address of that family (an
+       * IPv4-only monitoring host and an AAAA record): not the server's
+       * fault. */
+      if (os == ENETUNREACH || os == EADDRNOTAVAIL || os == EAFNOSUPPORT) {
+        return MTS_FETCH_NO_ROUTE;
+      }
+      return MTS_FETCH_CONNECT;
+    }
     case CURLE_GOT_NOTHING:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
@@ -299,6 +313,10 @@ retry_old_tls(struct mts_fetch *t)
                               CURL_SSLVERSION_MAX_TLSv1_1)) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_SSL_CIPHER_LIST,
                        "DEFAULT:@SECLEVEL=0") != CURLE_OK ||
+      /* A diagnosis, not a fetch: it must not cost the check its time. */
+      curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS,
+                       f->opts.timeout_ms < 3000 ? f->opts.timeout_ms
+                                                 : 3000L) != CURLE_OK ||
       curl_multi_add_handle(f->multi, t->easy) != CURLM_OK) {
     return 0; /* finish() reports the first failure */
   }
@@ -322,12 +340,13 @@ finish(struct mts_fetch *t, CURLcode rc)
     /* The diagnostic retry ended: report the first failure, and whether
      * old TLS would have worked. */
     r->outcome = MTS_FETCH_TLS;
-    r->old_tls_only = rc == CURLE_OK;
+    /* The handshake completed with old TLS (a bad certificate on top of
+     * it still means the version was agreed). */
+    r->old_tls_only = rc == CURLE_OK || rc == CURLE_PEER_FAILED_VERIFICATION;
     r->detail = t->tls_detail;
     t->tls_detail = NULL;
-    if (r->body == NULL) {
-      r->body = calloc(1, 1);
-    }
+    free(r->body); /* whatever the diagnosis received is not the policy */
+    r->body = calloc(1, 1);
     r->body_len = 0;
     t->res = NULL;
     fetch_free(t);
@@ -345,11 +364,11 @@ finish(struct mts_fetch *t, CURLcode rc)
     r->http_status = code;
     r->content_type = dup_or_null(ct);
     r->location = dup_or_null(loc);
-    leaf_info(t->easy, &san, &r->cert_not_after);
     /* RFC 8461 §3.3: only DNS-IDs count. libcurl falls back to the subject
      * CN when a certificate has no SAN; senders following RFC 6125 do
      * not. */
-    if (san == NULL || !mts_fetch_san_matches(san, t->host)) {
+    if (leaf_info(t->easy, &san, &r->cert_not_after) &&
+        (san == NULL || !mts_fetch_san_matches(san, t->host))) {
       r->outcome = MTS_FETCH_CERT_NAME;
       r->detail =
           strdup(san == NULL ? "the certificate has no subjectAltName; its "
@@ -427,10 +446,9 @@ on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp,
   if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) {
     events |= MTS_EV_WRITE;
   }
-  /* CURL_POLL_REMOVE: events 0, unwatch. A failure leaves the transfer to
-   * its timeout. */
-  (void)mts_loop_watch(f->loop, s, events, on_io, f);
-  return 0;
+  /* CURL_POLL_REMOVE: events 0, unwatch. If the loop cannot watch the
+   * socket, -1 makes libcurl abort the transfer rather than wait. */
+  return mts_loop_watch(f->loop, s, events, on_io, f) == MTS_OK ? 0 : -1;
 }
 
 static int
@@ -577,8 +595,11 @@ mts_fetch_start(struct mts_fetcher *f, const char *host, const char *address,
       curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_CERTINFO, 1L) != CURLE_OK ||
       (f->opts.ca_file != NULL &&
-       curl_easy_setopt(t->easy, CURLOPT_CAINFO, f->opts.ca_file) !=
-           CURLE_OK) ||
+       (curl_easy_setopt(t->easy, CURLOPT_CAINFO, f->opts.ca_file) !=
+            CURLE_OK ||
+        /* --ca-file replaces the system store (Debian's libcurl also
+         * has a CA path built in). */
+        curl_easy_setopt(t->easy, CURLOPT_CAPATH, NULL) != CURLE_OK)) ||
       /* A13: the time limit covers the whole fetch. */
       curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, f->opts.timeout_ms) !=
           CURLE_OK ||
@@ -589,6 +610,10 @@ mts_fetch_start(struct mts_fetcher *f, const char *host, const char *address,
       curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+      /* Every fetch its own connection and handshake: a reused one has no
+       * certificate to check and ignores the pinned address. */
+      curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK ||
+      curl_easy_setopt(t->easy, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK ||
       /* A sending MTA connects directly: no proxy from the environment
        * (https_proxy, all_proxy), which would also bypass the pinned
        * address. */
@@ -606,6 +631,26 @@ mts_fetch_start(struct mts_fetcher *f, const char *host, const char *address,
 fail:
   fetch_free(t);
   return MTS_ENOMEM;
+}
+
+struct mts_fetch_result *
+mts_fetch_expire(struct mts_fetch *t)
+{
+  struct mts_fetch_result *r = NULL;
+
+  if (t != NULL && t->tls_detail != NULL) {
+    r = t->res;
+    t->res = NULL;
+    r->outcome = MTS_FETCH_TLS;
+    r->detail = t->tls_detail;
+    t->tls_detail = NULL;
+    r->body_len = 0;
+    if (r->body == NULL) {
+      r->body = calloc(1, 1);
+    }
+  }
+  mts_fetch_cancel(t);
+  return r;
 }
 
 void

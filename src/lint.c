@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/fetch.h"
 #include "mtasts/policy.h"
 #include "mtasts/report.h"
 
@@ -62,6 +63,17 @@ mts_lint_policy_file(const char *path, const struct mts_run_opts *opts,
     }
     goto done;
   }
+  if (len > MTS_FETCH_MAX_BODY) {
+    /* The same verdict as a fetch of this body (R62). */
+    err = mts_findings_add(&findings, MTS_F_POLICY_TOO_LARGE, NULL, 0,
+                           "The file is %zu octets: senders stop reading at "
+                           "%d.",
+                           len, MTS_FETCH_MAX_BODY);
+    if (err != MTS_OK) {
+      snprintf(errbuf, errsz, "%s", mts_strerror(err));
+      goto done;
+    }
+  }
   err = mts_policy_parse(body, len, &policy, &findings);
   if (err != MTS_OK) {
     snprintf(errbuf, errsz, "%s", mts_strerror(err));
@@ -72,7 +84,9 @@ mts_lint_policy_file(const char *path, const struct mts_run_opts *opts,
   memset(&lint, 0, sizeof(lint));
   lint.source = path;
   lint.status = mts_findings_status(&findings);
-  lint.policy_status = policy.valid ? MTS_POLICY_VALID : MTS_POLICY_INVALID;
+  lint.policy_status = policy.valid && len <= MTS_FETCH_MAX_BODY
+                           ? MTS_POLICY_VALID
+                           : MTS_POLICY_INVALID;
   lint.mode = policy.mode_str;
   lint.max_age = policy.max_age;
   lint.mx = policy.mx;

@@ -152,7 +152,11 @@ mts_loop_watch(struct mts_loop *loop, int fd, unsigned events, mts_io_cb cb,
     loop->nwatch++;
   } else {
     ev.data.u64 = (uint64_t)w->gen << 32 | (uint32_t)fd;
-    if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) != 0) {
+    /* ENOENT: the fd was closed and reopened without an unwatch in
+     * between; epoll forgot it, so register it again. */
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) != 0 &&
+        (errno != ENOENT ||
+         epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)) {
       return MTS_ESYS;
     }
   }

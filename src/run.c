@@ -486,11 +486,10 @@ probe_expire(struct probe *p)
     if (p->fetch[i] == NULL) {
       continue;
     }
-    mts_fetch_cancel(p->fetch[i]);
+    r = mts_fetch_expire(p->fetch[i]);
     p->fetch[i] = NULL;
     p->pending--;
-    r = calloc(1, sizeof(*r));
-    if (r != NULL) {
+    if (r == NULL && (r = calloc(1, sizeof(*r))) != NULL) {
       r->outcome = MTS_FETCH_TIMEOUT;
       r->http_status = -1;
       r->cert_not_after = -1;

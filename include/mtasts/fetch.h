@@ -33,6 +33,8 @@ enum mts_fetch_outcome {
   MTS_FETCH_TIMEOUT,
   MTS_FETCH_TOO_LARGE, /*!< body over MTS_FETCH_MAX_BODY */
   MTS_FETCH_FAILED,    /*!< anything else (detail says what) */
+  MTS_FETCH_NO_ROUTE,  /*!< this machine cannot reach that address family
+                            (no IPv6 route): says nothing of the host */
 };
 
 /*! One transfer's result; free with mts_fetch_result_free. */
@@ -74,6 +76,11 @@ enum mts_err mts_fetch_start(struct mts_fetcher *f, const char *host,
 
 /*! Stop a transfer; its callback is not called. */
 void mts_fetch_cancel(struct mts_fetch *fetch);
+
+/*! Stop a transfer whose time is up and return what it knows: a TLS
+ *  failure when only the R53 diagnosis was still running, else NULL (the
+ *  caller reports a timeout). The callback is not called. */
+struct mts_fetch_result *mts_fetch_expire(struct mts_fetch *fetch);
 
 void mts_fetch_result_free(struct mts_fetch_result **res);
 

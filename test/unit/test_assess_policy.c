@@ -411,6 +411,80 @@ START_TEST(san_matching)
 }
 END_TEST
 
+START_TEST(not_modified_is_a_status_not_a_redirect)
+{
+  struct world w;
+
+  world_init(&w);
+  w.f[0]->http_status = 304;
+  world_assess(&w);
+  HAS(w, POLICY_HTTP_STATUS);
+  HASNT(w, POLICY_HTTP_REDIRECT);
+  world_release(&w);
+}
+END_TEST
+
+START_TEST(every_failing_address_is_reported)
+{
+  struct world w;
+  size_t n = 0;
+
+  world_init(&w);
+  add_addr(w.aaaa, "2001:db8::1");
+  mts_fetch_result_free(&w.f[0]);
+  w.f[0] = fetched("192.0.2.1", MTS_FETCH_CONNECT, -1, NULL, NULL);
+  w.f[1] = fetched("2001:db8::1", MTS_FETCH_TLS, -1, NULL, NULL);
+  w.f[1]->old_tls_only = 1;
+  w.nf = 2;
+  world_assess(&w);
+  HAS(w, POLICY_CONNECT_FAILED);
+  HAS(w, POLICY_TLS_FAILED);
+  HAS(w, POLICY_TLS_OLD_VERSION);
+  for (size_t i = 0; i < w.r.findings.n; i++) {
+    n += w.r.findings.v[i].subject != NULL &&
+         strcmp(w.r.findings.v[i].subject, "2001:db8::1") == 0;
+  }
+  ck_assert_uint_eq(n, 2);
+  ck_assert_int_eq(w.r.policy.status, MTS_POLICY_UNREACHABLE);
+  world_release(&w);
+}
+END_TEST
+
+START_TEST(no_route_is_not_the_servers_fault)
+{
+  struct world w;
+
+  world_init(&w);
+  add_addr(w.aaaa, "2001:db8::1");
+  w.f[1] = fetched("2001:db8::1", MTS_FETCH_NO_ROUTE, -1, NULL, NULL);
+  w.nf = 2;
+  world_assess(&w);
+  HAS(w, POLICY_ADDRESS_NOT_CHECKED);
+  HASNT(w, POLICY_ADDRESS_UNREACHABLE);
+  ck_assert_int_eq(w.r.policy.status, MTS_POLICY_VALID);
+  ck_assert_int_eq(w.r.status, MTS_STATUS_OK);
+  world_release(&w);
+}
+END_TEST
+
+START_TEST(unreachable_is_never_bare)
+{
+  struct world w;
+
+  /* A answered, AAAA timed out before any fetch started. */
+  world_init(&w);
+  mts_dns_result_free(&w.aaaa);
+  w.aaaa = dns("mta-sts.example.com", MTS_RR_AAAA, MTS_DNS_TIMEOUT);
+  mts_fetch_result_free(&w.f[0]);
+  w.nf = 0;
+  world_assess(&w);
+  ck_assert_int_eq(w.r.policy.status, MTS_POLICY_UNREACHABLE);
+  HAS(w, DNS_TIMEOUT);
+  ck_assert_int_ne(w.r.status, MTS_STATUS_OK);
+  world_release(&w);
+}
+END_TEST
+
 static Suite *
 policy_assess_suite(void)
 {
@@ -432,6 +506,10 @@ policy_assess_suite(void)
   tcase_add_test(tc, mx_not_covered_by_mode);
   tcase_add_test(tc, certificate_expiring_soon);
   tcase_add_test(tc, san_matching);
+  tcase_add_test(tc, not_modified_is_a_status_not_a_redirect);
+  tcase_add_test(tc, every_failing_address_is_reported);
+  tcase_add_test(tc, no_route_is_not_the_servers_fault);
+  tcase_add_test(tc, unreachable_is_never_bare);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -90,9 +90,10 @@ START_TEST(every_option)
 
   ck_assert_int_eq(parse(&o, err, sizeof(err), "--format", "json", "-f", "-",
                          "--color", "always", "--ca-file",
-                         MTS_SOURCE_DIR "/README.md", NULL),
+                         MTS_SOURCE_DIR "/fixtures/tls/ca-example.pem", NULL),
                    MTS_OK);
-  ck_assert_str_eq(o.run.ca_file, MTS_SOURCE_DIR "/README.md");
+  ck_assert_str_eq(o.run.ca_file,
+                   MTS_SOURCE_DIR "/fixtures/tls/ca-example.pem");
   ck_assert_int_eq(o.run.format, MTS_FORMAT_JSON);
   ck_assert_str_eq(o.file, "-");
   ck_assert_int_eq(o.run.color, 1);
@@ -126,6 +127,7 @@ static const char *const bad[][4] = {
     {"-f", "list.txt", "example.com", NULL},
     {"example.com", "-t", NULL},
     {"--ca-file", "/nonexistent/ca.pem", "example.com", NULL},
+    {"--ca-file", MTS_SOURCE_DIR "/README.md", "example.com", NULL},
 };
 
 START_TEST(usage_errors)
