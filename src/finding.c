@@ -164,6 +164,16 @@ mts_findings_has(const struct mts_findings *list, enum mts_code code)
 }
 
 void
+mts_findings_truncate(struct mts_findings *list, size_t n)
+{
+  while (list->n > n) {
+    list->n--;
+    free(list->v[list->n].message);
+    free(list->v[list->n].subject);
+  }
+}
+
+void
 mts_findings_release(struct mts_findings *list)
 {
   for (size_t i = 0; i < list->n; i++) {

@@ -57,6 +57,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/msg.h"
+
+#include "bytes.h"
+
 #define MAX_AGE_MAX 31557600ULL /* RFC 8461 §3.2, erratum 7282 (A3) */
 #define MAX_AGE_DIGITS 10       /* 1*10(DIGIT) */
 #define DAY 86400L
@@ -64,16 +68,11 @@
 #define EXT_NAME_MAX 32 /* (alphanum) *31(alphanum / "_" / "-" / ".") */
 #define LABEL_MAX 63
 #define DOMAIN_MAX 253
-#define SHOW_MAX 60     /* body bytes quoted in one message */
 #define SAME_MAX 10     /* findings of one code listed per body */
 #define SUBJECT_MAX 256 /* body bytes copied into one subject */
 #define MSG_MAX 1024
 
 /* A quoted, escaped excerpt of the body for a message. */
-struct shown {
-  char s[SHOW_MAX * 4 + 4];
-};
-
 struct span {
   const char *p;
   size_t n;
@@ -140,70 +139,12 @@ static enum mts_err ct_add(struct mts_findings *f, enum mts_code code,
 
 /* ---- characters ---------------------------------------------------- */
 
-static unsigned char
-uc(char c)
-{
-  return (unsigned char)c;
-}
-
-/* RFC 5234: WSP = SP / HTAB */
-static int
-is_wsp(char c)
-{
-  return c == ' ' || c == '\t';
-}
-
-static int
-is_digit(char c)
-{
-  return c >= '0' && c <= '9';
-}
-
-static int
-is_alnum(char c)
-{
-  return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
 /* A CTL the ABNF forbids in a line: everything below 0x20 but HTAB, and
  * DEL. */
 static int
 is_ctl(char c)
 {
   return (uc(c) < 0x20 && c != '\t') || uc(c) == 0x7f;
-}
-
-static char
-to_lower(char c)
-{
-  if (c >= 'A' && c <= 'Z') {
-    return (char)(uc(c) | 0x20u);
-  }
-  return c;
-}
-
-static int
-span_eq(const char *p, size_t n, const char *s)
-{
-  size_t sl = strlen(s);
-  return n == sl && (n == 0 || memcmp(p, s, n) == 0);
-}
-
-static int
-mem_eq_nocase(const char *a, const char *b, size_t n)
-{
-  for (size_t i = 0; i < n; i++) {
-    if (to_lower(a[i]) != to_lower(b[i])) {
-      return 0;
-    }
-  }
-  return 1;
-}
-
-static int
-span_eq_nocase(const char *p, size_t n, const char *s)
-{
-  return n == strlen(s) && mem_eq_nocase(p, s, n);
 }
 
 /* R78: the same as s but for case, or '-' written for '_'. */
@@ -250,62 +191,6 @@ utf8_len(const char *s, size_t n)
   return 0;
 }
 
-/* Quote n bytes at p for a message: printable ASCII as is, '"' and '\' and
- * everything else escaped, cut after SHOW_MAX bytes with "...". */
-static const char *
-show(struct shown *b, const char *p, size_t n)
-{
-  static const char hex[] = "0123456789abcdef";
-  size_t o = 0;
-  size_t lim = n > SHOW_MAX ? SHOW_MAX - 3 : n;
-
-  for (size_t i = 0; i < lim; i++) {
-    unsigned char c = uc(p[i]);
-    if (c == '"' || c == '\\') {
-      b->s[o++] = '\\';
-      b->s[o++] = (char)c;
-    } else if (c == '\t') {
-      memcpy(b->s + o, "\\t", 2);
-      o += 2;
-    } else if (c < 0x20 || c > 0x7e) {
-      b->s[o++] = '\\';
-      b->s[o++] = 'x';
-      b->s[o++] = hex[c >> 4];
-      b->s[o++] = hex[c & 0xf];
-    } else {
-      b->s[o++] = (char)c;
-    }
-  }
-  if (lim < n) {
-    memcpy(b->s + o, "...", 3);
-    o += 3;
-  }
-  b->s[o] = '\0';
-  return b->s;
-}
-
-/* Name one byte for a message: "'-'", "a tab", "the byte 0xff"... */
-static const char *
-describe_byte(char *buf, size_t size, char ch)
-{
-  unsigned char c = uc(ch);
-
-  if (c == ' ') {
-    (void)snprintf(buf, size, "a space");
-  } else if (c == '\t') {
-    (void)snprintf(buf, size, "a tab");
-  } else if (c == '\0') {
-    (void)snprintf(buf, size, "a NUL byte (0x00)");
-  } else if (c < 0x20 || c == 0x7f) {
-    (void)snprintf(buf, size, "the control character 0x%02x", (unsigned)c);
-  } else if (c > 0x7f) {
-    (void)snprintf(buf, size, "the non-ASCII byte 0x%02x", (unsigned)c);
-  } else {
-    (void)snprintf(buf, size, "'%c'", (char)c);
-  }
-  return buf;
-}
-
 /* ---- findings ---------------------------------------------------------- */
 
 /* Add a finding whose message is a sentence (capital first, full stop
@@ -316,7 +201,6 @@ vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
       const char *fmt, va_list ap)
 {
   char msg[MSG_MAX];
-  size_t len;
   enum mts_err err;
 
   if (ps->listed[code] >= SAME_MAX) {
@@ -327,14 +211,7 @@ vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
     return MTS_OK;
   }
   (void)vsnprintf(msg, sizeof(msg), fmt, ap);
-  if (msg[0] >= 'a' && msg[0] <= 'z') {
-    msg[0] = (char)(msg[0] - 'a' + 'A');
-  }
-  len = strlen(msg);
-  if (len > 0 && len + 1 < sizeof(msg) && msg[len - 1] != '.') {
-    msg[len] = '.';
-    msg[len + 1] = '\0';
-  }
+  mts_sentence(msg, sizeof(msg));
   if (subj_len > SUBJECT_MAX) {
     subj_len = SUBJECT_MAX;
   }
@@ -374,18 +251,6 @@ line_add(struct parse *ps, enum mts_code code, const char *fmt, ...)
   va_end(ap);
   return addf(ps, code, ps->line, ps->line_len, "line %zu: %s", ps->lineno,
               msg);
-}
-
-/* Undo the findings appended since the list held n0: a failed call leaves
- * the list as it found it. */
-static void
-findings_truncate(struct mts_findings *f, size_t n0)
-{
-  while (f->n > n0) {
-    f->n--;
-    free(f->v[f->n].message);
-    free(f->v[f->n].subject);
-  }
 }
 
 /* ---- hash set ----------------------------------------------------------- */
@@ -453,7 +318,7 @@ hset_add(struct hset *s, const char *p, size_t n)
 static int
 ext_name_bad(const char *p, size_t n, char *why, size_t size)
 {
-  struct shown s;
+  struct mts_shown s;
   char d[48];
 
   if (n == 0) {
@@ -464,7 +329,7 @@ ext_name_bad(const char *p, size_t n, char *why, size_t size)
     (void)snprintf(why, size,
                    "the field name \"%s\" starts with %s: it must start with "
                    "a letter or digit",
-                   show(&s, p, n), describe_byte(d, sizeof(d), p[0]));
+                   mts_show(&s, p, n), mts_describe_byte(d, sizeof(d), p[0]));
     return 1;
   }
   for (size_t i = 1; i < n; i++) {
@@ -472,7 +337,7 @@ ext_name_bad(const char *p, size_t n, char *why, size_t size)
       (void)snprintf(why, size,
                      "the field name \"%s\" contains %s: only letters, "
                      "digits, '_', '-' and '.' are allowed",
-                     show(&s, p, n), describe_byte(d, sizeof(d), p[i]));
+                     mts_show(&s, p, n), mts_describe_byte(d, sizeof(d), p[i]));
       return 1;
     }
   }
@@ -480,7 +345,7 @@ ext_name_bad(const char *p, size_t n, char *why, size_t size)
     (void)snprintf(why, size,
                    "the field name \"%s\" is %zu characters long: at most 32 "
                    "are allowed",
-                   show(&s, p, n), n);
+                   mts_show(&s, p, n), n);
     return 1;
   }
   return 0;
@@ -490,7 +355,7 @@ ext_name_bad(const char *p, size_t n, char *why, size_t size)
 static enum mts_err
 check_version(struct parse *ps, const char *v, size_t n)
 {
-  struct shown s;
+  struct mts_shown s;
 
   ps->version = v;
   ps->version_len = n;
@@ -505,12 +370,12 @@ check_version(struct parse *ps, const char *v, size_t n)
     return line_add(ps, MTS_F_POLICY_VERSION_INVALID,
                     "the version \"%s\" must be written exactly \"STSv1\" "
                     "(it is case-sensitive)",
-                    show(&s, v, n));
+                    mts_show(&s, v, n));
   }
   return line_add(ps, MTS_F_POLICY_VERSION_INVALID,
                   "the version \"%s\" is not \"STSv1\": senders ignore the "
                   "policy",
-                  show(&s, v, n));
+                  mts_show(&s, v, n));
 }
 
 /* RFC 8461 §3.2: %s"testing" / %s"enforce" / %s"none" (R82-R84). */
@@ -523,7 +388,7 @@ check_mode(struct parse *ps, const char *v, size_t n)
   } modes[] = {{"enforce", MTS_MODE_ENFORCE},
                {"testing", MTS_MODE_TESTING},
                {"none", MTS_MODE_NONE}};
-  struct shown s;
+  struct mts_shown s;
 
   ps->mode_s = v;
   ps->mode_len = n;
@@ -542,18 +407,18 @@ check_mode(struct parse *ps, const char *v, size_t n)
       return line_add(ps, MTS_F_POLICY_MODE_INVALID,
                       "the mode \"%s\" must be written in lower case, "
                       "\"%s\" (it is case-sensitive)",
-                      show(&s, v, n), modes[i].s);
+                      mts_show(&s, v, n), modes[i].s);
     }
   }
   if (span_eq_nocase(v, n, "report")) {
     return line_add(ps, MTS_F_POLICY_MODE_INVALID,
                     "the mode \"%s\" comes from drafts before RFC 8461: "
                     "write \"testing\"",
-                    show(&s, v, n));
+                    mts_show(&s, v, n));
   }
   return line_add(ps, MTS_F_POLICY_MODE_INVALID,
                   "the mode \"%s\" is not enforce, testing or none",
-                  show(&s, v, n));
+                  mts_show(&s, v, n));
 }
 
 /* RFC 8461 §3.2: sts-policy-max-age-value = 1*10(DIGIT), at most 31557600
@@ -561,7 +426,7 @@ check_mode(struct parse *ps, const char *v, size_t n)
 static enum mts_err
 check_max_age(struct parse *ps, const char *v, size_t n)
 {
-  struct shown s;
+  struct mts_shown s;
   char d[48];
   unsigned long long value = 0;
 
@@ -575,7 +440,8 @@ check_max_age(struct parse *ps, const char *v, size_t n)
       return line_add(ps, MTS_F_POLICY_MAX_AGE_INVALID,
                       "the max_age \"%s\" contains %s: write whole seconds in "
                       "decimal digits only (no sign, unit, exponent or hex)",
-                      show(&s, v, n), describe_byte(d, sizeof(d), v[i]));
+                      mts_show(&s, v, n),
+                      mts_describe_byte(d, sizeof(d), v[i]));
     }
   }
   if (n > MAX_AGE_DIGITS) {
@@ -583,7 +449,7 @@ check_max_age(struct parse *ps, const char *v, size_t n)
         ps, MTS_F_POLICY_MAX_AGE_OUT_OF_RANGE,
         "the max_age \"%s\" has %zu digits: at most 10 are allowed, "
         "and the value at most 31557600 (one year)",
-        show(&s, v, n), n);
+        mts_show(&s, v, n), n);
   }
   for (size_t i = 0; i < n; i++) {
     value = value * 10 + (unsigned)(v[i] - '0');
@@ -639,7 +505,7 @@ domain_bad(const char *p, size_t n, char *why, size_t size)
         (void)snprintf(why, size,
                        "it contains %s: only letters, digits, '-' and '.' "
                        "are allowed",
-                       describe_byte(d, sizeof(d), p[k]));
+                       mts_describe_byte(d, sizeof(d), p[k]));
         return 1;
       }
       if (!is_digit(p[k])) {
@@ -675,7 +541,7 @@ mx_bad(const char *p, size_t n, char *why, size_t size)
       (void)snprintf(why, size,
                      "it contains %s: write an internationalised name as "
                      "its A-label (xn--...)",
-                     describe_byte(d, sizeof(d), p[i]));
+                     mts_describe_byte(d, sizeof(d), p[i]));
       return 1;
     }
   }
@@ -749,7 +615,7 @@ static enum mts_err
 check_mx(struct parse *ps, const char *v, size_t n)
 {
   char why[512];
-  struct shown s;
+  struct mts_shown s;
   size_t len = n;
   int trailing = 0, dup;
   char *norm;
@@ -764,7 +630,7 @@ check_mx(struct parse *ps, const char *v, size_t n)
     return line_add(ps, MTS_F_POLICY_MX_INVALID,
                     "the mx pattern \"%s\" is not a host name or "
                     "\"*.\" and a domain: %s",
-                    show(&s, v, n), why);
+                    mts_show(&s, v, n), why);
   }
   if (trailing) {
     /* A10: not a valid Domain; senders that compare literally never match
@@ -772,7 +638,7 @@ check_mx(struct parse *ps, const char *v, size_t n)
     err = line_add(ps, MTS_F_POLICY_MX_TRAILING_DOT,
                    "the mx pattern \"%s\" ends with a dot: write it without "
                    "one; it is used as \"%.*s\"",
-                   show(&s, v, n), (int)(len > 200 ? 200 : len), v);
+                   mts_show(&s, v, n), (int)(len > 200 ? 200 : len), v);
     if (err != MTS_OK) {
       return err;
     }
@@ -798,7 +664,7 @@ check_mx(struct parse *ps, const char *v, size_t n)
     /* R93 */
     err = line_add(ps, MTS_F_POLICY_MX_DUPLICATE,
                    "the mx pattern \"%s\" is listed more than once",
-                   show(&s, norm, len));
+                   mts_show(&s, norm, len));
     if (err != MTS_OK) {
       return err;
     }
@@ -809,7 +675,7 @@ check_mx(struct parse *ps, const char *v, size_t n)
     return line_add(ps, MTS_F_POLICY_MX_WILDCARD_BROAD,
                     "the mx pattern \"%s\" matches hosts in a whole "
                     "top-level domain",
-                    show(&s, norm, len));
+                    mts_show(&s, norm, len));
   }
   return MTS_OK;
 }
@@ -818,7 +684,7 @@ check_mx(struct parse *ps, const char *v, size_t n)
 static enum mts_err
 check_extension(struct parse *ps, const char *name, size_t nlen)
 {
-  struct shown s;
+  struct mts_shown s;
 
   for (int k = 0; k < K__COUNT; k++) {
     if (span_looks_like(name, nlen, known_names[k])) {
@@ -830,13 +696,13 @@ check_extension(struct parse *ps, const char *name, size_t nlen)
       return line_add(ps, MTS_F_POLICY_UNKNOWN_KEY,
                       "the field \"%s\" is not \"%s\" (field names are "
                       "case-sensitive): senders ignore it",
-                      show(&s, name, nlen), known_names[k]);
+                      mts_show(&s, name, nlen), known_names[k]);
     }
   }
   return line_add(ps, MTS_F_POLICY_UNKNOWN_KEY,
                   "the field \"%s\" is not defined by RFC 8461: senders "
                   "ignore it",
-                  show(&s, name, nlen));
+                  mts_show(&s, name, nlen));
 }
 
 /* One line without its terminator (R76-R93). */
@@ -847,7 +713,7 @@ parse_line(struct parse *ps)
   size_t n = ps->line_len, nlen, v, ve;
   const char *colon;
   char why[512], d[48];
-  struct shown s;
+  struct mts_shown s;
   int k, dup;
 
   v = 0;
@@ -871,14 +737,14 @@ parse_line(struct parse *ps)
     return line_add(ps, MTS_F_POLICY_LINE_SYNTAX,
                     "\"%s\" is not a field (\"name: value\"): the line is "
                     "ignored",
-                    show(&s, l, n));
+                    mts_show(&s, l, n));
   }
   nlen = (size_t)(colon - l);
   if (nlen > 0 && is_wsp(l[nlen - 1])) {
     return line_add(ps, MTS_F_POLICY_LINE_SYNTAX,
                     "there is whitespace before ':', so senders may not "
                     "recognise the field \"%s\": the line is ignored",
-                    show(&s, l, nlen));
+                    mts_show(&s, l, nlen));
   }
   if (ext_name_bad(l, nlen, why, sizeof(why))) {
     return line_add(ps, MTS_F_POLICY_LINE_SYNTAX, "%s: the line is ignored",
@@ -897,7 +763,8 @@ parse_line(struct parse *ps)
     if (is_ctl(l[i])) {
       return line_add(ps, MTS_F_POLICY_LINE_SYNTAX,
                       "the value of \"%s\" contains %s: the line is ignored",
-                      show(&s, l, nlen), describe_byte(d, sizeof(d), l[i]));
+                      mts_show(&s, l, nlen),
+                      mts_describe_byte(d, sizeof(d), l[i]));
     }
   }
 
@@ -913,13 +780,13 @@ parse_line(struct parse *ps)
       return line_add(ps, MTS_F_POLICY_LINE_SYNTAX,
                       "the field \"%s\" has an empty value: the line is "
                       "ignored",
-                      show(&s, l, nlen));
+                      mts_show(&s, l, nlen));
     }
     if (memchr(l + v, '\t', ve - v) != NULL) {
       return line_add(ps, MTS_F_POLICY_LINE_SYNTAX,
                       "the value of \"%s\" contains a tab: the line is "
                       "ignored",
-                      show(&s, l, nlen));
+                      mts_show(&s, l, nlen));
     }
   }
   if (k != K_MX) {
@@ -933,7 +800,7 @@ parse_line(struct parse *ps)
       return line_add(ps, MTS_F_POLICY_DUPLICATE_KEY,
                       "the field \"%s\" appears again: senders use only the "
                       "first one, and ignore this line",
-                      show(&s, l, nlen));
+                      mts_show(&s, l, nlen));
     }
   }
   if (k < K__COUNT) {
@@ -957,14 +824,14 @@ parse_line(struct parse *ps)
 static const char *
 like_hint(const struct parse *ps, enum known k, char *buf, size_t size)
 {
-  struct shown s;
+  struct mts_shown s;
 
   buf[0] = '\0';
   if (ps->like[k] != NULL) {
     (void)snprintf(buf, size,
                    " (\"%s\" is a different field: names are "
                    "case-sensitive)",
-                   show(&s, ps->like[k], ps->like_len[k]));
+                   mts_show(&s, ps->like[k], ps->like_len[k]));
   }
   return buf;
 }
@@ -1108,7 +975,8 @@ parse_body(struct parse *ps, const char *b, size_t n)
     err = addf(ps, MTS_F_POLICY_NOT_UTF8, bad_subj.p, bad_subj.n,
                "line %zu, column %zu: %s does not start a valid UTF-8 "
                "sequence (%zu invalid bytes in all)",
-               bad_line, bad_col, describe_byte(d, sizeof(d), bad_byte), n_bad);
+               bad_line, bad_col, mts_describe_byte(d, sizeof(d), bad_byte),
+               n_bad);
   }
   if (err == MTS_OK && n_cr > 0) {
     /* R73: sts-policy-term = LF / CRLF; a lone CR is a CTL. */
@@ -1196,7 +1064,7 @@ mts_policy_parse(const char *body, size_t len, struct mts_policy *out,
   }
 
   if (err != MTS_OK) {
-    findings_truncate(findings, n0);
+    mts_findings_truncate(findings, n0);
   }
   free(version);
   free(mode_s);
@@ -1237,7 +1105,7 @@ mts_policy_check_content_type(const char *content_type,
                               struct mts_findings *findings)
 {
   const char *ct = content_type;
-  struct shown s;
+  struct mts_shown s;
   size_t p = 0, n, t0, t1, slash;
   int ok;
 
@@ -1270,14 +1138,14 @@ mts_policy_check_content_type(const char *content_type,
   while (p < n && is_wsp(ct[p])) {
     p++;
   }
-  ok = slash - t0 == 4 && mem_eq_nocase(ct + t0, "text", 4) &&
-       t1 - slash == 6 && mem_eq_nocase(ct + slash, "/plain", 6) &&
+  ok = slash - t0 == 4 && span_eq_nocase(ct + t0, 4, "text") &&
+       t1 - slash == 6 && span_eq_nocase(ct + slash, 6, "/plain") &&
        (p == n || ct[p] == ';');
   if (!ok) {
     return ct_add(findings, MTS_F_POLICY_CONTENT_TYPE, ct,
                   "the Content-Type is \"%s\", not text/plain: senders that "
                   "check it reject the policy",
-                  show(&s, ct, n)) == MTS_OK
+                  mts_show(&s, ct, n)) == MTS_OK
                ? 0
                : -1;
   }
@@ -1317,7 +1185,7 @@ mts_policy_check_content_type(const char *content_type,
     while (p < n && ct[p] != ';') {
       p++;
     }
-    if (b - a != 7 || !mem_eq_nocase(ct + a, "charset", 7)) {
+    if (b - a != 7 || !span_eq_nocase(ct + a, 7, "charset")) {
       continue;
     }
     /* Only the first charset parameter is judged. */
@@ -1326,7 +1194,7 @@ mts_policy_check_content_type(const char *content_type,
       if (ct_add(findings, MTS_F_POLICY_CONTENT_TYPE_CHARSET, ct,
                  "the Content-Type names the charset \"%s\": the policy "
                  "is read as UTF-8 anyway",
-                 show(&s, ct + vs, ve - vs)) != MTS_OK) {
+                 mts_show(&s, ct + vs, ve - vs)) != MTS_OK) {
         return -1;
       }
     }

@@ -5,7 +5,7 @@
  * Every record is a borrowed byte string that may hold any octet: nothing
  * here assumes NUL termination, recurses, keeps state between calls or does
  * I/O. Findings name the offending part of a record, escaped for a person to
- * read (show()).
+ * read (mts_show()).
  *
  * Decisions the rules leave open, taken here:
  * - The id of a single candidate record is returned (mts_sts.id) whenever
@@ -53,12 +53,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/msg.h"
+
+#include "bytes.h"
+
 #define STS_VERSION "v=STSv1"
 #define TLSRPT_VERSION "v=TLSRPTv1"
 #define RECORD_LARGE 450 /* RFC 7208 §3.4, by analogy (R19) */
 #define ID_MAX 32        /* RFC 8461 §3.1: 1*32(ALPHA / DIGIT) */
 #define EXT_NAME_MAX 32  /* (ALPHA / DIGIT) *31(...) */
-#define SHOW_MAX 60      /* record bytes quoted in one message */
 #define SAME_MAX 10      /* findings of one code listed per record */
 #define MSG_MAX 1024
 
@@ -75,10 +78,6 @@ enum rclass {
 };
 
 /* A quoted, escaped excerpt of a record for a message. */
-struct shown {
-  char s[SHOW_MAX * 4 + 4];
-};
-
 struct span {
   const char *p;
   size_t n;
@@ -151,19 +150,6 @@ static enum mts_err rec_add(struct parse *ps, enum mts_code code,
 
 /* ---- characters ---------------------------------------------------- */
 
-static unsigned char
-uc(char c)
-{
-  return (unsigned char)c;
-}
-
-/* RFC 5234: WSP = SP / HTAB */
-static int
-is_wsp(char c)
-{
-  return c == ' ' || c == '\t';
-}
-
 /* Any ASCII white space: only for the lenient R25 classification. */
 static int
 is_space(char c)
@@ -179,30 +165,9 @@ is_alpha(char c)
 }
 
 static int
-is_digit(char c)
-{
-  return c >= '0' && c <= '9';
-}
-
-static int
-is_alnum(char c)
-{
-  return is_alpha(c) || is_digit(c);
-}
-
-static int
 is_hex(char c)
 {
   return is_digit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
-}
-
-static char
-to_lower(char c)
-{
-  if (c >= 'A' && c <= 'Z') {
-    return (char)(uc(c) | 0x20u);
-  }
-  return c;
 }
 
 /* RFC 8461 §3.1: records MUST be US-ASCII; the ABNF excludes CTLs except
@@ -249,13 +214,6 @@ has_bad(const char *p, size_t n)
 }
 
 static int
-span_eq(const char *p, size_t n, const char *s)
-{
-  size_t sl = strlen(s);
-  return n == sl && (n == 0 || memcmp(p, s, n) == 0);
-}
-
-static int
 prefix_nocase(const char *p, size_t n, const char *s, size_t sl)
 {
   if (n < sl) {
@@ -269,79 +227,6 @@ prefix_nocase(const char *p, size_t n, const char *s, size_t sl)
   return 1;
 }
 
-static int
-span_eq_nocase(const char *p, size_t n, const char *s)
-{
-  return n == strlen(s) && prefix_nocase(p, n, s, n);
-}
-
-/* Quote n bytes at p for a message: printable ASCII as is, '"' and '\' and
- * everything else escaped, cut after SHOW_MAX bytes with "...". */
-static const char *
-show(struct shown *b, const char *p, size_t n)
-{
-  size_t o = 0;
-  size_t lim = n > SHOW_MAX ? SHOW_MAX - 3 : n;
-
-  for (size_t i = 0; i < lim; i++) {
-    unsigned char c = uc(p[i]);
-    if (c == '"' || c == '\\') {
-      b->s[o++] = '\\';
-      b->s[o++] = (char)c;
-    } else if (c == '\t') {
-      memcpy(b->s + o, "\\t", 2);
-      o += 2;
-    } else if (c == '\r') {
-      memcpy(b->s + o, "\\r", 2);
-      o += 2;
-    } else if (c == '\n') {
-      memcpy(b->s + o, "\\n", 2);
-      o += 2;
-    } else if (c < 0x20 || c > 0x7e) {
-      static const char hex[] = "0123456789abcdef";
-      b->s[o++] = '\\';
-      b->s[o++] = 'x';
-      b->s[o++] = hex[c >> 4];
-      b->s[o++] = hex[c & 0xf];
-    } else {
-      b->s[o++] = (char)c;
-    }
-  }
-  if (lim < n) {
-    memcpy(b->s + o, "...", 3);
-    o += 3;
-  }
-  b->s[o] = '\0';
-  return b->s;
-}
-
-/* Name one byte for a message: "'-'", "a space", "the non-ASCII byte
- * 0xff"... */
-static const char *
-describe_byte(char *buf, size_t size, char ch)
-{
-  unsigned char c = uc(ch);
-
-  if (c == ' ') {
-    (void)snprintf(buf, size, "a space");
-  } else if (c == '\t') {
-    (void)snprintf(buf, size, "a tab");
-  } else if (c == '\0') {
-    (void)snprintf(buf, size, "a NUL byte (0x00)");
-  } else if (c == '\r') {
-    (void)snprintf(buf, size, "a carriage return (0x0d)");
-  } else if (c == '\n') {
-    (void)snprintf(buf, size, "a line feed (0x0a)");
-  } else if (c < 0x20 || c == 0x7f) {
-    (void)snprintf(buf, size, "the control character 0x%02x", (unsigned)c);
-  } else if (c > 0x7f) {
-    (void)snprintf(buf, size, "the non-ASCII byte 0x%02x", (unsigned)c);
-  } else {
-    (void)snprintf(buf, size, "'%c'", (char)c);
-  }
-  return buf;
-}
-
 /* ---- findings and spans ------------------------------------------------ */
 
 static enum mts_err
@@ -351,18 +236,8 @@ vaddf(struct mts_findings *f, size_t *errors, enum mts_code code,
   char msg[MSG_MAX];
   enum mts_err err;
 
-  size_t len;
-
   (void)vsnprintf(msg, sizeof(msg), fmt, ap);
-  /* Messages are sentences (contract.md): capital first, full stop last. */
-  if (msg[0] >= 'a' && msg[0] <= 'z') {
-    msg[0] = (char)(msg[0] - 'a' + 'A');
-  }
-  len = strlen(msg);
-  if (len > 0 && len + 1 < sizeof(msg) && msg[len - 1] != '.') {
-    msg[len] = '.';
-    msg[len + 1] = '\0';
-  }
+  mts_sentence(msg, sizeof(msg));
   err = mts_findings_add(f, code, subj, subj_len, "%s", msg);
   if (err == MTS_OK && errors != NULL &&
       mts_code_severity(code) == MTS_SEV_ERROR) {
@@ -427,18 +302,6 @@ rec_add(struct parse *ps, enum mts_code code, const char *fmt, ...)
   err = vpadd(ps, code, ps->r, ps->n, fmt, ap);
   va_end(ap);
   return err;
-}
-
-/* Undo the findings appended since the list held n0: a failed call leaves
- * the list as it found it. */
-static void
-findings_truncate(struct mts_findings *f, size_t n0)
-{
-  while (f->n > n0) {
-    f->n--;
-    free(f->v[f->n].message);
-    free(f->v[f->n].subject);
-  }
 }
 
 static enum mts_err
@@ -612,7 +475,7 @@ report_malformed(enum kind kind, const struct mts_txt *rec, size_t vf,
   const char *r = rec->data;
   size_t n = rec->len;
   size_t at = version_offset(kind, r, n);
-  struct shown s1, s2;
+  struct mts_shown s1, s2;
   size_t a = 0, b;
 
   if (at == 0) {
@@ -632,7 +495,7 @@ report_malformed(enum kind kind, const struct mts_txt *rec, size_t vf,
                 r, n,
                 "the version field \"%s\" is not exactly \"%s\": the version "
                 "is case-sensitive, with no spaces around '='",
-                show(&s1, r + vf, b - vf), version);
+                mts_show(&s1, r + vf, b - vf), version);
   }
   /* RFC 8461 §3.1: "The TXT record MUST begin with the sts-version
    * field"; RFC 8460 §3: the record starts with tlsrpt-version. */
@@ -658,7 +521,7 @@ report_malformed(enum kind kind, const struct mts_txt *rec, size_t vf,
               r, n,
               "the version \"%s\" comes after \"%s\": it must be the very "
               "first field of the record",
-              version, show(&s2, r, b));
+              version, mts_show(&s2, r, b));
 }
 
 /* ---- field checks --------------------------------------------------------
@@ -668,7 +531,7 @@ report_malformed(enum kind kind, const struct mts_txt *rec, size_t vf,
 static int
 ext_name_bad(const char *p, size_t n, char *why, size_t size)
 {
-  struct shown s;
+  struct mts_shown s;
   char d[48];
 
   if (n == 0) {
@@ -679,7 +542,7 @@ ext_name_bad(const char *p, size_t n, char *why, size_t size)
     (void)snprintf(why, size,
                    "the field name \"%s\" starts with %s: it must start with a "
                    "letter or digit",
-                   show(&s, p, n), describe_byte(d, sizeof(d), p[0]));
+                   mts_show(&s, p, n), mts_describe_byte(d, sizeof(d), p[0]));
     return 1;
   }
   if (n > EXT_NAME_MAX) {
@@ -687,7 +550,7 @@ ext_name_bad(const char *p, size_t n, char *why, size_t size)
         why, size,
         "the field name \"%s\" is %zu characters long: at most 32 are "
         "allowed",
-        show(&s, p, n), n);
+        mts_show(&s, p, n), n);
     return 1;
   }
   for (size_t i = 1; i < n; i++) {
@@ -695,7 +558,7 @@ ext_name_bad(const char *p, size_t n, char *why, size_t size)
       (void)snprintf(why, size,
                      "the field name \"%s\" contains %s: only letters, digits, "
                      "'_', '-' and '.' are allowed",
-                     show(&s, p, n), describe_byte(d, sizeof(d), p[i]));
+                     mts_show(&s, p, n), mts_describe_byte(d, sizeof(d), p[i]));
       return 1;
     }
   }
@@ -707,18 +570,19 @@ static int
 ext_value_bad(const char *name, size_t nlen, const char *p, size_t n, char *why,
               size_t size)
 {
-  struct shown s;
+  struct mts_shown s;
   char d[48];
 
   if (n == 0) {
     (void)snprintf(why, size, "the field \"%s\" has an empty value",
-                   show(&s, name, nlen));
+                   mts_show(&s, name, nlen));
     return 1;
   }
   for (size_t i = 0; i < n; i++) {
     if (!is_ext_value_char(p[i])) {
       (void)snprintf(why, size, "the value of the field \"%s\" contains %s",
-                     show(&s, name, nlen), describe_byte(d, sizeof(d), p[i]));
+                     mts_show(&s, name, nlen),
+                     mts_describe_byte(d, sizeof(d), p[i]));
       return 1;
     }
   }
@@ -729,7 +593,7 @@ ext_value_bad(const char *name, size_t nlen, const char *p, size_t n, char *why,
 static enum mts_err
 check_id(struct parse *ps, const char *v, size_t vlen)
 {
-  struct shown s;
+  struct mts_shown s;
   char d[48];
 
   if (vlen == 0) {
@@ -741,14 +605,15 @@ check_id(struct parse *ps, const char *v, size_t vlen)
       return rec_add(ps, MTS_F_STS_ID_INVALID,
                      "the id \"%s\" contains %s: only letters and digits "
                      "are allowed",
-                     show(&s, v, vlen), describe_byte(d, sizeof(d), v[i]));
+                     mts_show(&s, v, vlen),
+                     mts_describe_byte(d, sizeof(d), v[i]));
     }
   }
   if (vlen > ID_MAX) {
     return rec_add(ps, MTS_F_STS_ID_INVALID,
                    "the id \"%s\" is %zu characters long: at most 32 are "
                    "allowed",
-                   show(&s, v, vlen), vlen);
+                   mts_show(&s, v, vlen), vlen);
   }
   ps->id_ok = 1;
   return MTS_OK;
@@ -760,7 +625,7 @@ sts_field(struct parse *ps, const char *name, size_t nlen, const char *v,
           size_t vlen)
 {
   char why[512];
-  struct shown s1, s2;
+  struct mts_shown s1, s2;
   enum mts_err err;
   int bad = has_bad(name, nlen) || has_bad(v, vlen);
   int name_bad, value_bad;
@@ -772,7 +637,7 @@ sts_field(struct parse *ps, const char *name, size_t nlen, const char *v,
       err = rec_add(ps, MTS_F_STS_DUPLICATE_FIELD,
                     "the id field appears again (\"id=%s\"): senders use "
                     "only the first one",
-                    show(&s1, v, vlen));
+                    mts_show(&s1, v, vlen));
       if (err == MTS_OK && !bad &&
           ext_value_bad(name, nlen, v, vlen, why, sizeof(why))) {
         err = rec_add(ps, MTS_F_STS_RECORD_SYNTAX, "%s", why);
@@ -789,7 +654,7 @@ sts_field(struct parse *ps, const char *name, size_t nlen, const char *v,
     err = rec_add(ps, MTS_F_STS_DUPLICATE_FIELD,
                   "the v field appears again (\"v=%s\"): senders use only "
                   "the first one",
-                  show(&s1, v, vlen));
+                  mts_show(&s1, v, vlen));
     if (err == MTS_OK && !bad &&
         ext_value_bad(name, nlen, v, vlen, why, sizeof(why))) {
       err = rec_add(ps, MTS_F_STS_RECORD_SYNTAX, "%s", why);
@@ -826,7 +691,7 @@ sts_field(struct parse *ps, const char *name, size_t nlen, const char *v,
     return rec_add(ps, MTS_F_STS_DUPLICATE_FIELD,
                    "the field \"%s\" appears more than once: senders use "
                    "only the first one",
-                   show(&s1, name, nlen));
+                   mts_show(&s1, name, nlen));
   }
   err = spans_push(&ps->names, name, nlen);
   if (err != MTS_OK || value_bad) {
@@ -837,12 +702,12 @@ sts_field(struct parse *ps, const char *name, size_t nlen, const char *v,
     return rec_add(ps, MTS_F_STS_UNKNOWN_FIELD,
                    "the field \"%s=%s\" is not the id field (field names "
                    "are case-sensitive: write \"id\"): senders ignore it",
-                   show(&s1, name, nlen), show(&s2, v, vlen));
+                   mts_show(&s1, name, nlen), mts_show(&s2, v, vlen));
   }
   return rec_add(ps, MTS_F_STS_UNKNOWN_FIELD,
                  "the field \"%s\" is not defined by RFC 8461: senders "
                  "ignore it",
-                 show(&s1, name, nlen));
+                 mts_show(&s1, name, nlen));
 }
 
 /* One field of a TLS-RPT candidate other than rua (R126, R127, R134). */
@@ -851,7 +716,7 @@ tlsrpt_field(struct parse *ps, const char *name, size_t nlen, const char *v,
              size_t vlen)
 {
   char why[512];
-  struct shown s1;
+  struct mts_shown s1;
   enum mts_err err;
   int name_bad, value_bad;
 
@@ -863,7 +728,7 @@ tlsrpt_field(struct parse *ps, const char *name, size_t nlen, const char *v,
     return rec_add(ps, MTS_F_TLSRPT_DUPLICATE_FIELD,
                    "the v field appears again (\"v=%s\"): senders use only "
                    "the first one",
-                   show(&s1, v, vlen));
+                   mts_show(&s1, v, vlen));
   }
   /* RFC 8460 §3: tlsrpt-extension = tlsrpt-ext-name "=" tlsrpt-ext-value */
   name_bad = ext_name_bad(name, nlen, why, sizeof(why));
@@ -896,12 +761,12 @@ tlsrpt_field(struct parse *ps, const char *name, size_t nlen, const char *v,
     return rec_add(ps, MTS_F_TLSRPT_UNKNOWN_FIELD,
                    "the field \"%s\" is not the rua field (field names are "
                    "case-sensitive: write \"rua\"): senders ignore it",
-                   show(&s1, name, nlen));
+                   mts_show(&s1, name, nlen));
   }
   return rec_add(ps, MTS_F_TLSRPT_UNKNOWN_FIELD,
                  "the field \"%s\" is not defined by RFC 8460: senders "
                  "ignore it",
-                 show(&s1, name, nlen));
+                 mts_show(&s1, name, nlen));
 }
 
 /* ---- URIs (RFC 3986, RFC 8460 §3) ------------------------------------- */
@@ -939,7 +804,7 @@ is_reg_name_char(char c)
 static enum uri_kind
 uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
 {
-  struct shown s;
+  struct mts_shown s;
   char d[48];
   size_t i = 0, rest, h0 = 0, h1 = 0, hashes = 0;
   int has_auth = 0, bracket_host = 0;
@@ -956,7 +821,7 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
     if (memchr(u, '@', n) != NULL) {
       (void)snprintf(why, size,
                      "it has no scheme; write a mail address as \"mailto:%s\"",
-                     show(&s, u, n));
+                     mts_show(&s, u, n));
     } else {
       (void)snprintf(why, size,
                      "it has no scheme such as \"mailto:\" or \"https:\"");
@@ -978,7 +843,7 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
       (void)snprintf(why, size,
                      "\"%s\" is not a valid percent-escape (write %%25 for a "
                      "literal '%%')",
-                     show(&s, u + j, n - j >= 3 ? 3 : n - j));
+                     mts_show(&s, u + j, n - j >= 3 ? 3 : n - j));
       return URI_INVALID;
     }
     if (c == '!') {
@@ -1000,7 +865,7 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
     }
     if (!is_unreserved(c) && !is_sub_delim(c) && !is_gen_delim(c)) {
       (void)snprintf(why, size, "it contains %s, which must be percent-encoded",
-                     describe_byte(d, sizeof(d), c));
+                     mts_describe_byte(d, sizeof(d), c));
       return URI_INVALID;
     }
   }
@@ -1026,7 +891,7 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
         if (!is_hex(u[h1]) && u[h1] != ':' && u[h1] != '.' && u[h1] != 'v' &&
             u[h1] != 'V') {
           (void)snprintf(why, size, "the IP literal host contains %s",
-                         describe_byte(d, sizeof(d), u[h1]));
+                         mts_describe_byte(d, sizeof(d), u[h1]));
           return URI_INVALID;
         }
         h1++;
@@ -1035,7 +900,7 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
         (void)snprintf(why, size,
                        "the IP literal host \"%s\" is not closed by "
                        "']' or is empty",
-                       show(&s, u + h0, a1 - h0));
+                       mts_show(&s, u + h0, a1 - h0));
         return URI_INVALID;
       }
       h1++; /* past ']' */
@@ -1045,7 +910,7 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
       while (h1 < a1 && u[h1] != ':') {
         if (!is_reg_name_char(u[h1])) {
           (void)snprintf(why, size, "the host contains %s",
-                         describe_byte(d, sizeof(d), u[h1]));
+                         mts_describe_byte(d, sizeof(d), u[h1]));
           return URI_INVALID;
         }
         h1++;
@@ -1055,13 +920,13 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
     if (h1 < a1) {
       if (u[h1] != ':') {
         (void)snprintf(why, size, "the host is followed by %s instead of ':'",
-                       describe_byte(d, sizeof(d), u[h1]));
+                       mts_describe_byte(d, sizeof(d), u[h1]));
         return URI_INVALID;
       }
       for (size_t k = h1 + 1; k < a1; k++) {
         if (!is_digit(u[k])) {
           (void)snprintf(why, size, "the port \"%s\" is not a number",
-                         show(&s, u + h1 + 1, a1 - h1 - 1));
+                         mts_show(&s, u + h1 + 1, a1 - h1 - 1));
           return URI_INVALID;
         }
       }
@@ -1110,8 +975,8 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
     for (size_t k = at + 1; k < t1; k++) {
       if (!is_alnum(u[k]) && u[k] != '-' && u[k] != '.' && u[k] != '%') {
         (void)snprintf(why, size, "the mail domain \"%s\" contains %s",
-                       show(&s, u + at + 1, t1 - at - 1),
-                       describe_byte(d, sizeof(d), u[k]));
+                       mts_show(&s, u + at + 1, t1 - at - 1),
+                       mts_describe_byte(d, sizeof(d), u[k]));
         return URI_INVALID;
       }
     }
@@ -1135,7 +1000,7 @@ static enum mts_err
 rua_uri(struct parse *ps, const char *u, size_t len)
 {
   char why[512];
-  struct shown s1, s2;
+  struct mts_shown s1, s2;
   size_t scheme_len = 0;
   enum mts_err err = MTS_OK;
 
@@ -1143,14 +1008,15 @@ rua_uri(struct parse *ps, const char *u, size_t len)
     case URI_INVALID:
       /* RFC 8460 §3: tlsrpt-uri = URI (RFC 3986) */
       err = padd(ps, MTS_F_TLSRPT_RUA_INVALID_URI, u, len,
-                 "the rua URI \"%s\" is not valid: %s", show(&s1, u, len), why);
+                 "the rua URI \"%s\" is not valid: %s", mts_show(&s1, u, len),
+                 why);
       break;
     case URI_OTHER:
       /* RFC 8460 §3: "Two URI schemes are supported" (R130, A19). */
       err = padd(ps, MTS_F_TLSRPT_RUA_INVALID_SCHEME, u, len,
                  "the rua URI \"%s\" uses the scheme \"%s:\": senders support "
                  "only mailto: and https:, and ignore it",
-                 show(&s1, u, len), show(&s2, u, scheme_len));
+                 mts_show(&s1, u, len), mts_show(&s2, u, scheme_len));
       break;
     case URI_MAILTO:
     case URI_HTTPS:
@@ -1162,9 +1028,9 @@ rua_uri(struct parse *ps, const char *u, size_t len)
   }
   if (spans_has(&ps->uris, u, len)) {
     /* R133 */
-    err =
-        padd(ps, MTS_F_TLSRPT_RUA_DUPLICATE_URI, u, len,
-             "the rua URI \"%s\" is listed more than once", show(&s1, u, len));
+    err = padd(ps, MTS_F_TLSRPT_RUA_DUPLICATE_URI, u, len,
+               "the rua URI \"%s\" is listed more than once",
+               mts_show(&s1, u, len));
     if (err != MTS_OK) {
       return err;
     }
@@ -1265,7 +1131,7 @@ parse_field(struct parse *ps, size_t *pp)
 {
   const char *r = ps->r;
   size_t n = ps->n, p = *pp, q, e, v, ve;
-  struct shown s1;
+  struct mts_shown s1;
   int spaced = 0;
   enum mts_err err = MTS_OK;
 
@@ -1285,7 +1151,7 @@ parse_field(struct parse *ps, size_t *pp)
       err = rec_add(ps, syntax_code(ps),
                     "the field \"%s\" has no '=': fields are written "
                     "name=value",
-                    show(&s1, r + p, fe - p));
+                    mts_show(&s1, r + p, fe - p));
     }
     *pp = fe;
     return err;
@@ -1304,7 +1170,7 @@ parse_field(struct parse *ps, size_t *pp)
     err = rec_add(ps, syntax_code(ps),
                   "the field \"%s\" has spaces around '=': write "
                   "name=value",
-                  show(&s1, r + p, q - p));
+                  mts_show(&s1, r + p, q - p));
     if (err != MTS_OK) {
       return err;
     }
@@ -1344,7 +1210,7 @@ parse_candidate(struct parse *ps)
   size_t vlen = strlen(version_of(ps->kind));
   size_t p = vlen, prev = 0, prev_end = vlen;
   int want_field = 0, first_delim = 1;
-  struct shown s1, s2;
+  struct mts_shown s1, s2;
   enum mts_err err = MTS_OK;
 
   if (ps->kind == KIND_STS) {
@@ -1365,7 +1231,7 @@ parse_candidate(struct parse *ps)
       err = rec_add(ps, MTS_F_STS_RECORD_NOT_ASCII,
                     "the record contains %s at offset %zu%s: MTA-STS "
                     "records must be printable US-ASCII",
-                    describe_byte(d, sizeof(d), r[first]), first, more);
+                    mts_describe_byte(d, sizeof(d), r[first]), first, more);
       if (err != MTS_OK) {
         return err;
       }
@@ -1382,7 +1248,7 @@ parse_candidate(struct parse *ps)
                       ps->kind == KIND_STS ? MTS_F_STS_TRAILING_WSP
                                            : MTS_F_TLSRPT_TRAILING_WSP,
                       "the record ends with whitespace after \"%s\"",
-                      show(&s1, r + prev, prev_end - prev));
+                      mts_show(&s1, r + prev, prev_end - prev));
       }
       break;
     }
@@ -1392,7 +1258,7 @@ parse_candidate(struct parse *ps)
         err = rec_add(ps, syntax_code(ps),
                       "there is an empty field (two ';' with nothing "
                       "between them) after \"%s\"",
-                      show(&s1, r + prev, prev_end - prev));
+                      mts_show(&s1, r + prev, prev_end - prev));
         if (err != MTS_OK) {
           break;
         }
@@ -1423,9 +1289,10 @@ parse_candidate(struct parse *ps)
         t++;
       }
       if (memchr(r + p, '=', t - p) != NULL) {
-        err = rec_add(
-            ps, syntax_code(ps), "there is no ';' between \"%s\" and \"%s\"",
-            show(&s1, r + prev, prev_end - prev), show(&s2, r + p, t - p));
+        err = rec_add(ps, syntax_code(ps),
+                      "there is no ';' between \"%s\" and \"%s\"",
+                      mts_show(&s1, r + prev, prev_end - prev),
+                      mts_show(&s2, r + p, t - p));
         if (err != MTS_OK) {
           break;
         }
@@ -1435,8 +1302,8 @@ parse_candidate(struct parse *ps)
                         "\"%s\" is followed by a space and \"%s\": values "
                         "cannot contain spaces, and fields are separated "
                         "by ';'",
-                        show(&s1, r + prev, prev_end - prev),
-                        show(&s2, r + p, t - p));
+                        mts_show(&s1, r + prev, prev_end - prev),
+                        mts_show(&s2, r + p, t - p));
           if (err != MTS_OK) {
             break;
           }
@@ -1464,7 +1331,7 @@ parse_candidate(struct parse *ps)
       err = rec_add(ps, MTS_F_STS_ID_MISSING,
                     "the record has no id field (\"%s\" is a different "
                     "field: names are case-sensitive)",
-                    show(&s1, ps->id_like, ps->id_like_len));
+                    mts_show(&s1, ps->id_like, ps->id_like_len));
     } else {
       err = rec_add(ps, MTS_F_STS_ID_MISSING, "the record has no id field");
     }
@@ -1474,7 +1341,7 @@ parse_candidate(struct parse *ps)
       err = rec_add(ps, MTS_F_TLSRPT_RUA_MISSING,
                     "the record has no rua field (\"%s\" is a different "
                     "field: names are case-sensitive)",
-                    show(&s1, ps->rua_like, ps->rua_like_len));
+                    mts_show(&s1, ps->rua_like, ps->rua_like_len));
     } else {
       err = rec_add(ps, MTS_F_TLSRPT_RUA_MISSING,
                     "the record has no rua field: reports have nowhere to "
@@ -1690,7 +1557,7 @@ mts_sts_check(const struct mts_txt *recs, size_t n, struct mts_sts *out,
 
 done:
   if (err != MTS_OK) {
-    findings_truncate(findings, n0);
+    mts_findings_truncate(findings, n0);
   }
   free(id);
   parse_release(&ps);
@@ -1738,7 +1605,7 @@ mts_tlsrpt_check(const struct mts_txt *recs, size_t n, struct mts_tlsrpt *out,
 
 done:
   if (err != MTS_OK) {
-    findings_truncate(findings, n0);
+    mts_findings_truncate(findings, n0);
   }
   if (rua != NULL) {
     for (size_t i = 0; i < n_rua; i++) {

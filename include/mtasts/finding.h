@@ -66,6 +66,9 @@ enum mts_err mts_findings_add_sev(struct mts_findings *list, enum mts_code code,
 /*! \return 1 if \p list holds \p code, else 0. */
 int mts_findings_has(const struct mts_findings *list, enum mts_code code);
 
+/*! Drop the findings appended after the first \p n (an undo on error). */
+void mts_findings_truncate(struct mts_findings *list, size_t n);
+
 /*! Free every finding; the list is empty and reusable afterwards. */
 void mts_findings_release(struct mts_findings *list);
 

@@ -1,0 +1,30 @@
+#ifndef MTS_MSG_H
+#define MTS_MSG_H
+
+/* Helpers shared by the validators (txt.c, policy.c) to write findings'
+ * messages about untrusted bytes. Pure: no I/O, no globals. */
+
+#include <stddef.h>
+
+/*! Bytes of a record or a policy line quoted in one message at most. */
+#define MTS_SHOW_MAX 60
+
+/*! Caller-owned room for one quoted span. */
+struct mts_shown {
+  char s[MTS_SHOW_MAX * 4 + 4];
+};
+
+/*! Quote \p n bytes at \p p for a message: printable ASCII as is; '"', '\\',
+ *  tab, CR and LF as C escapes; other bytes as \\xHH; cut after
+ *  MTS_SHOW_MAX bytes with "...". \return b->s. */
+const char *mts_show(struct mts_shown *b, const char *p, size_t n);
+
+/*! Name one byte for a message: "'-'", "a space", "a tab", "the non-ASCII
+ *  byte 0xff"... \return \p buf. */
+const char *mts_describe_byte(char *buf, size_t size, char ch);
+
+/*! Make \p msg a sentence (contract.md "a sentence for a person"): capital
+ *  first letter, full stop at the end when there is room. */
+void mts_sentence(char *msg, size_t size);
+
+#endif

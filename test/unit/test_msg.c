@@ -1,0 +1,74 @@
+/* Unit tests for the validators' shared message helpers (src/msg.c). */
+#include "mtasts/msg.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(show_escapes_and_cuts)
+{
+  struct mts_shown b;
+  char big[200];
+
+  ck_assert_str_eq(mts_show(&b, "v=STSv1; id=1", 13), "v=STSv1; id=1");
+  ck_assert_str_eq(mts_show(&b, "a\"b\\c", 5), "a\\\"b\\\\c");
+  ck_assert_str_eq(mts_show(&b, "\t\r\n", 3), "\\t\\r\\n");
+  ck_assert_str_eq(mts_show(&b, "\x00\x1b\xff", 3), "\\x00\\x1b\\xff");
+  memset(big, 'a', sizeof(big));
+  mts_show(&b, big, sizeof(big));
+  ck_assert_uint_eq(strlen(b.s), MTS_SHOW_MAX);
+  ck_assert_str_eq(b.s + MTS_SHOW_MAX - 3, "...");
+  /* The worst case fits: every byte as \xHH. */
+  memset(big, 0xff, sizeof(big));
+  ck_assert_uint_lt(strlen(mts_show(&b, big, sizeof(big))), sizeof(b.s));
+}
+END_TEST
+
+START_TEST(describe_bytes)
+{
+  char buf[64];
+
+  ck_assert_str_eq(mts_describe_byte(buf, sizeof(buf), '-'), "'-'");
+  ck_assert_str_eq(mts_describe_byte(buf, sizeof(buf), ' '), "a space");
+  ck_assert_str_eq(mts_describe_byte(buf, sizeof(buf), '\r'),
+                   "a carriage return (0x0d)");
+  ck_assert_str_eq(mts_describe_byte(buf, sizeof(buf), (char)0xff),
+                   "the non-ASCII byte 0xff");
+}
+END_TEST
+
+START_TEST(sentences)
+{
+  char m[32] = "the id is empty";
+  char full[4] = "abc";
+  char empty[4] = "";
+
+  mts_sentence(m, sizeof(m));
+  ck_assert_str_eq(m, "The id is empty.");
+  mts_sentence(m, sizeof(m));
+  ck_assert_str_eq(m, "The id is empty.");
+  mts_sentence(full, sizeof(full)); /* no room for the full stop */
+  ck_assert_str_eq(full, "Abc");
+  mts_sentence(empty, sizeof(empty));
+  ck_assert_str_eq(empty, "");
+}
+END_TEST
+
+int
+main(void)
+{
+  Suite *s = suite_create("msg");
+  TCase *tc = tcase_create("core");
+  SRunner *sr;
+  int failed;
+
+  tcase_add_test(tc, show_escapes_and_cuts);
+  tcase_add_test(tc, describe_bytes);
+  tcase_add_test(tc, sentences);
+  suite_add_tcase(s, tc);
+  sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
