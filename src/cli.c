@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mtasts/shard.h"
+
 #define DEFAULT_TIMEOUT_S 20
 /* 64 domains = 192 queries in flight: they fit a DNS server's default
  * 208 KiB socket buffer even when it falls behind, so a burst costs no
@@ -22,7 +24,14 @@ enum {
   OPT_COLOR,
   OPT_CONCURRENCY,
   OPT_POLICY_FILE,
+  OPT_SHARD,
+  OPT_STATE,
+  OPT_QPS,
+  OPT_PROGRESS,
 };
+
+/* --qps: up to a million queries a second (more is no limit at all). */
+#define MAX_QPS 1000000.0
 
 /* One table feeds getopt_long and --help (curl's tool_listhelp.c idea). */
 static const struct optdef {
@@ -41,16 +50,24 @@ static const struct optdef {
     {"file", required_argument, 'f', "FILE",
      "domains from FILE, one a line (- = stdin)"},
     {"format", required_argument, OPT_FORMAT, "FMT",
-     "output: text (default) or json"},
+     "output: text (default), json or prometheus"},
     {"help", no_argument, 'h', NULL, "show this help"},
     {"json", no_argument, 'j', NULL, "JSON Lines, one object a domain"},
     {"no-policy", no_argument, OPT_NO_POLICY, NULL,
      "DNS checks only, no HTTPS policy fetch"},
     {"policy-file", required_argument, OPT_POLICY_FILE, "FILE",
      "check a local policy file offline"},
+    {"progress", required_argument, OPT_PROGRESS, "WHEN",
+     "progress on stderr: auto (default), always, never"},
+    {"qps", required_argument, OPT_QPS, "N",
+     "at most N DNS queries a second (default: no limit)"},
     {"quiet", no_argument, 'q', NULL, "text: print only domains not ok"},
     {"resolver", required_argument, 'r', "ADDR[:PORT]",
      "DNS server to ask (repeatable)"},
+    {"shard", required_argument, OPT_SHARD, "K/N",
+     "check only the domains of shard K of N"},
+    {"state", required_argument, OPT_STATE, "FILE",
+     "remember results in FILE, report changes"},
     {"timeout", required_argument, 't', "SECONDS",
      "time limit per domain (default 20)"},
     {"version", no_argument, 'V', NULL, "show the version"},
@@ -76,6 +93,8 @@ mts_cli_help(FILE *out)
   fputs("usage: mtasts-check [options] DOMAIN...\n"
         "       mtasts-check [options] -f FILE\n"
         "       mtasts-check [options] --policy-file FILE\n"
+        "       mtasts-check report [options] PATH...  (TLS-RPT reports; "
+        "see report --help)\n"
         "\n"
         "Check a mail domain's MTA-STS (RFC 8461) and SMTP TLS Reporting\n"
         "(RFC 8460) records and say what to fix.\n"
@@ -255,6 +274,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
 {
   struct option longopts[N_OPTS + 1];
   const char *color = "auto";
+  const char *progress = "auto";
   char name[80];
   long v;
   int c;
@@ -336,9 +356,12 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
           o->run.format = MTS_FORMAT_TEXT;
         } else if (strcmp(optarg, "json") == 0) {
           o->run.format = MTS_FORMAT_JSON;
+        } else if (strcmp(optarg, "prometheus") == 0) {
+          o->run.format = MTS_FORMAT_PROMETHEUS;
         } else {
           snprintf(errbuf, errsz,
-                   "invalid --format '%s': expected text or json", optarg);
+                   "invalid --format '%s': expected text, json or prometheus",
+                   optarg);
           return MTS_EINVAL;
         }
         break;
@@ -350,6 +373,42 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         break;
       case OPT_POLICY_FILE:
         o->policy_file = optarg;
+        break;
+      case OPT_PROGRESS:
+        progress = optarg;
+        break;
+      case OPT_QPS: {
+        char *end;
+        double q;
+        errno = 0;
+        q = strtod(optarg, &end);
+        if (errno != 0 || end == optarg || *end != '\0' || !(q >= 0.1) ||
+            q > MAX_QPS) {
+          snprintf(errbuf, errsz,
+                   "invalid --qps '%s': expected queries a second, 0.1 to "
+                   "%.0f",
+                   optarg, MAX_QPS);
+          return MTS_EINVAL;
+        }
+        o->run.resolver.qps = q;
+        break;
+      }
+      case OPT_SHARD:
+        if (mts_shard_parse(optarg, &o->run.shard_k, &o->run.shard_n) !=
+            MTS_OK) {
+          snprintf(errbuf, errsz,
+                   "invalid --shard '%s': expected K/N with 1 <= K <= N <= "
+                   "%lu, e.g. 1/4",
+                   optarg, MTS_SHARD_MAX);
+          return MTS_EINVAL;
+        }
+        break;
+      case OPT_STATE:
+        if (optarg[0] == '\0') {
+          snprintf(errbuf, errsz, "invalid --state '': expected a file");
+          return MTS_EINVAL;
+        }
+        o->state_file = optarg;
         break;
       case OPT_CONCURRENCY:
         if (parse_long(optarg, 1, MAX_CONCURRENCY, &v) != 0) {
@@ -378,9 +437,35 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
              "invalid --color '%s': expected auto, always or never", color);
     return MTS_EINVAL;
   }
+  /* auto: a person watches stderr (a terminal); never in a pipe or log. */
+  if (strcmp(progress, "always") == 0) {
+    o->run.progress = 1;
+  } else if (strcmp(progress, "never") == 0) {
+    o->run.progress = 0;
+  } else if (strcmp(progress, "auto") == 0) {
+    /* Not for one domain named on the command line: nothing to follow. */
+    o->run.progress = isatty(STDERR_FILENO) && argc - optind != 1;
+  } else {
+    snprintf(errbuf, errsz,
+             "invalid --progress '%s': expected auto, always or never",
+             progress);
+    return MTS_EINVAL;
+  }
   o->domains = argv + optind;
   o->n_domains = (size_t)(argc - optind);
   if (o->policy_file != NULL) {
+    if (o->state_file != NULL) {
+      snprintf(errbuf, errsz,
+               "--state goes with domain checks, not "
+               "--policy-file");
+      return MTS_EINVAL;
+    }
+    if (o->run.format == MTS_FORMAT_PROMETHEUS || o->run.shard_n > 0) {
+      snprintf(errbuf, errsz,
+               "--format prometheus and --shard go with domain checks, not "
+               "--policy-file");
+      return MTS_EINVAL;
+    }
     if (o->file != NULL || o->n_domains > 0) {
       snprintf(errbuf, errsz,
                "--policy-file checks a file offline: give no domains");

@@ -200,6 +200,7 @@ mts_dnsmsg_parse(struct mts_dnsmsg *msg, const uint8_t *buf, size_t len)
     }
     if (rr.type == MTS_RR_CNAME) {
       size_t end;
+      m.n_cname++;
       if (skip_name(buf, rr.rdoff + rr.rdlen, rr.rdoff, &end) != MTS_OK ||
           end != rr.rdoff + rr.rdlen) {
         return MTS_EINVAL;
@@ -235,8 +236,8 @@ mts_dnsmsg_chase(const struct mts_dnsmsg *msg, const char *qname,
     size_t pos = msg->an_off;
     int found = 0;
 
-    if (qtype == MTS_RR_CNAME) {
-      break;
+    if (qtype == MTS_RR_CNAME || msg->n_cname == 0) {
+      break; /* no CNAME to follow: skip a walk over every owner name */
     }
     for (unsigned i = 0; i < msg->ancount; i++) {
       struct mts_dnsmsg_rr rr;

@@ -18,6 +18,8 @@ mts_strerror(enum mts_err err)
       return "system call failed";
     case MTS_ERANGE:
       return "value out of range";
+    case MTS_EINTR:
+      return "interrupted";
   }
   return "unknown error";
 }

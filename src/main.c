@@ -5,17 +5,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mtasts/cli.h"
 #include "mtasts/lint.h"
+#include "mtasts/rptcmd.h"
 #include "mtasts/run.h"
+#include "mtasts/state.h"
 
 int
 main(int argc, char **argv)
 {
   struct mts_opts o;
   struct mts_source src;
+  struct mts_state *state = NULL;
   enum mts_status worst = MTS_STATUS_OK;
   char errbuf[512];
   enum mts_err err;
@@ -25,6 +29,11 @@ main(int argc, char **argv)
    * for MSG_NOSIGNAL: a server that resets the connection would kill us.
    * A closed stdout then shows as a write error (exit 3), not a signal. */
   signal(SIGPIPE, SIG_IGN);
+
+  /* mtasts-check report ...: the TLS-RPT report sub-command (rptcmd.h). */
+  if (argc > 1 && strcmp(argv[1], "report") == 0) {
+    return mts_rptcmd_main(argc - 1, argv + 1);
+  }
 
   errbuf[0] = '\0';
   err = mts_cli_parse(argc, argv, &o, errbuf, sizeof(errbuf));
@@ -57,6 +66,19 @@ main(int argc, char **argv)
     return mts_status_exit(worst);
   }
 
+  if (o.state_file != NULL) {
+    /* A state file that is not ours, or damaged, stops the run before
+     * anything is checked, and is left as it is (docs/state.md). */
+    err = mts_state_open(&state, o.state_file, errbuf, sizeof(errbuf));
+    if (err != MTS_OK) {
+      fprintf(stderr, "mtasts-check: %s\n", errbuf);
+      mts_cli_release(&o);
+      return err == MTS_ENOMEM ? mts_status_exit(MTS_STATUS_UNKNOWN)
+                               : MTS_EXIT_USAGE;
+    }
+    o.run.state = state;
+  }
+
   memset(&src, 0, sizeof(src));
   src.argv = o.domains;
   src.argc = o.n_domains;
@@ -73,20 +95,37 @@ main(int argc, char **argv)
     if (src.fd < 0) {
       fprintf(stderr, "mtasts-check: cannot open '%s': %s\n", o.file,
               strerror(errno));
+      mts_state_free(&state);
       mts_cli_release(&o);
       return MTS_EXIT_USAGE;
     }
   }
 
+  /* Ctrl-C (SIGINT) or SIGTERM: mts_run stops cleanly and returns
+   * MTS_EINTR; the exit code is that of the domains written. */
+  o.run.catch_signals = 1;
   err = mts_run(&o.run, &src, &worst, errbuf, sizeof(errbuf));
   rc = mts_status_exit(worst);
-  if (err != MTS_OK) {
+  if (err == MTS_EINTR) {
+    fprintf(stderr, "mtasts-check: %s\n", errbuf);
+  } else if (err != MTS_OK) {
     /* The check could not be completed: UNKNOWN, unless worse is known. */
     fprintf(stderr, "mtasts-check: %s\n",
             errbuf[0] ? errbuf : mts_strerror(err));
     if (worst != MTS_STATUS_ERROR) {
       rc = mts_status_exit(MTS_STATUS_UNKNOWN);
     }
+  }
+  if (state != NULL) {
+    /* Once, at the end: the domains whose results were written. */
+    if (mts_state_save(state, (long long)time(NULL), errbuf, sizeof(errbuf)) !=
+        MTS_OK) {
+      fprintf(stderr, "mtasts-check: %s\n", errbuf);
+      if (worst != MTS_STATUS_ERROR) {
+        rc = mts_status_exit(MTS_STATUS_UNKNOWN);
+      }
+    }
+    mts_state_free(&state);
   }
   if (src.fd > STDIN_FILENO) {
     close(src.fd);

@@ -603,6 +603,34 @@ put_finding(struct ctx *c, const struct mts_finding *f)
   }
 }
 
+/* --state: one line per changed field, "field: old -> new" (values as
+ * JSON, escaped like everything else). Nothing without --state. */
+static void
+put_changes(struct ctx *c, const struct mts_changes *ch)
+{
+  if (!ch->tracked) {
+    return;
+  }
+  put_label(c, "Changes");
+  if (ch->n == 0) {
+    out_s(c, ch->first ? "none: first check of this domain\n"
+                       : "none since the last run\n");
+    return;
+  }
+  for (size_t i = 0; i < ch->n; i++) {
+    const struct mts_change *x = &ch->v[i];
+    if (i > 0) {
+      put_label(c, "");
+    }
+    put_str(c, x->field, 0);
+    out_s(c, ": ");
+    put_str(c, x->old_value, 0);
+    out_s(c, " -> ");
+    put_str(c, x->new_value, 0);
+    out_c(c, '\n');
+  }
+}
+
 /* 0 for errors, 1 for warnings, 2 for info: the printing order. */
 static int
 severity_rank(enum mts_severity sev)
@@ -676,6 +704,7 @@ mts_report_text_write(FILE *out, const struct mts_result *r,
     put_mx(&c, r);
     put_tlsrpt(&c, r);
   }
+  put_changes(&c, &r->changes);
   put_findings(&c, &r->findings);
   out_c(&c, '\n');
 
@@ -711,4 +740,23 @@ mts_report_text_policy_write(FILE *out, const struct mts_policy_lint *l,
   out_c(&c, '\n');
 
   return c.failed || ferror(out) ? MTS_EIO : MTS_OK;
+}
+
+enum mts_err
+mts_report_text_esc(FILE *out, const char *s, size_t len, int quote)
+{
+  struct ctx c = {out, 0, 0};
+
+  put_esc(&c, s, len, quote ? ESC_QUOTE : 0);
+  return c.failed ? MTS_EIO : MTS_OK;
+}
+
+enum mts_err
+mts_report_text_findings_write(FILE *out, const struct mts_findings *list,
+                               const struct mts_text_opts *opts)
+{
+  struct ctx c = {out, opts != NULL && opts->color, 0};
+
+  put_findings(&c, list);
+  return c.failed ? MTS_EIO : MTS_OK;
 }

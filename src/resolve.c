@@ -10,6 +10,8 @@
 #include <ares.h>
 
 #include "mtasts/dnsmsg.h"
+#include "mtasts/ratelimit.h"
+#include "mtasts/udpbatch.h"
 
 #if ARES_VERSION < 0x011201
 #error "c-ares 1.18.1 or newer is needed (ares_parse_txt_reply_ext)"
@@ -32,7 +34,15 @@ struct mts_resolver {
   struct chan udp, tcp;
   struct mts_timer timer;
   unsigned long sent;
-  struct mts_query *live; /* every query not yet finished by c-ares */
+  struct mts_query *live;     /* every query not yet finished by c-ares */
+  struct mts_udpbatch *batch; /* the UDP channel's sockets and queries */
+  /* --qps: queries wait here, in order, for a token of the bucket. */
+  struct mts_ratelimit bucket;
+  struct mts_timer bucket_timer;
+  struct mts_query *wait_head, *wait_tail;
+  struct mts_timer ready_timer; /* when a caller's tokens will be there */
+  void (*ready_cb)(void *arg);
+  void *ready_arg;
 };
 
 /* One lookup: may take several DNS queries (CNAME hops, the TCP retry).
@@ -49,10 +59,16 @@ struct mts_query {
                                      c-ares form (see cares_name) */
   struct mts_dns_result *result;
   struct mts_query *prev, *next;
+  struct mts_query *wait_next; /* in res->wait_head's queue */
+  int waiting;                 /* in that queue, not known to c-ares */
 };
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
                       int alen);
+static void query_unlink_free(struct mts_query *q);
+static void wait_unlink(struct mts_query *q);
+static void on_bucket(void *arg);
+static void on_ready_timer(void *arg);
 
 /* ---- loop glue ---------------------------------------------------------- */
 
@@ -97,6 +113,8 @@ on_prepare(void *arg)
   struct timeval tv, *tvp;
   long ms = -1;
 
+  /* This turn's queries leave together (udpbatch.h). */
+  mts_udpbatch_flush(res->batch);
   if (res->live == NULL) {
     (void)mts_loop_timer_set(res->loop, &res->timer, -1);
     return;
@@ -137,6 +155,45 @@ on_socket_config(ares_socket_t fd, int type, void *data)
   }
   return 0;
 }
+
+/* The UDP channel's sockets go through udpbatch.c: its queries leave in
+ * one sendmmsg(2) per loop turn (docs/benchmarks.md). */
+static ares_socket_t
+batch_socket(int domain, int type, int protocol, void *data)
+{
+  int fd = mts_udpbatch_socket(data, domain, type, protocol);
+  return fd < 0 ? ARES_SOCKET_BAD : fd;
+}
+
+static int
+batch_close(ares_socket_t fd, void *data)
+{
+  return mts_udpbatch_close(data, fd);
+}
+
+static int
+batch_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
+              void *data)
+{
+  (void)data;
+  return connect(fd, sa, len);
+}
+
+static ares_ssize_t
+batch_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+               struct sockaddr *from, ares_socklen_t *fromlen, void *data)
+{
+  return mts_udpbatch_recvfrom(data, fd, buf, len, flags, from, fromlen);
+}
+
+static ares_ssize_t
+batch_sendv(ares_socket_t fd, const struct iovec *iov, int iovcnt, void *data)
+{
+  return mts_udpbatch_sendv(data, fd, iov, iovcnt);
+}
+
+static const struct ares_socket_functions batch_funcs = {
+    batch_socket, batch_close, batch_connect, batch_recvfrom, batch_sendv};
 
 static enum mts_err
 chan_init(struct mts_resolver *res, struct chan *c, int flags,
@@ -247,7 +304,22 @@ mts_resolver_new(struct mts_resolver **out, struct mts_loop *loop,
   res->loop = loop;
   res->timer.cb = on_timer;
   res->timer.arg = res;
+  res->bucket_timer.cb = on_bucket;
+  res->bucket_timer.arg = res;
+  res->ready_timer.cb = on_ready_timer;
+  res->ready_timer.arg = res;
+  /* The bucket holds a tenth of a second's worth of queries, and at least
+   * MTS_RESOLVER_BURST_MIN: one domain's first queries leave together. */
+  mts_ratelimit_init(&res->bucket, opts->qps,
+                     opts->qps / 10.0 > MTS_RESOLVER_BURST_MIN
+                         ? opts->qps / 10.0
+                         : MTS_RESOLVER_BURST_MIN,
+                     mts_loop_now_ms());
   err = servers_csv(opts, &csv);
+  if (err != MTS_OK) {
+    goto fail;
+  }
+  err = mts_udpbatch_new(&res->batch, loop, UDP_RCVBUF);
   if (err != MTS_OK) {
     goto fail;
   }
@@ -255,6 +327,7 @@ mts_resolver_new(struct mts_resolver **out, struct mts_loop *loop,
   if (err != MTS_OK) {
     goto fail;
   }
+  ares_set_socket_functions(res->udp.ch, &batch_funcs, res->batch);
   err = chan_init(res, &res->tcp, ARES_FLAG_USEVC, opts, csv, errbuf, errsz);
   if (err != MTS_OK) {
     goto fail;
@@ -298,6 +371,15 @@ mts_resolver_free(struct mts_resolver **resp)
   if (res->tcp.ch != NULL) {
     ares_destroy(res->tcp.ch);
   }
+  mts_udpbatch_free(&res->batch); /* after ares_destroy closed its sockets */
+  /* Queries still waiting for --qps were never handed to c-ares. */
+  while (res->wait_head != NULL) {
+    struct mts_query *q = res->wait_head;
+    wait_unlink(q);
+    query_unlink_free(q);
+  }
+  (void)mts_loop_timer_set(res->loop, &res->bucket_timer, -1);
+  (void)mts_loop_timer_set(res->loop, &res->ready_timer, -1);
   (void)mts_loop_timer_set(res->loop, &res->timer, -1);
   mts_loop_remove_prepare(res->loop, on_prepare, res);
   free(res);
@@ -329,12 +411,80 @@ query_unlink_free(struct mts_query *q)
 }
 
 static void
-send_query(struct mts_query *q)
+transmit(struct mts_query *q)
 {
   struct chan *c = q->over_tcp ? &q->res->tcp : &q->res->udp;
 
   q->res->sent++;
   ares_query(c->ch, q->cur, 1 /* C_IN */, q->type, on_answer, q);
+}
+
+static void
+wait_unlink(struct mts_query *q)
+{
+  struct mts_resolver *res = q->res;
+  struct mts_query **pp = &res->wait_head, *prev = NULL;
+
+  while (*pp != NULL && *pp != q) {
+    prev = *pp;
+    pp = &(*pp)->wait_next;
+  }
+  if (*pp == q) {
+    *pp = q->wait_next;
+    if (res->wait_tail == q) {
+      res->wait_tail = prev;
+    }
+  }
+  q->wait_next = NULL;
+  q->waiting = 0;
+}
+
+/* The bucket has tokens again: send the waiting queries, oldest first. A
+ * query sent here may call back at once, and its owner may ask again or
+ * cancel waiting queries: take the head afresh each time. */
+static void
+on_bucket(void *arg)
+{
+  struct mts_resolver *res = arg;
+  uint64_t now = mts_loop_now_ms();
+
+  while (res->wait_head != NULL && mts_ratelimit_take(&res->bucket, now)) {
+    struct mts_query *q = res->wait_head;
+    wait_unlink(q);
+    transmit(q);
+  }
+  if (res->wait_head != NULL) {
+    (void)mts_loop_timer_set(res->loop, &res->bucket_timer,
+                             mts_ratelimit_wait_ms(&res->bucket, now, 1.0));
+  } else if (res->ready_cb != NULL) {
+    res->ready_cb(res->ready_arg);
+  }
+}
+
+/* Every DNS query of the tool passes here (first tries, CNAME hops, the
+ * TCP retry), so --qps caps them all. c-ares' own retransmissions after a
+ * try's timeout are not seen, hence not counted. */
+static void
+send_query(struct mts_query *q)
+{
+  struct mts_resolver *res = q->res;
+
+  if (res->wait_head == NULL &&
+      mts_ratelimit_take(&res->bucket, mts_loop_now_ms())) {
+    transmit(q);
+    return;
+  }
+  q->waiting = 1;
+  q->wait_next = NULL;
+  if (res->wait_tail != NULL) {
+    res->wait_tail->wait_next = q;
+  } else {
+    res->wait_head = q;
+    (void)mts_loop_timer_set(
+        res->loop, &res->bucket_timer,
+        mts_ratelimit_wait_ms(&res->bucket, mts_loop_now_ms(), 1.0));
+  }
+  res->wait_tail = q;
 }
 
 static void
@@ -379,63 +529,170 @@ lower_strip(char *s)
 /* RFC 8461 §3.1: the character-strings of one RR are joined with nothing
  * between them; separate RRs stay separate records.
  *
- * ares_parse_txt_reply_ext and ares_parse_mx_reply take every TXT or MX RR
- * of the answer, whatever its owner. An answer whose count differs from the
- * RRs owned by the end of the CNAME chain (\p want) holds records that do
- * not belong to the name, or an empty TXT RR the helper drops: it is not
- * usable (*st = MTS_DNS_BADRESP).
+ * The TXT RRs are read from the message that dnsmsg.c has already checked,
+ * rather than through ares_parse_txt_reply_ext, which expands every name
+ * again and allocates each string: at tens of thousands of answers a
+ * second that was a tenth of the tool's instructions (docs/benchmarks.md).
+ * The outcome is the same as the helper's: every TXT RR of class IN counts,
+ * whatever its owner, and an answer whose count differs from the RRs owned
+ * by the end of the CNAME chain (\p want) holds records that do not belong
+ * to the name; an RR with no character-string, or one whose strings overrun
+ * its RDATA, makes the answer unusable too (*st = MTS_DNS_BADRESP).
  * \return MTS_OK or MTS_ENOMEM. */
 static enum mts_err
-take_txt(struct mts_dns_result *r, const unsigned char *abuf, int alen,
-         size_t want, enum mts_dns_status *st)
+take_txt(struct mts_dns_result *r, const struct mts_dnsmsg *msg, size_t want,
+         enum mts_dns_status *st)
 {
-  struct ares_txt_ext *list = NULL, *e;
-  size_t n = 0, k = (size_t)-1;
-  enum mts_err err = MTS_OK;
-  int rc;
+  size_t pos = msg->an_off, n = 0;
+  struct mts_buf *v = NULL;
 
   *st = MTS_DNS_OK;
-  rc = ares_parse_txt_reply_ext(abuf, alen, &list);
-  if (rc != ARES_SUCCESS) {
-    *st = MTS_DNS_BADRESP;
-    return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_OK;
-  }
-  for (e = list; e != NULL; e = e->next) {
-    if (e->record_start || n == 0) {
-      n++;
+  if (want > 0) {
+    v = calloc(want, sizeof(*v));
+    if (v == NULL) {
+      return MTS_ENOMEM;
     }
   }
-  if (n != want) {
-    *st = MTS_DNS_BADRESP;
-    goto done;
-  }
-  r->txt = calloc(n, sizeof(*r->txt));
-  if (r->txt == NULL) {
-    err = MTS_ENOMEM;
-    goto done;
-  }
-  for (e = list; e != NULL; e = e->next) {
-    struct mts_buf *b;
+  for (unsigned i = 0; i < msg->ancount && *st == MTS_DNS_OK; i++) {
+    struct mts_dnsmsg_rr rr;
+    const uint8_t *rd;
+    size_t len = 0, k;
     char *p;
-    if (e->record_start || k == (size_t)-1) {
-      k++;
-      r->n_txt = k + 1;
+
+    if (mts_dnsmsg_next_rr(msg, &pos, &rr) != MTS_OK) {
+      *st = MTS_DNS_BADRESP;
+      break;
     }
-    b = &r->txt[k];
-    /* At most 65535 octets of RDATA in all: no overflow. */
-    p = realloc(b->data, b->len + e->length + 1);
+    if (rr.type != MTS_RR_TXT || rr.rclass != 1) {
+      continue;
+    }
+    rd = msg->buf + rr.rdoff;
+    /* Each character-string: a length octet, then that many octets. */
+    for (k = 0; k < rr.rdlen; k += 1 + (size_t)rd[k]) {
+      len += rd[k];
+    }
+    if (rr.rdlen == 0 || k != rr.rdlen || n == want) {
+      *st = MTS_DNS_BADRESP;
+      break;
+    }
+    p = malloc(len + 1);
     if (p == NULL) {
-      err = MTS_ENOMEM;
-      goto done;
+      for (size_t j = 0; j < n; j++) {
+        free(v[j].data);
+      }
+      free(v);
+      return MTS_ENOMEM;
     }
-    memcpy(p + b->len, e->txt, e->length);
-    b->len += e->length;
-    p[b->len] = '\0';
-    b->data = p;
+    v[n].data = p;
+    v[n].len = len;
+    for (k = 0; k < rr.rdlen; k += 1 + (size_t)rd[k]) {
+      memcpy(p, rd + k + 1, rd[k]);
+      p += rd[k];
+    }
+    *p = '\0';
+    n++;
   }
-done:
-  ares_free_data(list);
-  return err;
+  if (*st == MTS_DNS_OK && n != want) {
+    *st = MTS_DNS_BADRESP;
+  }
+  if (*st != MTS_DNS_OK) {
+    for (size_t j = 0; j < n; j++) {
+      free(v[j].data);
+    }
+    free(v);
+    return MTS_OK;
+  }
+  r->txt = v;
+  r->n_txt = n;
+  return MTS_OK;
+}
+
+/* A character of a host name as c-ares 1.18 accepts it in an MX target
+ * (ares_expand_name's is_hostnamech), without '.': such names read the
+ * same through dnsmsg.c. */
+static int
+plain_hostch(uint8_t c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '/' || c == '*';
+}
+
+/* The MX RRs read from the checked message, as take_txt does, when every
+ * MX target is an ordinary host name: the result is then exactly
+ * ares_parse_mx_reply's, without its name expansions and allocations.
+ * \return 1 when done (*err and *st set), 0 when an RR is unusual (the
+ * caller falls back to ares_parse_mx_reply, which decides). */
+static int
+take_mx_plain(struct mts_dns_result *r, const struct mts_dnsmsg *msg,
+              size_t want, enum mts_err *err, enum mts_dns_status *st)
+{
+  size_t pos = msg->an_off, n = 0;
+  struct mts_mx *v;
+  int plain = 1;
+
+  *err = MTS_OK;
+  *st = MTS_DNS_OK;
+  v = calloc(want > 0 ? want : 1, sizeof(*v));
+  if (v == NULL) {
+    *err = MTS_ENOMEM;
+    return 1;
+  }
+  for (unsigned i = 0; i < msg->ancount && plain; i++) {
+    struct mts_dnsmsg_rr rr;
+    char host[MTS_DNS_NAME_MAX + 2];
+    size_t end, k;
+
+    if (mts_dnsmsg_next_rr(msg, &pos, &rr) != MTS_OK) {
+      plain = 0;
+      break;
+    }
+    if (rr.type != MTS_RR_MX || rr.rclass != 1) {
+      continue;
+    }
+    if (n == want || rr.rdlen < 3 ||
+        mts_dnsmsg_name(msg->buf, msg->len, rr.rdoff + 2, host, sizeof(host),
+                        &end) != MTS_OK ||
+        end != rr.rdoff + rr.rdlen) {
+      plain = 0;
+      break;
+    }
+    for (k = 0; host[k] != '\0'; k++) {
+      if (host[k] != '.' && !plain_hostch((uint8_t)host[k])) {
+        break;
+      }
+    }
+    /* Anything else, '.' inside a label included (dnsmsg.c writes it
+     * "\\046", c-ares "\\."), is left to c-ares. */
+    if (host[k] != '\0') {
+      plain = 0;
+      break;
+    }
+    v[n].host = strdup(host);
+    if (v[n].host == NULL) {
+      *err = MTS_ENOMEM;
+      break;
+    }
+    v[n].preference =
+        (unsigned)msg->buf[rr.rdoff] << 8 | (unsigned)msg->buf[rr.rdoff + 1];
+    n++;
+  }
+  if (!plain || *err != MTS_OK || n != want) {
+    for (size_t j = 0; j < n; j++) {
+      free(v[j].host);
+    }
+    free(v);
+    if (*err != MTS_OK) {
+      return 1;
+    }
+    if (!plain) {
+      return 0;
+    }
+    *st = MTS_DNS_BADRESP; /* fewer MX RRs than the name owns: odd */
+    return 1;
+  }
+  r->mx = v;
+  r->n_mx = n;
+  return 1;
 }
 
 static enum mts_err
@@ -669,10 +926,12 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
   err = MTS_OK;
   switch (q->type) {
     case MTS_RR_TXT:
-      err = take_txt(r, abuf, alen, chain.n_rr, &st);
+      err = take_txt(r, &msg, chain.n_rr, &st);
       break;
     case MTS_RR_MX:
-      err = take_mx(r, abuf, alen, chain.n_rr, &st);
+      if (!take_mx_plain(r, &msg, chain.n_rr, &err, &st)) {
+        err = take_mx(r, abuf, alen, chain.n_rr, &st);
+      }
       break;
     case MTS_RR_A:
     case MTS_RR_AAAA:
@@ -810,7 +1069,47 @@ mts_resolve(struct mts_resolver *res, const char *name, int type,
 void
 mts_resolve_cancel(struct mts_query *q)
 {
-  if (q != NULL) {
-    q->cb = NULL;
+  if (q == NULL) {
+    return;
   }
+  q->cb = NULL;
+  if (q->waiting) {
+    /* Not sent yet: c-ares does not know it, nothing will call back. */
+    wait_unlink(q);
+    query_unlink_free(q);
+  }
+}
+
+static void
+on_ready_timer(void *arg)
+{
+  struct mts_resolver *res = arg;
+
+  if (res->ready_cb != NULL) {
+    res->ready_cb(res->ready_arg);
+  }
+}
+
+int
+mts_resolver_ready(struct mts_resolver *res, unsigned n)
+{
+  long ms;
+
+  if (res->wait_head != NULL) {
+    return 0; /* on_bucket calls back when the queue is empty */
+  }
+  ms = mts_ratelimit_wait_ms(&res->bucket, mts_loop_now_ms(), (double)n);
+  if (ms > 0) {
+    (void)mts_loop_timer_set(res->loop, &res->ready_timer, ms);
+    return 0;
+  }
+  return 1;
+}
+
+void
+mts_resolver_on_ready(struct mts_resolver *res, void (*cb)(void *arg),
+                      void *arg)
+{
+  res->ready_cb = cb;
+  res->ready_arg = arg;
 }

@@ -112,6 +112,11 @@ mts_result_release(struct mts_result *r)
   record_view_release(&r->tlsrpt.record);
   strv_free(r->tlsrpt.rua, r->tlsrpt.n_rua);
   mts_findings_release(&r->findings);
+  for (size_t i = 0; i < r->changes.n; i++) {
+    free(r->changes.v[i].old_value);
+    free(r->changes.v[i].new_value);
+  }
+  free(r->changes.v);
   mts_result_init(r);
 }
 

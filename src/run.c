@@ -2,8 +2,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,7 +15,10 @@
 #include "mtasts/domain.h"
 #include "mtasts/fetch.h"
 #include "mtasts/loop.h"
+#include "mtasts/progress.h"
 #include "mtasts/report.h"
+#include "mtasts/shard.h"
+#include "mtasts/state.h"
 
 /* Longest input line taken as a domain; longer lines are cut (and then
  * fail validation) so that no input can make a line buffer grow. */
@@ -27,6 +33,9 @@
 /* Finished results kept waiting behind a slow domain, per unit of
  * --concurrency, so that output stays in input order. */
 #define WINDOW_FACTOR 8
+
+/* The progress line is redrawn at most this often. */
+#define PROGRESS_MS 200
 
 enum slot {
   SLOT_STS = 0,
@@ -97,6 +106,22 @@ struct runner {
   int input_watched; /* the loop watches src->fd for input */
   int unflushed;     /* results written to opts->out since the last flush */
   int filling;       /* fill() is on the stack: do not re-enter it */
+  struct mts_report_prom *prom; /* --format prometheus: written at the end */
+  /* Bulk runs (docs/design.md "Rate limit, progress and signals"). */
+  struct mts_tally tally;  /* results written, per status */
+  unsigned long total;     /* domains to check, 0: not known (yet) */
+  off_t in_off;            /* where a regular input file starts, or -1 */
+  uint64_t run_started_ms; /* for the progress line's rate */
+  struct mts_timer progress;
+  int bar_shown;    /* the progress line is on stderr now */
+  int out_tty;      /* opts->out is a terminal: erase the bar first */
+  int text_written; /* a text block was written (--quiet summary) */
+  int sig_pipe[2];  /* the signal handler's self-pipe, or -1 */
+  int sig_set[2];   /* SIGINT, SIGTERM: our handler is set */
+  struct sigaction sig_old[2];
+  int stopping;        /* a signal came: start nothing more */
+  const char *pending; /* read, waiting for --qps tokens (source buffer) */
+  int signo;
   enum mts_status worst;
   enum mts_err err;
   char *errbuf;
@@ -104,6 +129,13 @@ struct runner {
 };
 
 static void fill(struct runner *run);
+
+/* Queries a domain sends when it starts (probe_start). */
+static unsigned
+first_queries(const struct runner *run)
+{
+  return run->fetcher != NULL ? 5u : 3u;
+}
 static void watch_input(struct runner *run);
 static void on_input(void *arg, int fd, unsigned events);
 
@@ -223,11 +255,19 @@ write_result(struct runner *run, const struct mts_result *r)
   if (r->status > run->worst) {
     run->worst = r->status;
   }
+  mts_tally_add(&run->tally, r->status);
+  if (run->bar_shown && run->out_tty) {
+    fputs("\r\033[K", stderr); /* the results go on the bar's line */
+    run->bar_shown = 0;
+  }
   if (o->format == MTS_FORMAT_JSON) {
     err = mts_report_json_write(o->out, r);
-  } else if (!o->quiet || r->status != MTS_STATUS_OK) {
+  } else if (o->format == MTS_FORMAT_PROMETHEUS) {
+    err = mts_report_prom_add(run->prom, r);
+  } else if (!o->quiet || r->status != MTS_STATUS_OK || r->changes.n > 0) {
     struct mts_text_opts t = {o->color};
     err = mts_report_text_write(o->out, r, &t);
+    run->text_written = 1;
   }
   run->unflushed = 1; /* on_prepare flushes before the loop waits */
   if (err != MTS_OK && run->err == MTS_OK) {
@@ -261,6 +301,14 @@ flush(struct runner *run)
     run->head = p->next;
     if (run->head == NULL) {
       run->tail = NULL;
+    }
+    /* --state: compare with the previous run just before writing, so
+     * that what was noted is what was written (also on a stop). */
+    if (run->opts->state != NULL &&
+        mts_state_note(run->opts->state, &p->result) != MTS_OK &&
+        run->err == MTS_OK) {
+      run->err = MTS_ENOMEM;
+      snprintf(run->errbuf, run->errsz, "out of memory");
     }
     write_result(run, &p->result);
     probe_free(p);
@@ -653,11 +701,12 @@ fill(struct runner *run)
     return; /* a probe that completes at once calls back into here */
   }
   run->filling = 1;
-  while (!run->eof && run->err == MTS_OK && run->inflight < o->concurrency &&
+  while (!run->eof && run->err == MTS_OK && !run->stopping &&
+         run->inflight < o->concurrency &&
          run->window < WINDOW_FACTOR * o->concurrency &&
          run->turn_starts < STARTS_PER_TURN) {
-    const char *domain;
-    int rc = source_next(run->src, &domain);
+    const char *domain = run->pending;
+    int rc = domain != NULL ? 1 : source_next(run->src, &domain);
     if (rc == 2) {
       break; /* no complete line yet: on_input calls back */
     }
@@ -667,6 +716,26 @@ fill(struct runner *run)
         run->err = MTS_EIO;
         snprintf(run->errbuf, run->errsz, "cannot read the domain list");
       }
+      break;
+    }
+    if (o->shard_n > 0) {
+      /* --shard K/N: another shard's domain leaves no trace. */
+      unsigned long shard = 0;
+      if (mts_shard_of(domain, o->shard_n, &shard) != MTS_OK) {
+        run->err = MTS_ENOMEM;
+        snprintf(run->errbuf, run->errsz, "out of memory");
+        break;
+      }
+      if (shard != o->shard_k) {
+        continue;
+      }
+    }
+    /* --qps: a domain starts only when its first queries can all leave at
+     * once, so that its clock does not run while they queue. It waits
+     * here, already read: the end of the input shows without a wait. */
+    run->pending = NULL;
+    if (!mts_resolver_ready(run->resolver, first_queries(run))) {
+      run->pending = domain; /* valid until the next source_next */
       break;
     }
     run->turn_starts++;
@@ -729,11 +798,232 @@ on_prepare(void *arg)
    * write per turn rather than one per domain. */
   flush_output(run);
   run->turn_starts = 0;
-  if (!run->eof && run->err == MTS_OK &&
+  if (!run->eof && run->err == MTS_OK && !run->stopping &&
       run->inflight < run->opts->concurrency &&
-      run->window < WINDOW_FACTOR * run->opts->concurrency) {
+      run->window < WINDOW_FACTOR * run->opts->concurrency &&
+      mts_resolver_ready(run->resolver, first_queries(run))) {
     (void)mts_loop_timer_set(run->loop, &run->kick, 0);
   }
+}
+
+/* --qps: the queries held back have all gone: more domains may start. */
+static void
+on_resolver_ready(void *arg)
+{
+  struct runner *run = arg;
+
+  if (!run->eof && !run->stopping && run->err == MTS_OK) {
+    (void)mts_loop_timer_set(run->loop, &run->kick, 0);
+  }
+}
+
+/* ---- progress and summary ----------------------------------------------- */
+
+/* Domains a regular file holds from \p off on, counted the way
+ * source_next reads them (and in this shard), without moving the file's
+ * offset. 0 if unknown. */
+static unsigned long
+count_domains(const struct mts_run_opts *o, int fd, off_t off)
+{
+  char buf[16384], line[LINE_MAX_LEN + 1];
+  size_t ll = 0;
+  unsigned long count = 0;
+  int more = off >= 0;
+
+  while (more) {
+    ssize_t n = pread(fd, buf, sizeof(buf), off);
+    size_t i = 0;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return 0;
+    }
+    more = n > 0;
+    off += n;
+    while (i < (size_t)n || (!more && ll > 0)) {
+      const char *d;
+      unsigned long shard = 0;
+      if (more && buf[i] != '\n') {
+        if (ll < LINE_MAX_LEN) {
+          line[ll++] = buf[i];
+        }
+        i++;
+        continue;
+      }
+      i++;
+      d = line_domain(line, ll);
+      ll = 0;
+      if (d != NULL &&
+          (o->shard_n == 0 || (mts_shard_of(d, o->shard_n, &shard) == MTS_OK &&
+                               shard == o->shard_k))) {
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+static void
+progress_erase(struct runner *run)
+{
+  if (run->bar_shown) {
+    fputs("\r\033[K", stderr);
+    run->bar_shown = 0;
+  }
+}
+
+static void
+on_progress(void *arg)
+{
+  struct runner *run = arg;
+  char line[256], out[sizeof(line) + 8];
+  struct winsize ws;
+  size_t width = 80, n;
+
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+    width = ws.ws_col;
+  }
+  /* The last column makes some terminals wrap: leave it free. */
+  n = mts_progress_format(line, sizeof(line), mts_tally_total(&run->tally),
+                          run->total, mts_loop_now_ms() - run->run_started_ms,
+                          width > 1 ? width - 1 : 1);
+  /* One write: "\r", the line, erase the rest of the old one. */
+  snprintf(out, sizeof(out), "\r%.*s\033[K", (int)n, line);
+  fputs(out, stderr);
+  run->bar_shown = 1;
+  (void)mts_loop_timer_set(run->loop, &run->progress, PROGRESS_MS);
+}
+
+/* The summary line ends text output of a list, or of several domains;
+ * with --quiet only when something was printed (a cron job stays silent
+ * when all is well). */
+static void
+write_summary(struct runner *run)
+{
+  const struct mts_run_opts *o = run->opts;
+  char line[160];
+
+  if (o->format != MTS_FORMAT_TEXT ||
+      (run->src->fd < 0 && run->src->argc < 2) ||
+      (o->quiet && !run->text_written)) {
+    return;
+  }
+  mts_summary_format(line, sizeof(line), &run->tally);
+  if (fprintf(o->out, "%s\n", line) < 0 && run->err == MTS_OK) {
+    run->err = MTS_EIO;
+    snprintf(run->errbuf, run->errsz, "cannot write the report: %s",
+             mts_strerror(MTS_EIO));
+  }
+  run->unflushed = 1;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+/* A self-pipe, not a signalfd: a signalfd needs the signals blocked, and a
+ * blocked SIGINT cannot end a process stuck in a write to a full pipe. The
+ * handler's state is necessarily static: one run catches signals at a
+ * time (mts_run sets it up and restores everything before it returns). */
+static volatile sig_atomic_t sig_caught; /* the first signal, 0: none yet */
+static int sig_pipe_w = -1;
+
+static void
+on_signal_handler(int sig)
+{
+  int saved = errno;
+
+  if (sig_caught != 0) {
+    /* The second signal: its usual effect, at once (it is delivered when
+     * this handler returns). */
+    signal(sig, SIG_DFL);
+    raise(sig);
+  } else {
+    sig_caught = sig;
+    if (write(sig_pipe_w, "", 1) < 0) {
+      /* Full or closed: the flag alone will do at the next wake-up. */
+    }
+  }
+  errno = saved;
+}
+
+static const int caught_sigs[] = {SIGINT, SIGTERM};
+#define N_CAUGHT (sizeof(caught_sigs) / sizeof(caught_sigs[0]))
+
+static void
+signals_release(struct runner *run)
+{
+  for (size_t i = 0; i < N_CAUGHT; i++) {
+    if (run->sig_set[i]) {
+      (void)sigaction(caught_sigs[i], &run->sig_old[i], NULL);
+      run->sig_set[i] = 0;
+    }
+  }
+  if (run->sig_pipe[0] >= 0) {
+    (void)mts_loop_watch(run->loop, run->sig_pipe[0], 0, NULL, NULL);
+    close(run->sig_pipe[0]);
+    close(run->sig_pipe[1]);
+    run->sig_pipe[0] = run->sig_pipe[1] = -1;
+    sig_pipe_w = -1;
+  }
+}
+
+/* First SIGINT or SIGTERM: start nothing more, stop the loop; mts_run
+ * writes what is complete and returns MTS_EINTR. */
+static void
+on_signal(void *arg, int fd, unsigned events)
+{
+  struct runner *run = arg;
+  char buf[16];
+
+  (void)events;
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
+  if (sig_caught == 0) {
+    return;
+  }
+  run->stopping = 1;
+  run->signo = (int)sig_caught;
+  mts_loop_stop(run->loop);
+}
+
+/* Catch SIGINT and SIGTERM, unless the caller ignores them (nohup, a
+ * background job of a non-interactive shell). */
+static enum mts_err
+signals_catch(struct runner *run)
+{
+  struct sigaction sa;
+
+  if (pipe(run->sig_pipe) != 0) {
+    run->sig_pipe[0] = run->sig_pipe[1] = -1;
+    return MTS_ESYS;
+  }
+  for (int i = 0; i < 2; i++) {
+    (void)fcntl(run->sig_pipe[i], F_SETFL, O_NONBLOCK);
+    (void)fcntl(run->sig_pipe[i], F_SETFD, FD_CLOEXEC);
+  }
+  sig_caught = 0;
+  sig_pipe_w = run->sig_pipe[1];
+  if (mts_loop_watch(run->loop, run->sig_pipe[0], MTS_EV_READ, on_signal,
+                     run) != MTS_OK) {
+    signals_release(run);
+    return MTS_ESYS;
+  }
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal_handler;
+  sigemptyset(&sa.sa_mask);
+  /* Restart interrupted system calls: only the loop needs to wake, and
+   * epoll_wait returns EINTR whatever the flag. */
+  sa.sa_flags = SA_RESTART;
+  for (size_t i = 0; i < N_CAUGHT; i++) {
+    if (sigaction(caught_sigs[i], NULL, &run->sig_old[i]) != 0 ||
+        run->sig_old[i].sa_handler == SIG_IGN) {
+      continue;
+    }
+    if (sigaction(caught_sigs[i], &sa, NULL) == 0) {
+      run->sig_set[i] = 1;
+    }
+  }
+  return MTS_OK;
 }
 
 enum mts_err
@@ -753,14 +1043,29 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
   run.deadline.arg = &run;
   run.kick.cb = on_kick;
   run.kick.arg = &run;
+  run.progress.cb = on_progress;
+  run.progress.arg = &run;
+  run.sig_pipe[0] = run.sig_pipe[1] = -1;
+  run.run_started_ms = mts_loop_now_ms();
+  run.out_tty = isatty(fileno(opts->out));
   errbuf[0] = '\0';
   if (src->fd >= 0) {
     struct stat st;
     src->regular = fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode);
     src->readable = src->regular;
   }
+  run.in_off = src->fd >= 0 && src->regular ? lseek(src->fd, 0, SEEK_CUR) : -1;
+  if (src->fd < 0) {
+    run.total = opts->shard_n == 0 ? (unsigned long)src->argc : 0;
+  } else if (opts->progress && run.in_off >= 0) {
+    run.total = count_domains(opts, src->fd, run.in_off); /* cheap */
+  }
 
-  err = mts_loop_new(&run.loop);
+  err = opts->format == MTS_FORMAT_PROMETHEUS ? mts_report_prom_new(&run.prom)
+                                              : MTS_OK;
+  if (err == MTS_OK) {
+    err = mts_loop_new(&run.loop);
+  }
   if (err != MTS_OK) {
     snprintf(errbuf, errsz, "cannot create the event loop: %s",
              mts_strerror(err));
@@ -775,8 +1080,18 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
   if (err == MTS_OK) {
     err = mts_loop_add_prepare(run.loop, on_prepare, &run);
   }
+  if (err == MTS_OK && opts->catch_signals) {
+    err = signals_catch(&run);
+    if (err != MTS_OK) {
+      snprintf(errbuf, errsz, "cannot catch signals: %s", strerror(errno));
+    }
+  }
   if (err != MTS_OK) {
     goto done;
+  }
+  mts_resolver_on_ready(run.resolver, on_resolver_ready, &run);
+  if (opts->progress) {
+    (void)mts_loop_timer_set(run.loop, &run.progress, PROGRESS_MS);
   }
   fill(&run);
   if (run.err == MTS_OK && !(run.eof && run.head == NULL)) {
@@ -786,15 +1101,51 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
       goto done;
     }
   }
+  /* Prometheus: nothing after a SIGINT or SIGTERM. Metrics of part of
+   * the list would replace those of the whole (docs/monitoring.md); stale
+   * ones show in mtasts_last_run_timestamp_seconds. */
+  if (run.prom != NULL && run.err == MTS_OK && !run.stopping) {
+    run.err = mts_report_prom_write(opts->out, run.prom, (long long)time(NULL));
+    run.unflushed = 1;
+    if (run.err != MTS_OK) {
+      snprintf(errbuf, errsz, "cannot write the report: %s",
+               mts_strerror(run.err));
+    }
+  }
+  progress_erase(&run);
+  if (run.err == MTS_OK) {
+    write_summary(&run);
+  }
   flush_output(&run);
   err = run.err;
+  if (err == MTS_OK && run.stopping) {
+    unsigned long n = mts_tally_total(&run.tally);
+    err = MTS_EINTR;
+    if (run.total == 0 && run.in_off >= 0) {
+      run.total = count_domains(opts, src->fd, run.in_off);
+    }
+    if (run.total > 0) {
+      snprintf(errbuf, errsz, "interrupted by %s after %lu of %lu domains",
+               run.signo == SIGTERM ? "SIGTERM" : "SIGINT", n, run.total);
+    } else {
+      snprintf(errbuf, errsz, "interrupted by %s after %lu domain%s",
+               run.signo == SIGTERM ? "SIGTERM" : "SIGINT", n,
+               n == 1 ? "" : "s");
+    }
+    if (n == 0) {
+      run.worst = MTS_STATUS_UNKNOWN; /* nothing was checked */
+    }
+  }
 
 done:
+  progress_erase(&run);
+  signals_release(&run);
   while (run.head != NULL) {
     struct probe *p = run.head;
     run.head = p->next;
     probe_free(p);
   }
+  mts_report_prom_free(&run.prom);
   mts_fetcher_free(&run.fetcher);
   mts_resolver_free(&run.resolver);
   if (run.loop != NULL) {

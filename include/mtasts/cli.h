@@ -18,6 +18,7 @@ struct mts_opts {
   size_t n_servers;
   const char *file;        /*!< -f FILE, "-" for stdin, or NULL */
   const char *policy_file; /*!< --policy-file FILE: lint it, no network */
+  const char *state_file;  /*!< --state FILE (main opens it), or NULL */
   char *const *domains;
   size_t n_domains;
   int help;    /*!< --help was given: print mts_cli_help, exit 0 */

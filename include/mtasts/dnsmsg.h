@@ -22,7 +22,8 @@ struct mts_dnsmsg {
   uint16_t qdcount, ancount, nscount, arcount;
   char qname[MTS_DNS_NAME_MAX + 2]; /*!< first question, lowercase */
   uint16_t qtype, qclass;
-  size_t an_off; /*!< offset of the first answer RR */
+  size_t an_off;    /*!< offset of the first answer RR */
+  unsigned n_cname; /*!< CNAME RRs in the answer section */
 };
 
 /*! One resource record of the answer section. */

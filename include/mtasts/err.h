@@ -11,6 +11,7 @@ enum mts_err {
   MTS_ERESOLV, /*!< the resolver could not be set up */
   MTS_ESYS,    /*!< a system call failed (see errno) */
   MTS_ERANGE,  /*!< a value or a size is out of range */
+  MTS_EINTR,   /*!< stopped by a signal (SIGINT, SIGTERM) */
 };
 
 /*! \return a static, human-readable description of \p err. */

@@ -25,6 +25,30 @@ enum mts_err mts_report_text_write(FILE *out, const struct mts_result *r,
  *  \return MTS_OK, MTS_EIO or MTS_ENOMEM. */
 enum mts_err mts_report_json_write(FILE *out, const struct mts_result *r);
 
+/*! --format prometheus (docs/monitoring.md): the text exposition format
+ *  groups each metric family's samples, so results are collected (a few
+ *  numbers per domain: memory grows with the list) and written at the
+ *  end. Opaque; owns copies of what it keeps. */
+struct mts_report_prom;
+
+/*! \return MTS_OK or MTS_ENOMEM; *out is written on success only. */
+enum mts_err mts_report_prom_new(struct mts_report_prom **out);
+
+/*! Keep what the metrics need of \p r (copied). A domain added again
+ *  replaces its earlier result, at its first place.
+ *  \return MTS_OK or MTS_ENOMEM (nothing kept then). */
+enum mts_err mts_report_prom_add(struct mts_report_prom *p,
+                                 const struct mts_result *r);
+
+/*! Write every family, HELP and TYPE first, samples in the order domains
+ *  were added; \p now is mtasts_last_run_timestamp_seconds.
+ *  \return MTS_OK or MTS_EIO. */
+enum mts_err mts_report_prom_write(FILE *out, const struct mts_report_prom *p,
+                                   long long now);
+
+/*! Free \p *p and set it to NULL; NULL is a no-op. */
+void mts_report_prom_free(struct mts_report_prom **p);
+
 /*! The offline lint of one policy file (mtasts-check --policy-file):
  *  borrowed data. */
 struct mts_policy_lint {
@@ -48,5 +72,19 @@ enum mts_err mts_report_text_policy_write(FILE *out,
  *   "policy":{"status","mode","max_age","mx"},"findings":[...]}. */
 enum mts_err mts_report_json_policy_write(FILE *out,
                                           const struct mts_policy_lint *l);
+
+/*! For other text writers (report_tlsrpt.c): write s[0..len) as the text
+ *  blocks do, printable ASCII as is, '\\' as "\\\\", every other byte as
+ *  \\xHH; between double quotes, '"' as \\", when \p quote.
+ *  \return MTS_OK or MTS_EIO. */
+enum mts_err mts_report_text_esc(FILE *out, const char *s, size_t len,
+                                 int quote);
+
+/*! For other text writers: the "Findings" section of a block, as the
+ *  domain check writes it (a count line, then each finding worst first
+ *  with its subject and fix). \return MTS_OK or MTS_EIO. */
+enum mts_err mts_report_text_findings_write(FILE *out,
+                                            const struct mts_findings *list,
+                                            const struct mts_text_opts *opts);
 
 #endif

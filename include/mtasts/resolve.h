@@ -19,6 +19,8 @@ struct mts_resolver_opts {
   size_t n_servers;
   int try_timeout_ms; /*!< first try's timeout (c-ares doubles it) */
   int tries;          /*!< tries per server */
+  double qps;         /*!< --qps: DNS queries sent per second at most
+                           (a token bucket, docs/design.md); <= 0: no cap */
 };
 
 /*! Called exactly once per query unless cancelled; the callee owns \p res.
@@ -47,6 +49,22 @@ enum mts_err mts_resolve(struct mts_resolver *res, const char *name, int type,
 /*! Forget the callback of a query in flight: it will not be called. The
  *  handle is invalid afterwards. */
 void mts_resolve_cancel(struct mts_query *q);
+
+/*! The --qps bucket holds at least this many queries: a domain's first
+ *  queries (3, or 5 with the policy host's) can leave together. */
+#define MTS_RESOLVER_BURST_MIN 5.0
+
+/*! \return 1 if \p n queries asked now would all be sent at once: no query
+ *  waits for the --qps rate limit and \p n tokens are there (always 1
+ *  without --qps). If not, the callback of mts_resolver_on_ready is called
+ *  when it may be so. */
+int mts_resolver_ready(struct mts_resolver *res, unsigned n);
+
+/*! Call \p cb (may be NULL) when the queries held back by --qps have all
+ *  been sent, or tokens asked for by mts_resolver_ready are there, so that
+ *  the caller can start more work. */
+void mts_resolver_on_ready(struct mts_resolver *res, void (*cb)(void *arg),
+                           void *arg);
 
 /*! \return the number of DNS queries sent so far (for benchmarks). */
 unsigned long mts_resolver_queries_sent(const struct mts_resolver *res);

@@ -43,6 +43,24 @@ struct mts_mx_host {
   char *matched_by; /*!< the policy pattern that matched, or NULL */
 };
 
+/*! One tracked field that changed since the previous run (--state,
+ *  docs/state.md). Values are JSON text made by the state module. */
+struct mts_change {
+  const char *field;        /*!< static: "mta_sts.policy.mode" */
+  char *old_value;          /*!< JSON text: "\"testing\"", "null" */
+  char *new_value;          /*!< JSON text */
+  long long old_first_seen; /*!< when the old value was first seen */
+  long long old_last_seen;  /*!< when it was last seen */
+};
+
+/*! The changes of one domain since the previous run. */
+struct mts_changes {
+  int tracked; /*!< 1 with --state (JSON [] vs null) */
+  int first;   /*!< no earlier run saw this domain */
+  struct mts_change *v;
+  size_t n;
+};
+
 struct mts_result {
   char *domain;         /*!< A-label form; the input itself if invalid */
   char *domain_unicode; /*!< Unicode form for IDNs, else NULL */
@@ -80,6 +98,7 @@ struct mts_result {
   } tlsrpt;
 
   struct mts_findings findings;
+  struct mts_changes changes; /*!< --state only */
 };
 
 /*! \return "ok", "warning", "error" or "unknown". */

@@ -11,9 +11,12 @@
 #include "mtasts/resolve.h"
 #include "mtasts/result.h"
 
+struct mts_state;
+
 enum mts_format {
   MTS_FORMAT_TEXT = 0,
   MTS_FORMAT_JSON,
+  MTS_FORMAT_PROMETHEUS, /*!< collected, written at the end (report.h) */
 };
 
 struct mts_run_opts {
@@ -25,7 +28,20 @@ struct mts_run_opts {
   enum mts_format format;
   int quiet; /*!< text: print only domains not ok */
   int color;
+  /*! Draw a progress line on stderr (--progress; a terminal is assumed:
+   *  it is redrawn in place and erased at the end). */
+  int progress;
+  /*! SIGINT and SIGTERM stop the run cleanly (docs/design.md): mts_run
+   *  then returns MTS_EINTR with a sentence in errbuf. 0: leave signals
+   *  alone (tests, embedding). */
+  int catch_signals;
   FILE *out;
+  /*! --shard K/N: check only the domains of shard K (shard.h); N = 0:
+   *  every domain. */
+  unsigned long shard_k, shard_n;
+  /*! --state: each result is compared with the previous run before it is
+   *  written (mts_state_note); the caller saves it. NULL = none. */
+  struct mts_state *state;
 };
 
 /*! Where domains come from: a list of arguments, or a file descriptor of
@@ -48,10 +64,14 @@ struct mts_source {
   int skipping; /* dropping the rest of an over-long line */
 };
 
-/*! Check every domain of \p src.
+/*! Check every domain of \p src. Text output ends with a summary line
+ *  (counts per status) when the domains come from a list (-f) or are more
+ *  than one; with --quiet only when a domain was printed.
  *  \param[out] worst the worst status seen (MTS_STATUS_OK if none)
  *  \param[out] errbuf a sentence on failure
- *  \return MTS_OK, or an error that stopped the run. */
+ *  \return MTS_OK, MTS_EINTR (a signal stopped the run: the results
+ *  written are complete, \p worst is theirs, errbuf says how many), or an
+ *  error that stopped the run. */
 enum mts_err mts_run(const struct mts_run_opts *opts, struct mts_source *src,
                      enum mts_status *worst, char *errbuf, size_t errsz);
 

@@ -383,6 +383,17 @@ def check_contract(obj, codes, timeout_s, errors):
         if get_path(obj, "tls_rpt.record.ttl") is None:
             e.append("contract: tls_rpt.record is valid but ttl is null")
 
+    # --state (docs/state.md): null without it, else a list of changes.
+    chg = need("changes", list, nullable=True)
+    if isinstance(chg, list):
+        for i, c in enumerate(chg):
+            p = "changes[%d]" % i
+            need(p + ".field", str)
+            need(p + ".old_first_seen", str, nullable=True)
+            need(p + ".old_last_seen", str, nullable=True)
+            if not isinstance(c, dict) or "old" not in c or "new" not in c:
+                e.append("contract: %s lacks old or new" % p)
+
     fl = need("findings", list)
     worst = "ok"
     if isinstance(fl, list):

@@ -113,6 +113,7 @@ wildparent file text/plain enforce
 partialwild file text/plain enforce
 chain file text/plain enforce
 nochain file text/plain enforce
+statechange file text/plain enforce
 EOF
 }
 

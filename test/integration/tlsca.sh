@@ -48,7 +48,7 @@ hosts_table() {
   for h in valid testing none badmaxage notcovered notcoveredtesting wildmx \
     texthtml notype charset typecase status404 status203 redirect toolarge \
     limit twoaddr norecord norecordinvalid cnamehost slow drip chunked \
-    tlsold plainhttp lfonly wilddeep; do
+    tlsold plainhttp lfonly wilddeep statechange; do
     echo "mta-sts.$h.pol.test valid"
   done
   echo "provider.pol.test valid"

@@ -63,6 +63,8 @@ START_TEST(defaults)
   ck_assert_uint_eq(o.run.resolver.n_servers, 0);
   ck_assert_int_eq(o.run.quiet, 0);
   ck_assert_int_eq(o.run.no_policy, 0);
+  ck_assert(o.run.resolver.qps == 0.0); /* no --qps: no limit */
+  ck_assert_int_eq(o.run.progress, 0);  /* auto, one domain: none */
   mts_cli_release(&o);
 }
 END_TEST
@@ -97,6 +99,27 @@ START_TEST(every_option)
   ck_assert_int_eq(o.run.format, MTS_FORMAT_JSON);
   ck_assert_str_eq(o.file, "-");
   ck_assert_int_eq(o.run.color, 1);
+  ck_assert_uint_eq(o.run.shard_n, 0); /* no --shard: every domain */
+  mts_cli_release(&o);
+
+  ck_assert_int_eq(parse(&o, err, sizeof(err), "--format", "prometheus",
+                         "--shard", "3/7", "a.example", NULL),
+                   MTS_OK);
+  ck_assert_int_eq(o.run.format, MTS_FORMAT_PROMETHEUS);
+  ck_assert_uint_eq(o.run.shard_k, 3);
+  ck_assert_uint_eq(o.run.shard_n, 7);
+  mts_cli_release(&o);
+
+  ck_assert_int_eq(parse(&o, err, sizeof(err), "--qps", "2.5", "--progress",
+                         "always", "a.example", NULL),
+                   MTS_OK);
+  ck_assert(o.run.resolver.qps == 2.5);
+  ck_assert_int_eq(o.run.progress, 1);
+  mts_cli_release(&o);
+  ck_assert_int_eq(
+      parse(&o, err, sizeof(err), "--progress", "never", "-f", "-", NULL),
+      MTS_OK);
+  ck_assert_int_eq(o.run.progress, 0);
   mts_cli_release(&o);
 
   ck_assert_int_eq(parse(&o, err, sizeof(err), "--help", NULL), MTS_OK);
@@ -124,6 +147,17 @@ static const char *const bad[][4] = {
     {"-r", "127.0.0.1:70000", "example.com", NULL},
     {"-r", "[::1", "example.com", NULL},
     {"--concurrency", "0", "example.com", NULL},
+    {"--qps", "0", "example.com", NULL},
+    {"--qps", "-5", "example.com", NULL},
+    {"--qps", "fast", "example.com", NULL},
+    {"--qps", "2000000", "example.com", NULL},
+    {"--progress", "sometimes", "example.com", NULL},
+    {"--shard", "0/4", "example.com", NULL},
+    {"--shard", "5/4", "example.com", NULL},
+    {"--shard", "1/1000001", "example.com", NULL},
+    {"--shard", "1", "example.com", NULL},
+    {"--format", "prometheus", "--policy-file", "p.txt"},
+    {"--shard", "1/2", "--policy-file", "p.txt"},
     {"-f", "list.txt", "example.com", NULL},
     {"example.com", "-t", NULL},
     {"--ca-file", "/nonexistent/ca.pem", "example.com", NULL},

@@ -1,0 +1,527 @@
+#!/usr/bin/env python3
+"""`mtasts-check report` end to end on fixtures/reports (no server needed).
+
+    report_cases.py --list
+    report_cases.py --bin build/mtasts-check --fixtures fixtures/reports CASE
+
+Each case runs the binary and checks the JSON Lines (key fields, order,
+nulls), the text output, the summary figures and the exit code
+(contract.md "TLS-RPT aggregate reports", docs/reports.md). Registered
+one ctest test per case by test/CMakeLists.txt (label "report").
+"""
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+CASES = {}
+
+REPORT_KEYS = ["schema_version", "kind", "source", "message_id", "status",
+               "organization", "report_id", "contact_info", "date_range",
+               "policies", "total_successful", "total_failed", "findings"]
+POLICY_KEYS = ["policy_type", "policy_domain", "mode", "policy_string",
+               "mx_host", "successful", "failed", "failures_by_result_type",
+               "failures"]
+SUMMARY_KEYS = ["schema_version", "kind", "policy_domain", "day", "reports",
+                "sessions", "successful", "failed", "failure_rate",
+                "failure_percent", "failures_by_result_type",
+                "by_organization", "failures_by_mx_host"]
+GOOGLE = "json/google.com!example.com!1795651200!1795737599.json.gz"
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+class Failed(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+class Ctx:
+    def __init__(self, binary, fixtures):
+        self.bin = binary
+        self.fx = fixtures
+
+    def run(self, *args, stdin=None, env=None, cwd=None):
+        e = dict(os.environ)
+        e.pop("NO_COLOR", None)
+        if env:
+            e.update(env)
+        p = subprocess.run([self.bin, "report"] + list(args), input=stdin,
+                           capture_output=True, cwd=cwd or self.fx, env=e,
+                           timeout=120)
+        return p.returncode, p.stdout, p.stderr
+
+    def json(self, *args, rc=None, stdin=None):
+        code, out, err = self.run("--json", *args, stdin=stdin)
+        if rc is not None:
+            check(code == rc, "exit %d, expected %d; stderr: %r" %
+                  (code, rc, err[:500]))
+        objs = []
+        for line in out.decode("utf-8").split("\n")[:-1]:
+            o = json.loads(line)
+            objs.append(o)
+        check(out.endswith(b"\n") or not out, "output does not end in \\n")
+        for o in objs:
+            check(o["schema_version"] == 1, "schema_version")
+            if o["kind"] == "tlsrpt-report":
+                check(list(o) == REPORT_KEYS, "report keys %r" % list(o))
+                for p in o["policies"]:
+                    check(list(p) == POLICY_KEYS, "policy keys %r" % list(p))
+                if o["status"] == "invalid":
+                    check(o["policies"] == [], "invalid with policies")
+                    check(o["total_successful"] is None and
+                          o["total_failed"] is None, "invalid with totals")
+                    check(any(f["severity"] == "error"
+                              for f in o["findings"]),
+                          "invalid without an error finding")
+            else:
+                check(o["kind"] == "tlsrpt-summary", "kind %r" % o["kind"])
+                check(list(o) == SUMMARY_KEYS, "summary keys %r" % list(o))
+        return objs
+
+
+def codes(o):
+    return {f["code"] for f in o["findings"]}
+
+
+def reports(objs):
+    return [o for o in objs if o["kind"] == "tlsrpt-report"]
+
+
+def summaries(objs):
+    return [o for o in objs if o["kind"] == "tlsrpt-summary"]
+
+
+def read_tsv(path):
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            rows.append(line.rstrip("\n").split("\t"))
+    return rows
+
+
+# ---- single reports -------------------------------------------------------
+
+@case
+def json_google(c):
+    (o,) = c.json(GOOGLE, rc=1)  # failed sessions below 5 %
+    check(o["status"] == "valid", o["status"])
+    check(o["source"] == GOOGLE and o["message_id"] is None, o["source"])
+    check(o["organization"] == "Google Inc.", o["organization"])
+    check(o["contact_info"] == "smtp-tls-reporting@google.com", "contact")
+    check(o["date_range"] == {"start": "2026-11-26T00:00:00Z",
+                              "end": "2026-11-26T23:59:59Z"}, "date_range")
+    check(o["total_successful"] == 2210 and o["total_failed"] == 15, "totals")
+    (p,) = o["policies"]
+    check(p["policy_type"] == "sts" and p["mode"] == "enforce", "sts mode")
+    check(p["policy_domain"] == "example.com", "policy_domain")
+    check(p["failures_by_result_type"] == {"certificate-expired": 4,
+                                           "certificate-not-trusted": 11},
+          "by result type %r" % p["failures_by_result_type"])
+    f = p["failures"][0]
+    check(f["receiving_mx_hostname"] == "mx1.example.com" and
+          f["receiving_ip"] == "192.0.2.25" and
+          f["failed_session_count"] == 4, "failure %r" % f)
+
+
+@case
+def json_clean_exit_0(c):
+    (o,) = c.json("json/microsoft.json", rc=0)
+    check(o["status"] == "valid" and o["findings"] == [], "findings")
+    check(o["policies"][0]["mode"] == "testing", "mode")
+    check(o["total_failed"] == 0, "failed")
+
+
+@case
+def threshold_exit_2(c):
+    # 15 of 2225 sessions failed: 0.674 %.
+    c.json(GOOGLE, "--fail-threshold", "0.67", rc=2)
+    c.json(GOOGLE, "--fail-threshold", "0.68", rc=1)
+    c.json(GOOGLE, "--fail-threshold", "0", rc=2)
+    # 2 beats 3: a bad input does not hide a domain over the threshold.
+    c.json(GOOGLE, "json/dmarc.xml", "--fail-threshold", "0.5", rc=2)
+    # No failure at all is never 2, even at 0 %.
+    c.json("json/microsoft.json", "--fail-threshold", "0", rc=0)
+
+
+@case
+def warnings_exit_1(c):
+    (o,) = c.json("json/mailru.json", "json/microsoft.json",
+                  "--fail-threshold", "100", rc=1)[:1]
+    check("REPORT_MX_HOST_NOT_ARRAY" in codes(o), codes(o))
+    (o,) = c.json("json/bom.json", rc=1)
+    check(o["status"] == "valid" and codes(o) == {"REPORT_BOM"}, codes(o))
+
+
+@case
+def json_fixtures_table(c):
+    """Every row of fixtures/reports/json/expected.tsv through the CLI."""
+    rows = read_tsv(os.path.join(c.fx, "json", "expected.tsv"))
+    check(len(rows) > 10, "expected.tsv has %d rows" % len(rows))
+    for name, valid, ok, failed, want in rows:
+        (o,) = c.json("json/" + name)
+        where = name + ": "
+        check(o["status"] == ("valid" if valid == "1" else "invalid"),
+              where + o["status"])
+        if valid == "1":
+            check(o["total_successful"] == int(ok) and
+                  o["total_failed"] == int(failed), where + "totals")
+        want = set() if want == "-" else set(want.split(","))
+        check(want <= codes(o), where + "codes %r, want %r" %
+              (sorted(codes(o)), sorted(want)))
+
+
+@case
+def invalid_exit_3(c):
+    for name in ["dmarc.xml", "truncated.json.gz", "bomb.json.gz",
+                 "deep.json", "dupkey.json", "array.json"]:
+        (o,) = c.json("json/" + name, rc=3)
+        check(o["status"] == "invalid", name)
+
+
+@case
+def mixed_paths_go_on(c):
+    objs = c.json("json/microsoft.json", "/nonexistent/report.json",
+                  "json/dmarc.xml", "json/postfix.json", rc=3)
+    check([o["source"] for o in objs] ==
+          ["json/microsoft.json", "/nonexistent/report.json",
+           "json/dmarc.xml", "json/postfix.json"], "sources")
+    check([o["status"] for o in objs] ==
+          ["valid", "invalid", "invalid", "valid"], "statuses")
+    check("REPORT_READ_FAILED" in codes(objs[1]), codes(objs[1]))
+    check(objs[1]["date_range"] is None and objs[1]["organization"] is None,
+          "unreadable fields")
+
+
+@case
+def stdin(c):
+    with open(os.path.join(c.fx, "json", "microsoft.json"), "rb") as f:
+        data = f.read()
+    (o,) = c.json("-", stdin=data, rc=0)
+    check(o["source"] == "-" and o["status"] == "valid", o["source"])
+    # gzip is told by its magic bytes, whatever the name.
+    (o,) = c.json("-", stdin=gzip.compress(data), rc=0)
+    check(o["status"] == "valid" and o["total_successful"] == 530, "gzip")
+    (o,) = c.json("-", stdin=b"", rc=3)
+    check(o["status"] == "invalid", "empty stdin")
+
+
+# ---- summary and duplicates ----------------------------------------------
+
+@case
+def dedup(c):
+    objs = c.json("json/microsoft.json", "json/microsoft.json", "--summary",
+                  rc=0)
+    r = reports(objs)
+    check(len(r) == 2, "two report objects")
+    check("REPORT_DUPLICATE" not in codes(r[0]), "first is no duplicate")
+    (d,) = [f for f in r[1]["findings"] if f["code"] == "REPORT_DUPLICATE"]
+    check(d["severity"] == "info" and d["subject"] == "json/microsoft.json",
+          "duplicate finding %r" % d)
+    check(r[1]["status"] == "valid" and r[1]["total_successful"] == 530,
+          "a duplicate keeps its figures")
+    (s,) = summaries(objs)
+    check(s["reports"] == 1 and s["sessions"] == 530, "counted once")
+    # A duplicate does not count in the exit code either.
+    c.json(GOOGLE, GOOGLE, "--fail-threshold", "0.68", rc=1)
+
+
+@case
+def summary_figures(c):
+    paths = [GOOGLE, "json/mailru.json", "json/postfix.json",
+             "json/microsoft.json", "json/alltypes.json", "json/dmarc.xml"]
+    objs = c.json("--summary", *paths)
+    r, s = reports(objs), summaries(objs)
+    check([o["kind"] for o in objs] ==
+          ["tlsrpt-report"] * len(paths) + ["tlsrpt-summary"] * len(s),
+          "summaries come last")
+    check([(x["policy_domain"], x["day"]) for x in s] ==
+          sorted((x["policy_domain"], x["day"]) for x in s), "sorted")
+    # Recompute each group from the report objects.
+    want = {}
+    for o in r:
+        if o["status"] != "valid":
+            continue
+        day = o["date_range"]["start"][:10]
+        for p in o["policies"]:
+            dom = p["policy_domain"].lower().rstrip(".")
+            g = want.setdefault((dom, day), {
+                "reports": set(), "successful": 0, "failed": 0, "rt": {},
+                "org": {}, "mx": {}})
+            g["reports"].add(o["source"])
+            g["successful"] += p["successful"]
+            g["failed"] += p["failed"]
+            for k, v in p["failures_by_result_type"].items():
+                g["rt"][k] = g["rt"].get(k, 0) + v
+            org = g["org"].setdefault(o["organization"], {
+                "reports": set(), "successful": 0, "failed": 0})
+            org["reports"].add(o["source"])
+            org["successful"] += p["successful"]
+            org["failed"] += p["failed"]
+            for f in p["failures"]:
+                mx = (f["receiving_mx_hostname"] or "").lower().rstrip(".")
+                mx = mx or "(unknown)"
+                g["mx"][mx] = g["mx"].get(mx, 0) + f["failed_session_count"]
+    check(len(s) == len(want), "%d groups, want %d" % (len(s), len(want)))
+    for x in s:
+        g = want[(x["policy_domain"], x["day"])]
+        where = "%s %s: " % (x["policy_domain"], x["day"])
+        check(x["reports"] == len(g["reports"]), where + "reports")
+        check(x["successful"] == g["successful"] and
+              x["failed"] == g["failed"] and
+              x["sessions"] == g["successful"] + g["failed"], where + "sums")
+        rate = g["failed"] / (g["successful"] + g["failed"])
+        check(x["failure_rate"] == round(rate, 4), where + "rate %r vs %r" %
+              (x["failure_rate"], rate))
+        check(x["failure_percent"] == round(rate * 100, 2), where + "pct")
+        check(x["failures_by_result_type"] == g["rt"], where + "rt")
+        check(x["failures_by_mx_host"] == g["mx"], where + "mx %r vs %r" %
+              (x["failures_by_mx_host"], g["mx"]))
+        check(set(x["by_organization"]) == set(g["org"]), where + "orgs")
+        for name, v in g["org"].items():
+            got = x["by_organization"][name]
+            check(got == {"reports": len(v["reports"]),
+                          "successful": v["successful"],
+                          "failed": v["failed"]}, where + name)
+    check(any(x["policy_domain"] == "example.com" for x in s), "example.com")
+
+
+@case
+def summary_text(c):
+    code, out, err = c.run("--summary", "-q", GOOGLE, "json/microsoft.json")
+    text = out.decode("ascii")
+    check(code == 1, "exit %d" % code)
+    check("Summary (fail threshold 5%)" in text, "title")
+    check("example.com" in text and "2026-11-26" in text, "row")
+    check("Google Inc." in text and "Microsoft Corporation" in text, "orgs")
+    check("mx1.example.com" in text, "mx")
+    # -q: the clean Microsoft report is not shown, the Google one is.
+    check("json/microsoft.json: VALID" not in text, "quiet")
+    check(GOOGLE + ": VALID" in text, "google shown")
+
+
+@case
+def quiet_text(c):
+    code, out, err = c.run("-q", "json/microsoft.json")
+    check(code == 0 and out == b"", "quiet and clean prints nothing")
+    code, out, err = c.run("json/microsoft.json")
+    check(b"json/microsoft.json: VALID\n" in out, "text headline")
+    check(b"Organization    Microsoft Corporation\n" in out, "organization")
+    # Several reports: a count line ends the text, unless -q printed
+    # nothing.
+    code, out, err = c.run("json/microsoft.json", "json/dmarc.xml")
+    check(out.endswith(b"\n2 reports: 1 valid, 1 invalid\n"), out[-80:])
+    code, out, err = c.run("-q", "json/microsoft.json", "json/microsoft.json")
+    check(code == 0 and out == b"", "quiet, clean and a duplicate")
+    # JSON ignores -q.
+    code, out, err = c.run("-q", "-j", "json/microsoft.json")
+    check(out.count(b"\n") == 1, "json ignores -q")
+
+
+@case
+def color(c):
+    code, out, err = c.run("--color", "always", "json/microsoft.json")
+    check(b"\x1b[32mVALID\x1b[0m" in out, "colour on")
+    code, out, err = c.run("--color", "never", "json/microsoft.json")
+    check(b"\x1b" not in out, "colour off")
+    code, out, err = c.run("json/microsoft.json")  # auto, not a terminal
+    check(b"\x1b" not in out, "auto off on a pipe")
+
+
+@case
+def hostile_text(c):
+    rep = {
+        "organization-name": "Evil\u001b]0;x\u0007\u001b[2J Inc.\u009b",
+        "date-range": {"start-datetime": "2026-11-26T00:00:00Z",
+                       "end-datetime": "2026-11-26T23:59:59Z"},
+        "contact-info": "a@b.example",
+        "report-id": "\u001b[31mid",
+        "policies": [{
+            "policy": {"policy-type": "sts",
+                       "policy-string": ["version: STSv1", "mode: enforce"],
+                       "policy-domain": "example.com",
+                       "mx-host": ["mx.example.com"]},
+            "summary": {"total-successful-session-count": 1,
+                        "total-failure-session-count": 1},
+            "failure-details": [{
+                "result-type": "starttls-not-supported",
+                "sending-mta-ip": "192.0.2.1",
+                "receiving-mx-hostname": "mx\u001b[8m.example.com",
+                "receiving-ip": "192.0.2.2",
+                "failed-session-count": 1}]}]}
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "evil\x1b[2J.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(rep, f)
+        code, out, err = c.run(path, "--summary", "--color", "never")
+        check(code in (1, 2), "exit %d" % code)
+        for i, b in enumerate(out):
+            check(b == 0x0a or 0x20 <= b <= 0x7e,
+                  "byte 0x%02x at %d in text output" % (b, i))
+        check(b"Evil\\x1b]0;x\\x07\\x1b[2J Inc.\\xc2\\x9b" in out, "escaped")
+        (o,) = reports(c.json(path))
+        check(o["organization"] == rep["organization-name"], "json raw")
+
+
+@case
+def mail_inputs(c):
+    (o,) = c.json("mail/google.eml")
+    check(o["message_id"] == "<000000000000a1b2c3d4e5f60001@google.com>",
+          "message_id %r" % o["message_id"])
+    check(o["source"] == "mail/google.eml " + o["message_id"], o["source"])
+    check(o["status"] == "valid", o["status"])
+    objs = c.json("mail/two-parts.eml")
+    check(len(objs) == 2, "two reports in one message")
+    for o in objs:
+        check("REPORT_SUBMITTER_MISMATCH" in codes(o), "submitter mismatch")
+        check(o["status"] == "valid" and o["total_successful"] is not None,
+              "an envelope error keeps the figures")
+    (o,) = c.json("mail/dmarc.eml", rc=3)
+    check(codes(o) == {"REPORT_NO_REPORT_PART"}, codes(o))
+    # Envelope errors count like warnings: exit 1, not 3.
+    (o,) = c.json("mail/headers-missing.eml", rc=1)
+    check(o["status"] == "valid" and
+          "REPORT_EMAIL_HEADERS_MISSING" in codes(o), "headers missing")
+    # The same Google report in a message and in an mbox: counted once.
+    objs = c.json("mail/google.eml", "mail/reports.mbox", "--summary")
+    r = reports(objs)
+    check(len(r) == 4, "1 + 3 reports, got %d" % len(r))
+    check("REPORT_DUPLICATE" in codes(r[1]), "duplicate from the mbox")
+    check(all(x["reports"] >= 1 for x in summaries(objs)), "summary")
+    objs = c.json("maildir")
+    check(len(objs) >= 2, "maildir: %d reports" % len(objs))
+
+
+def tlsrpt_mail(contact, submitter, rid):
+    """A mailed report (RFC 8460 §5.3) with this contact-info."""
+    from email.message import EmailMessage
+    rep = {"organization-name": "Mail Example", "contact-info": contact,
+           "report-id": rid,
+           "date-range": {"start-datetime": "2026-11-26T00:00:00Z",
+                          "end-datetime": "2026-11-26T23:59:59Z"},
+           "policies": [{
+               "policy": {"policy-type": "sts",
+                          "policy-string": ["version: STSv1",
+                                            "mode: testing",
+                                            "mx: mx.example.com",
+                                            "max_age: 86400"],
+                          "policy-domain": "example.com",
+                          "mx-host": ["mx.example.com"]},
+               "summary": {"total-successful-session-count": 10,
+                           "total-failure-session-count": 0}}]}
+    m = EmailMessage()
+    m["From"] = "tlsrpt@mail.example"
+    m["To"] = "tls-reports@example.com"
+    m["Subject"] = ("Report Domain: example.com Submitter: %s "
+                    "Report-ID: <%s@mail.example>" % (submitter, rid))
+    m["Message-ID"] = "<%s@mail.example>" % rid
+    m["TLS-Report-Domain"] = "example.com"
+    m["TLS-Report-Submitter"] = submitter
+    m.set_content("A TLS report.\n")
+    m.add_attachment(gzip.compress(json.dumps(rep).encode()),
+                     maintype="application", subtype="tlsrpt+gzip",
+                     filename="mail.example!example.com!1795651200!"
+                              "1795737599.json.gz")
+    m.replace_header("Content-Type",
+                     'multipart/report; report-type="tlsrpt"; boundary="%s"'
+                     % m.get_boundary())
+    return m.as_bytes()
+
+
+@case
+def submitter(c):
+    cases = [("tlsrpt@mail.example", "mail.example", False),
+             ("TLSRPT@Mail.Example.", "mail.example", False),
+             ("Reports <tlsrpt@sub.mail.example>", "Mail.Example.", False),
+             ("tlsrpt@example", "mail.example", True),
+             ("tlsrpt@evilmail.example", "mail.example", True),
+             ("https://mail.example/contact", "other.example", False)]
+    with tempfile.TemporaryDirectory() as d:
+        for i, (contact, sub, mismatch) in enumerate(cases):
+            path = os.path.join(d, "m%d.eml" % i)
+            with open(path, "wb") as f:
+                f.write(tlsrpt_mail(contact, sub, "r%d" % i))
+            (o,) = reports(c.json(path))
+            check(o["status"] == "valid", "%s: %s" % (contact, o["status"]))
+            check(("REPORT_SUBMITTER_MISMATCH" in codes(o)) == mismatch,
+                  "%r vs %r: %r" % (contact, sub, sorted(codes(o))))
+
+
+@case
+def max_size(c):
+    (o,) = c.json("--max-size", "10", "json/microsoft.json", rc=3)
+    check(o["status"] == "invalid", "over --max-size")
+    c.json("--max-size", "1k", "json/microsoft.json", rc=0)
+
+
+@case
+def usage(c):
+    bad = [[], ["--json"], ["--bogus", "x"], ["--fail-threshold", "abc", "x"],
+           ["--fail-threshold", "101", "x"], ["--fail-threshold", "-1", "x"],
+           ["--fail-threshold", "nan", "x"], ["--format", "xml", "x"],
+           ["--color", "sometimes", "x"], ["--max-size", "0", "x"],
+           ["--max-size", "5T", "x"], ["-x", "x"], ["--fail-threshold"]]
+    for args in bad:
+        code, out, err = c.run(*args)
+        check(code == 64, "%r: exit %d" % (args, code))
+        check(out == b"", "%r: stdout %r" % (args, out))
+        check(err.count(b"\n") == 1 and
+              err.startswith(b"mtasts-check report: "), "%r: %r" % (args, err))
+    code, out, err = c.run("--help")
+    check(code == 0 and out.startswith(b"usage: mtasts-check report") and
+          err == b"", "help")
+    c.json("--fail-threshold", "2.5", "json/microsoft.json", rc=0)
+    c.json("--format", "json", "json/microsoft.json", rc=0)
+
+
+@case
+def write_error(c):
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([c.bin, "report", "-j", "json/microsoft.json"],
+                           stdout=full, stderr=subprocess.PIPE, cwd=c.fx,
+                           timeout=60)
+    check(p.returncode == 3, "exit %d on a full disk" % p.returncode)
+    check(b"cannot write" in p.stderr, p.stderr)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--bin")
+    ap.add_argument("--fixtures")
+    ap.add_argument("case", nargs="*")
+    a = ap.parse_args()
+    if a.list:
+        print("\n".join(CASES))
+        return 0
+    c = Ctx(os.path.abspath(a.bin), os.path.abspath(a.fixtures))
+    names = a.case or list(CASES)
+    failed = 0
+    for name in names:
+        try:
+            CASES[name](c)
+            print("ok   %s" % name)
+        except Failed as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, e))
+        except Exception as e:  # a crash of the checker is a failure too
+            failed += 1
+            print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,722 @@
+/* Unit tests for --state (src/state.c, docs/state.md; rfc-rules
+ * R100-R102): the pure comparison mts_state_diff on hand-built results,
+ * and the file: strict loading, atomic save, merge. */
+#include "mtasts/state.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mtasts/policy.h"
+
+#define DAY 86400LL
+#define T0 1796000000LL /* 2026-11-28 */
+
+static char **
+strv(const char *a, const char *b)
+{
+  char **v = calloc(2, sizeof(*v));
+
+  ck_assert_ptr_nonnull(v);
+  v[0] = strdup(a);
+  v[1] = b ? strdup(b) : NULL;
+  return v;
+}
+
+/* A complete, healthy result of example.com at time t. */
+static void
+result(struct mts_result *r, long long t, const char *id, const char *mode,
+       long max_age, const char *mx1, const char *mx2)
+{
+  mts_result_init(r);
+  r->domain = strdup("example.com");
+  r->checked_at = t;
+  r->sts.record.status = id ? MTS_REC_VALID : MTS_REC_MISSING;
+  r->sts.id = id ? strdup(id) : NULL;
+  r->policy.status = mode ? MTS_POLICY_VALID : MTS_POLICY_UNREACHABLE;
+  if (mode != NULL) {
+    r->policy.mode = strdup(mode);
+    r->policy.max_age = max_age;
+    r->policy.mx = strv(mx1, mx2);
+    r->policy.n_mx = mx2 ? 2 : 1;
+  }
+  r->tlsrpt.record.status = MTS_REC_VALID;
+  r->tlsrpt.rua = strv("mailto:tlsrpt@example.com", NULL);
+  r->tlsrpt.n_rua = 1;
+  mts_result_set_status(r);
+}
+
+/* Run the comparison; the previous entry is replaced by the next one. */
+static void
+diff(struct mts_state_entry *e, int have_prev, struct mts_result *r)
+{
+  struct mts_state_entry next;
+
+  ck_assert_int_eq(mts_state_diff(have_prev ? e : NULL, r, &next), MTS_OK);
+  mts_state_entry_release(e);
+  *e = next;
+}
+
+static const struct mts_change *
+change(const struct mts_result *r, const char *field)
+{
+  for (size_t i = 0; i < r->changes.n; i++) {
+    if (strcmp(r->changes.v[i].field, field) == 0) {
+      return &r->changes.v[i];
+    }
+  }
+  return NULL;
+}
+
+static struct mts_state_entry
+first_run(void)
+{
+  struct mts_state_entry e;
+  struct mts_result r;
+
+  memset(&e, 0, sizeof(e));
+  result(&r, T0, "20260101", "enforce", 604800, "mx1.example.com", NULL);
+  diff(&e, 0, &r);
+  mts_result_release(&r);
+  return e;
+}
+
+START_TEST(first_run_no_finding)
+{
+  struct mts_state_entry e;
+  struct mts_result r;
+
+  memset(&e, 0, sizeof(e));
+  result(&r, T0, "20260101", "enforce", 604800, "mx1.example.com", NULL);
+  diff(&e, 0, &r);
+  ck_assert_uint_eq(r.findings.n, 0);
+  ck_assert_int_eq(r.status, MTS_STATUS_OK);
+  ck_assert_int_eq(r.changes.tracked, 1);
+  ck_assert_int_eq(r.changes.first, 1);
+  ck_assert_uint_eq(r.changes.n, 0);
+  ck_assert_str_eq(e.domain, "example.com");
+  ck_assert_str_eq(e.field[MTS_SF_STS_ID].json, "\"20260101\"");
+  ck_assert_str_eq(e.field[MTS_SF_POLICY_MODE].json, "\"enforce\"");
+  ck_assert_str_eq(e.field[MTS_SF_POLICY_MAX_AGE].json, "604800");
+  ck_assert_str_eq(e.field[MTS_SF_POLICY_MX].json, "[\"mx1.example.com\"]");
+  ck_assert_str_eq(e.field[MTS_SF_TLSRPT_RUA].json,
+                   "[\"mailto:tlsrpt@example.com\"]");
+  ck_assert_int_eq(e.field[MTS_SF_POLICY_MODE].first_seen, T0);
+  ck_assert_str_eq(e.cache_id, "20260101");
+  ck_assert_int_eq(e.cache_max_age, 604800);
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+START_TEST(same_again_no_change)
+{
+  struct mts_state_entry e = first_run();
+  struct mts_result r;
+
+  result(&r, T0 + DAY, "20260101", "enforce", 604800, "mx1.example.com", NULL);
+  diff(&e, 1, &r);
+  ck_assert_uint_eq(r.findings.n, 0);
+  ck_assert_int_eq(r.changes.first, 0);
+  ck_assert_uint_eq(r.changes.n, 0);
+  ck_assert_int_eq(e.field[MTS_SF_POLICY_MODE].first_seen, T0);
+  ck_assert_int_eq(e.field[MTS_SF_POLICY_MODE].last_seen, T0 + DAY);
+  ck_assert_int_eq(e.last_checked, T0 + DAY);
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+/* R100: a new policy under the old id is an error, and stays one until the
+ * id changes or the old policy's max_age has passed since the change. */
+START_TEST(id_unchanged_policy_changed_is_error)
+{
+  struct mts_state_entry e = first_run();
+  const struct mts_change *c;
+  struct mts_result r;
+
+  result(&r, T0 + DAY, "20260101", "testing", 604800, "mx1.example.com", NULL);
+  diff(&e, 1, &r);
+  ck_assert(mts_findings_has(&r.findings, MTS_F_POLICY_CHANGED_ID_UNCHANGED));
+  ck_assert_int_eq(r.findings.v[0].severity, MTS_SEV_ERROR);
+  ck_assert_str_eq(r.findings.v[0].subject, "20260101");
+  ck_assert_int_eq(r.status, MTS_STATUS_ERROR);
+  ck_assert_uint_eq(r.changes.n, 1);
+  c = change(&r, "mta_sts.policy.mode");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_str_eq(c->old_value, "\"enforce\"");
+  ck_assert_str_eq(c->new_value, "\"testing\"");
+  ck_assert_int_eq(c->old_first_seen, T0);
+  ck_assert_int_eq(c->old_last_seen, T0);
+  /* What senders cached is still the first policy under the id. */
+  ck_assert_str_eq(e.cache_id, "20260101");
+  mts_result_release(&r);
+
+  /* The next day: still wrong, though nothing changed since. */
+  result(&r, T0 + 2 * DAY, "20260101", "testing", 604800, "mx1.example.com",
+         NULL);
+  diff(&e, 1, &r);
+  ck_assert(mts_findings_has(&r.findings, MTS_F_POLICY_CHANGED_ID_UNCHANGED));
+  ck_assert_uint_eq(r.changes.n, 0);
+  mts_result_release(&r);
+
+  /* A week after the change every cached copy has expired. */
+  result(&r, T0 + 8 * DAY + 1, "20260101", "testing", 604800, "mx1.example.com",
+         NULL);
+  diff(&e, 1, &r);
+  ck_assert_uint_eq(r.findings.n, 0);
+  ck_assert_int_eq(r.status, MTS_STATUS_OK);
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+START_TEST(old_policy_back_is_fine)
+{
+  struct mts_state_entry e = first_run();
+  struct mts_result r;
+
+  result(&r, T0 + DAY, "20260101", "enforce", 86400, "mx1.example.com", NULL);
+  diff(&e, 1, &r);
+  ck_assert(mts_findings_has(&r.findings, MTS_F_POLICY_CHANGED_ID_UNCHANGED));
+  ck_assert_ptr_nonnull(change(&r, "mta_sts.policy.max_age"));
+  mts_result_release(&r);
+  result(&r, T0 + 2 * DAY, "20260101", "enforce", 604800, "mx1.example.com",
+         NULL);
+  diff(&e, 1, &r);
+  ck_assert_uint_eq(r.findings.n, 0);
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+/* R101: a new id with the same policy is info only. */
+START_TEST(id_changed_policy_same_is_info)
+{
+  struct mts_state_entry e = first_run();
+  const struct mts_change *c;
+  struct mts_result r;
+
+  result(&r, T0 + DAY, "20260202", "enforce", 604800, "mx1.example.com", NULL);
+  diff(&e, 1, &r);
+  ck_assert(mts_findings_has(&r.findings, MTS_F_POLICY_ID_CHANGED_POLICY_SAME));
+  ck_assert_uint_eq(r.findings.n, 1);
+  ck_assert_int_eq(r.findings.v[0].severity, MTS_SEV_INFO);
+  ck_assert_int_eq(r.status, MTS_STATUS_OK);
+  c = change(&r, "mta_sts.record.id");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_str_eq(c->old_value, "\"20260101\"");
+  ck_assert_str_eq(c->new_value, "\"20260202\"");
+  ck_assert_str_eq(e.cache_id, "20260202");
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+/* The right way: new policy and new id. R102: ids need not increase. */
+START_TEST(id_and_policy_changed_is_fine)
+{
+  struct mts_state_entry e = first_run();
+  struct mts_result r;
+
+  result(&r, T0 + DAY, "aaa", "enforce", 604800, "mx1.example.com",
+         "mx2.example.com");
+  diff(&e, 1, &r);
+  ck_assert_uint_eq(r.findings.n, 0);
+  ck_assert_uint_eq(r.changes.n, 2);
+  ck_assert_str_eq(change(&r, "mta_sts.policy.mx")->new_value,
+                   "[\"mx1.example.com\",\"mx2.example.com\"]");
+  ck_assert_ptr_nonnull(change(&r, "mta_sts.record.id"));
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+/* R100: compare the parsed policy, not its bytes. */
+START_TEST(crlf_lf_order_case_are_no_change)
+{
+  static const char crlf[] = "version: STSv1\r\nmode: enforce\r\n"
+                             "mx: mx1.example.com\r\nmx: mx2.example.com\r\n"
+                             "max_age: 604800\r\n";
+  static const char lf[] = "version: STSv1\nmax_age: 604800\n"
+                           "mx: MX2.example.com.\nmode: enforce\n"
+                           "mx: mx1.example.com\nmx: mx2.example.com\n";
+  struct mts_state_entry e;
+  struct mts_policy pol;
+  struct mts_findings fl = {0};
+  struct mts_result r;
+
+  memset(&e, 0, sizeof(e));
+  for (int run = 0; run < 2; run++) {
+    const char *body = run == 0 ? crlf : lf;
+    ck_assert_int_eq(mts_policy_parse(body, strlen(body), &pol, &fl), MTS_OK);
+    ck_assert_int_eq(pol.valid, 1);
+    result(&r, T0 + run * DAY, "20260101", pol.mode_str, pol.max_age, pol.mx[0],
+           pol.mx[1]);
+    /* Hand over every pattern (the LF body repeats one). */
+    for (size_t i = 0; i < r.policy.n_mx; i++) {
+      free(r.policy.mx[i]);
+    }
+    free(r.policy.mx);
+    r.policy.mx = pol.mx;
+    r.policy.n_mx = pol.n_mx;
+    pol.mx = NULL;
+    pol.n_mx = 0;
+    mts_policy_release(&pol);
+    mts_findings_release(&fl);
+    diff(&e, run > 0, &r);
+    ck_assert_uint_eq(r.findings.n, 0);
+    ck_assert_uint_eq(r.changes.n, 0);
+    mts_result_release(&r);
+  }
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+START_TEST(hash_is_canonical)
+{
+  static char x[] = "a.example", y[] = "b.example";
+  char *a[] = {y, x, y};
+  char *b[] = {x, y};
+  uint64_t h1, h2, h3;
+
+  ck_assert_int_eq(mts_state_policy_hash("enforce", 86400, a, 3, &h1), MTS_OK);
+  ck_assert_int_eq(mts_state_policy_hash("enforce", 86400, b, 2, &h2), MTS_OK);
+  ck_assert_int_eq(mts_state_policy_hash("enforce", 86401, b, 2, &h3), MTS_OK);
+  ck_assert(h1 == h2);
+  ck_assert(h2 != h3);
+}
+END_TEST
+
+/* A run that cannot see the policy or the record changes nothing and says
+ * nothing: the old entry is kept. */
+START_TEST(fetch_failed_keeps_entry)
+{
+  struct mts_state_entry e = first_run();
+  struct mts_result r;
+
+  result(&r, T0 + DAY, "20260101", NULL, 0, NULL, NULL);
+  r.sts.record.status = MTS_REC_UNKNOWN; /* the TXT lookup failed too */
+  r.tlsrpt.record.status = MTS_REC_UNKNOWN;
+  diff(&e, 1, &r);
+  ck_assert_uint_eq(r.findings.n, 0);
+  ck_assert_uint_eq(r.changes.n, 0);
+  ck_assert_str_eq(e.field[MTS_SF_POLICY_MODE].json, "\"enforce\"");
+  ck_assert_int_eq(e.field[MTS_SF_POLICY_MODE].last_seen, T0);
+  ck_assert_int_eq(e.field[MTS_SF_STS_ID].last_seen, T0);
+  ck_assert_str_eq(e.cache_id, "20260101");
+  ck_assert_int_eq(e.last_checked, T0 + DAY);
+  mts_result_release(&r);
+
+  /* Back the next day, as it was: still no finding. */
+  result(&r, T0 + 2 * DAY, "20260101", "enforce", 604800, "mx1.example.com",
+         NULL);
+  diff(&e, 1, &r);
+  ck_assert_uint_eq(r.findings.n, 0);
+  ck_assert_uint_eq(r.changes.n, 0);
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+START_TEST(record_removed_is_a_change)
+{
+  struct mts_state_entry e = first_run();
+  struct mts_result r;
+
+  result(&r, T0 + DAY, NULL, NULL, 0, NULL, NULL);
+  diff(&e, 1, &r);
+  ck_assert_uint_eq(r.changes.n, 1);
+  ck_assert_str_eq(change(&r, "mta_sts.record.id")->new_value, "null");
+  ck_assert_uint_eq(r.findings.n, 0);
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+/* What the reader would refuse is never stored: the field is left unseen,
+ * so that a file the tool wrote always opens again. */
+START_TEST(unstorable_values_are_not_stored)
+{
+  struct mts_state_entry e;
+  struct mts_result r;
+
+  memset(&e, 0, sizeof(e));
+  result(&r, T0, "20260101", "enforce", 604800, "mx1.example.com", NULL);
+  free(r.tlsrpt.rua[0]);
+  r.tlsrpt.rua[0] = strdup("mailto:a\x7f@example.com");
+  free(r.policy.mode);
+  r.policy.mode = strdup("Enforce");
+  diff(&e, 0, &r);
+  ck_assert_ptr_null(e.field[MTS_SF_TLSRPT_RUA].json);
+  ck_assert_ptr_null(e.field[MTS_SF_POLICY_MODE].json);
+  ck_assert_ptr_null(e.cache_id);
+  ck_assert_ptr_nonnull(e.field[MTS_SF_STS_ID].json);
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+/* ---- the file ----------------------------------------------------------- */
+
+static char dir[64];
+
+static void
+mkdir_tmp(void)
+{
+  snprintf(dir, sizeof(dir), "/tmp/mts-state-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+rm_tmp(void)
+{
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  char p[512];
+
+  ck_assert_ptr_nonnull(d);
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] != '.') {
+      snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+      unlink(p);
+    }
+  }
+  closedir(d);
+  rmdir(dir);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_ge(fputs(text, f), 0);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+static char *
+read_all(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  char *buf = calloc(1, 1 << 16);
+  size_t n;
+
+  ck_assert_ptr_nonnull(f);
+  ck_assert_ptr_nonnull(buf);
+  n = fread(buf, 1, (1 << 16) - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+/* Only the state file and its lock in the directory: no temporary left. */
+static void
+only_state_files(void)
+{
+  DIR *d = opendir(dir);
+  struct dirent *de;
+
+  ck_assert_ptr_nonnull(d);
+  while ((de = readdir(d)) != NULL) {
+    ck_assert_msg(strcmp(de->d_name, ".") == 0 ||
+                      strcmp(de->d_name, "..") == 0 ||
+                      strcmp(de->d_name, "state.json") == 0 ||
+                      strcmp(de->d_name, "state.json.lock") == 0,
+                  "unexpected file %s", de->d_name);
+  }
+  closedir(d);
+}
+
+/* One run over example.com with --state path. */
+static void
+run_once(const char *path, struct mts_result *r)
+{
+  struct mts_state *st = NULL;
+  char err[512];
+
+  ck_assert_int_eq(mts_state_open(&st, path, err, sizeof(err)), MTS_OK);
+  ck_assert_int_eq(mts_state_note(st, r), MTS_OK);
+  ck_assert_uint_eq(mts_state_noted(st), 1);
+  ck_assert_int_eq(mts_state_save(st, r->checked_at, err, sizeof(err)), MTS_OK);
+  mts_state_free(&st);
+}
+
+START_TEST(file_round_trip_gives_the_error)
+{
+  char path[128];
+  char *text;
+  struct mts_result r;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  result(&r, T0, "20260101", "enforce", 604800, "mx1.example.com", NULL);
+  run_once(path, &r);
+  ck_assert_uint_eq(r.findings.n, 0);
+  mts_result_release(&r);
+  only_state_files();
+  text = read_all(path);
+  ck_assert_ptr_nonnull(strstr(text, "\"kind\":\"mtasts-check-state\""));
+  ck_assert_ptr_nonnull(strstr(text, "\"example.com\":"));
+  free(text);
+
+  result(&r, T0 + DAY, "20260101", "testing", 604800, "mx1.example.com", NULL);
+  run_once(path, &r);
+  ck_assert(mts_findings_has(&r.findings, MTS_F_POLICY_CHANGED_ID_UNCHANGED));
+  ck_assert_uint_eq(r.changes.n, 1);
+  mts_result_release(&r);
+
+  /* The error survives another load and save. */
+  result(&r, T0 + 2 * DAY, "20260101", "testing", 604800, "mx1.example.com",
+         NULL);
+  run_once(path, &r);
+  ck_assert(mts_findings_has(&r.findings, MTS_F_POLICY_CHANGED_ID_UNCHANGED));
+  ck_assert_uint_eq(r.changes.n, 0);
+  mts_result_release(&r);
+  only_state_files();
+  rm_tmp();
+}
+END_TEST
+
+/* Files that are not ours, or damaged: an error naming the file, and the
+ * file is left byte for byte as it was. */
+static const char *const bad_files[] = {
+    "{not json",
+    "{\"foo\": 1}",
+    "[1, 2, 3]",
+    "{\"kind\":\"mtasts-check-state\",\"version\":2,\"domains\":{}}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":1}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":1,\"domains\":{},"
+    "\"extra\":1}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":1,\"domains\":{"
+    "\"Example.COM\":{\"last_checked\":\"2026-11-28T09:00:00Z\","
+    "\"fields\":{},\"sender_cache\":null}}}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":1,\"domains\":{"
+    "\"example.com\":{\"last_checked\":\"yesterday\","
+    "\"fields\":{},\"sender_cache\":null}}}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":1,\"domains\":{"
+    "\"example.com\":{\"last_checked\":\"2026-11-28T09:00:00Z\","
+    "\"fields\":{\"mta_sts.policy.mode\":{\"value\":\"strict\","
+    "\"first_seen\":\"2026-11-28T09:00:00Z\",\"last_seen\":"
+    "\"2026-11-28T09:00:00Z\"}},\"sender_cache\":null}}}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":1,\"domains\":{"
+    "\"example.com\":{\"last_checked\":\"2026-11-28T09:00:00Z\","
+    "\"fields\":{},\"sender_cache\":null},"
+    "\"example.com\":{\"last_checked\":\"2026-11-28T09:00:00Z\","
+    "\"fields\":{},\"sender_cache\":null}}}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":1,\"domains\":{"
+    "\"example.com\":{\"last_checked\":\"2026-11-28T09:00:00Z\","
+    "\"fields\":{},\"sender_cache\":{\"id\":\"x\",\"policy_hash\":\"md5:1\","
+    "\"max_age\":1,\"first_seen\":\"2026-11-28T09:00:00Z\"}}}}",
+};
+
+START_TEST(bad_file_is_refused_and_kept)
+{
+  char path[128], err[512];
+  struct mts_state *st = NULL;
+  char *after;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  write_file(path, bad_files[_i]);
+  err[0] = '\0';
+  ck_assert_int_eq(mts_state_open(&st, path, err, sizeof(err)), MTS_EINVAL);
+  ck_assert_ptr_null(st);
+  ck_assert_msg(strstr(err, path) != NULL, "no file name in: %s", err);
+  ck_assert_msg(strstr(err, "left as it is") != NULL, "%s", err);
+  after = read_all(path);
+  ck_assert_str_eq(after, bad_files[_i]);
+  free(after);
+  rm_tmp();
+}
+END_TEST
+
+START_TEST(empty_and_missing_file_are_empty_state)
+{
+  char path[128], err[512];
+  struct mts_state *st = NULL;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  ck_assert_int_eq(mts_state_open(&st, path, err, sizeof(err)), MTS_OK);
+  /* Nothing noted: nothing written. */
+  ck_assert_int_eq(mts_state_save(st, T0, err, sizeof(err)), MTS_OK);
+  mts_state_free(&st);
+  ck_assert_int_ne(access(path, F_OK), 0);
+  write_file(path, "");
+  ck_assert_int_eq(mts_state_open(&st, path, err, sizeof(err)), MTS_OK);
+  mts_state_free(&st);
+  /* A directory we cannot use fails at open, before any check. */
+  ck_assert_int_ne(
+      mts_state_open(&st, "/nonexistent-dir/state.json", err, sizeof(err)),
+      MTS_OK);
+  ck_assert_ptr_null(st);
+  rm_tmp();
+}
+END_TEST
+
+/* Two runs that overlap in time over different domains: both are kept,
+ * because each merges into the file as it is when it saves. */
+START_TEST(concurrent_runs_merge)
+{
+  char path[128], err[512];
+  struct mts_state *a = NULL, *b = NULL;
+  struct mts_result ra, rb;
+  char *text;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  ck_assert_int_eq(mts_state_open(&a, path, err, sizeof(err)), MTS_OK);
+  ck_assert_int_eq(mts_state_open(&b, path, err, sizeof(err)), MTS_OK);
+  result(&ra, T0, "1", "enforce", 604800, "mx1.example.com", NULL);
+  result(&rb, T0, "2", "testing", 604800, "mx1.example.org", NULL);
+  free(rb.domain);
+  rb.domain = strdup("example.org");
+  ck_assert_int_eq(mts_state_note(a, &ra), MTS_OK);
+  ck_assert_int_eq(mts_state_note(b, &rb), MTS_OK);
+  ck_assert_int_eq(mts_state_save(a, T0, err, sizeof(err)), MTS_OK);
+  ck_assert_int_eq(mts_state_save(b, T0, err, sizeof(err)), MTS_OK);
+  mts_state_free(&a);
+  mts_state_free(&b);
+  text = read_all(path);
+  ck_assert_ptr_nonnull(strstr(text, "\"example.com\":"));
+  ck_assert_ptr_nonnull(strstr(text, "\"example.org\":"));
+  free(text);
+  only_state_files();
+  mts_result_release(&ra);
+  mts_result_release(&rb);
+  rm_tmp();
+}
+END_TEST
+
+/* A file damaged between the start and the end of a run is not
+ * overwritten either. */
+START_TEST(damaged_meanwhile_is_kept)
+{
+  char path[128], err[512];
+  struct mts_state *st = NULL;
+  struct mts_result r;
+  char *after;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  ck_assert_int_eq(mts_state_open(&st, path, err, sizeof(err)), MTS_OK);
+  result(&r, T0, "1", "enforce", 604800, "mx1.example.com", NULL);
+  ck_assert_int_eq(mts_state_note(st, &r), MTS_OK);
+  write_file(path, "garbage");
+  ck_assert_int_eq(mts_state_save(st, T0, err, sizeof(err)), MTS_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err, path));
+  mts_state_free(&st);
+  after = read_all(path);
+  ck_assert_str_eq(after, "garbage");
+  free(after);
+  only_state_files();
+  mts_result_release(&r);
+  rm_tmp();
+}
+END_TEST
+
+/* The layout we write is read a line at a time: a file cut at a line
+ * boundary is damage, not an empty or shorter state. */
+START_TEST(truncated_file_is_refused)
+{
+  char path[128], err[512];
+  struct mts_state *st = NULL;
+  struct mts_result r;
+  char *text, *end;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  result(&r, T0, "1", "enforce", 604800, "mx1.example.com", NULL);
+  run_once(path, &r);
+  mts_result_release(&r);
+  text = read_all(path);
+  end = strstr(text, "\n}}\n");
+  ck_assert_ptr_nonnull(end);
+  end[1] = '\0'; /* drop the last line */
+  write_file(path, text);
+  ck_assert_int_eq(mts_state_open(&st, path, err, sizeof(err)), MTS_EINVAL);
+  ck_assert_msg(strstr(err, "ends early") != NULL, "%s", err);
+  free(text);
+  rm_tmp();
+}
+END_TEST
+
+/* A file reformatted by hand (jq .) is still read, as one document. */
+START_TEST(pretty_printed_file_is_read)
+{
+  static const char pretty[] =
+      "{\n  \"kind\": \"mtasts-check-state\",\n  \"version\": 1,\n"
+      "  \"domains\": {\n    \"example.com\": {\n"
+      "      \"last_checked\": \"2026-11-27T09:00:00Z\",\n"
+      "      \"fields\": {\"mta_sts.policy.mode\": {\"value\": \"enforce\", "
+      "\"first_seen\": \"2026-11-27T09:00:00Z\", \"last_seen\": "
+      "\"2026-11-27T09:00:00Z\"}},\n"
+      "      \"sender_cache\": null\n    }\n  }\n}\n";
+  char path[128];
+  struct mts_result r;
+  const struct mts_change *c;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  write_file(path, pretty);
+  result(&r, T0, "1", "testing", 604800, "mx1.example.com", NULL);
+  run_once(path, &r);
+  ck_assert_int_eq(r.changes.first, 0);
+  c = change(&r, "mta_sts.policy.mode");
+  ck_assert_ptr_nonnull(c);
+  ck_assert_str_eq(c->old_value, "\"enforce\"");
+  mts_result_release(&r);
+  rm_tmp();
+}
+END_TEST
+
+static Suite *
+state_suite(void)
+{
+  Suite *s = suite_create("state");
+  TCase *tc = tcase_create("diff");
+  TCase *tf = tcase_create("file");
+
+  tcase_add_test(tc, first_run_no_finding);
+  tcase_add_test(tc, same_again_no_change);
+  tcase_add_test(tc, id_unchanged_policy_changed_is_error);
+  tcase_add_test(tc, old_policy_back_is_fine);
+  tcase_add_test(tc, id_changed_policy_same_is_info);
+  tcase_add_test(tc, id_and_policy_changed_is_fine);
+  tcase_add_test(tc, crlf_lf_order_case_are_no_change);
+  tcase_add_test(tc, hash_is_canonical);
+  tcase_add_test(tc, fetch_failed_keeps_entry);
+  tcase_add_test(tc, record_removed_is_a_change);
+  tcase_add_test(tc, unstorable_values_are_not_stored);
+  suite_add_tcase(s, tc);
+
+  tcase_add_test(tf, file_round_trip_gives_the_error);
+  tcase_add_loop_test(tf, bad_file_is_refused_and_kept, 0,
+                      (int)(sizeof(bad_files) / sizeof(bad_files[0])));
+  tcase_add_test(tf, empty_and_missing_file_are_empty_state);
+  tcase_add_test(tf, concurrent_runs_merge);
+  tcase_add_test(tf, damaged_meanwhile_is_kept);
+  tcase_add_test(tf, truncated_file_is_refused);
+  tcase_add_test(tf, pretty_printed_file_is_read);
+  suite_add_tcase(s, tf);
+  return s;
+}
+
+int
+main(void)
+{
+  SRunner *sr = srunner_create(state_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
