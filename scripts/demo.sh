@@ -6,8 +6,9 @@
 #   example.net  broken: an id with punctuation, a rua without mailto:, and
 #                a policy that does not cover its MX host
 #   example.org  no MTA-STS or TLS-RPT record at all
-# Prints the text report, then the same as JSON Lines. Builds the tool first
-# if build/mtasts-check is missing. Needs knotd and kdig (apt-get install
+# Prints the text report, then the same as JSON Lines, then the summary of
+# a bundled Maildir of TLS-RPT reports. Installs missing packages
+# (scripts/deps.sh) and builds the tool (incrementally) into build/ first. Needs knotd and kdig (apt-get install
 # knot knot-dnsutils), nginx and openssl (apt-get install nginx-light
 # openssl); without nginx the policies are not checked. MTS_BIN overrides
 # the binary; MTS_TEST_DNS_ADDR /
@@ -20,10 +21,11 @@ addr=${MTS_TEST_DNS_ADDR:-127.53.0.1}
 port=${MTS_TEST_DNS_PORT:-5300}
 domains=(example.com example.net example.org)
 
-if [[ ! -x $bin ]]; then
+if [[ -z ${MTS_BIN:-} ]]; then
+  "$root/scripts/deps.sh" # apt-get install what is missing (root or sudo)
+  # Always (re)build: incremental, so a stale build/ never runs old code.
   echo "== building mtasts-check"
-  (cd "$root" && cmake -S . -B build && cmake --build build -j2)
-  bin=$root/build/mtasts-check
+  (cd "$root" && cmake -S . -B build >/dev/null && cmake --build build -j2 >/dev/null)
 fi
 
 rundir=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-demo.XXXXXX")
@@ -106,3 +108,7 @@ run() {
 
 run --resolver "$addr:$port" "${ca[@]}" "${domains[@]}"
 run --json --resolver "$addr:$port" "${ca[@]}" "${domains[@]}"
+
+# TLS-RPT reports as they arrive at the rua mailbox: a Maildir of three
+# report mails (no network needed), summarised per domain and day.
+run report --summary "$root/fixtures/reports/maildir"
