@@ -1,3 +1,4 @@
+#include "mtasts/opttab.h"
 #include "mtasts/cli.h"
 
 #include <arpa/inet.h>
@@ -34,13 +35,7 @@ enum {
 #define MAX_QPS 1000000.0
 
 /* One table feeds getopt_long and --help (curl's tool_listhelp.c idea). */
-static const struct optdef {
-  const char *name;
-  int has_arg;
-  int val;
-  const char *arg;
-  const char *help;
-} optdefs[] = {
+static const struct mts_optdef optdefs[] = {
     {"ca-file", required_argument, OPT_CA_FILE, "FILE",
      "CA certificates for the policy fetch (PEM)"},
     {"concurrency", required_argument, OPT_CONCURRENCY, "N",
@@ -80,10 +75,7 @@ mts_cli_long_options(void)
 {
   static const char *names[N_OPTS + 1];
 
-  for (size_t i = 0; i < N_OPTS; i++) {
-    names[i] = optdefs[i].name;
-  }
-  names[N_OPTS] = NULL;
+  mts_opttab_names(optdefs, N_OPTS, names);
   return names;
 }
 
@@ -101,19 +93,7 @@ mts_cli_help(FILE *out)
         "\n"
         "Options:\n",
         out);
-  for (size_t i = 0; i < N_OPTS; i++) {
-    const struct optdef *d = &optdefs[i];
-    char left[64];
-
-    if (d->val < 256) {
-      snprintf(left, sizeof(left), "-%c, --%s%s%s", d->val, d->name,
-               d->arg ? " " : "", d->arg ? d->arg : "");
-    } else {
-      snprintf(left, sizeof(left), "    --%s%s%s", d->name, d->arg ? " " : "",
-               d->arg ? d->arg : "");
-    }
-    fprintf(out, "  %-26s %s\n", left, d->help);
-  }
+  mts_opttab_help(out, optdefs, N_OPTS);
   fputs("\n"
         "Default resolvers: /etc/resolv.conf. ADDR is IPv4[:PORT] or\n"
         "[IPv6]:PORT.\n"
@@ -286,12 +266,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
   o->run.out = stdout;
   o->run.resolver.tries = 3;
 
-  memset(longopts, 0, sizeof(longopts));
-  for (size_t i = 0; i < N_OPTS; i++) {
-    longopts[i].name = optdefs[i].name;
-    longopts[i].has_arg = optdefs[i].has_arg;
-    longopts[i].val = optdefs[i].val;
-  }
+  mts_opttab_longopts(optdefs, N_OPTS, longopts);
 
   /* 0, not 1: glibc then also resets its position inside a cluster of short
    * options, which otherwise points into a previous argv. */

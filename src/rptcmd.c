@@ -1,3 +1,4 @@
+#include "mtasts/opttab.h"
 #include "mtasts/rptcmd.h"
 
 #include <errno.h>
@@ -31,13 +32,7 @@ enum {
   OPT_SUMMARY,
 };
 
-static const struct optdef {
-  const char *name;
-  int has_arg;
-  int val;
-  const char *arg;
-  const char *help;
-} optdefs[] = {
+static const struct mts_optdef optdefs[] = {
     {"color", required_argument, OPT_COLOR, "WHEN",
      "colour: auto (default), always, never"},
     {"fail-threshold", required_argument, OPT_FAIL_THRESHOLD, "PCT",
@@ -60,10 +55,7 @@ mts_rptcmd_long_options(void)
 {
   static const char *names[N_OPTS + 1];
 
-  for (size_t i = 0; i < N_OPTS; i++) {
-    names[i] = optdefs[i].name;
-  }
-  names[N_OPTS] = NULL;
+  mts_opttab_names(optdefs, N_OPTS, names);
   return names;
 }
 
@@ -79,19 +71,7 @@ mts_rptcmd_help(FILE *out)
         "\n"
         "Options:\n",
         out);
-  for (size_t i = 0; i < N_OPTS; i++) {
-    const struct optdef *d = &optdefs[i];
-    char left[64];
-
-    if (d->val < 256) {
-      snprintf(left, sizeof(left), "-%c, --%s%s%s", d->val, d->name,
-               d->arg ? " " : "", d->arg ? d->arg : "");
-    } else {
-      snprintf(left, sizeof(left), "    --%s%s%s", d->name, d->arg ? " " : "",
-               d->arg ? d->arg : "");
-    }
-    fprintf(out, "  %-26s %s\n", left, d->help);
-  }
+  mts_opttab_help(out, optdefs, N_OPTS);
   fputs("\n"
         "Exit status: 0 all reports valid and no failed session; 1 failed\n"
         "sessions below the threshold, warnings or envelope errors; 2 a\n"
@@ -202,12 +182,7 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
   o->threshold = MTS_RPT_DEFAULT_THRESHOLD;
   mts_rpt_limits_default(&o->lim);
 
-  memset(longopts, 0, sizeof(longopts));
-  for (size_t i = 0; i < N_OPTS; i++) {
-    longopts[i].name = optdefs[i].name;
-    longopts[i].has_arg = optdefs[i].has_arg;
-    longopts[i].val = optdefs[i].val;
-  }
+  mts_opttab_longopts(optdefs, N_OPTS, longopts);
   optind = 0;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":hjq", longopts, NULL)) != -1) {

@@ -1,0 +1,32 @@
+#ifndef MTS_OPTTAB_H
+#define MTS_OPTTAB_H
+
+/* One option table feeds getopt_long, --help and the documentation tests
+ * (curl's tool_listhelp.c idea); shared by the main command (cli.c) and
+ * the report sub-command (rptcmd.c). */
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct mts_optdef {
+  const char *name; /*!< long name */
+  int has_arg;      /*!< no_argument or required_argument */
+  int val;          /*!< short letter, or a value >= 256 for long only */
+  const char *arg;  /*!< the argument's name in --help, or NULL */
+  const char *help; /*!< one line */
+};
+
+/*! Fill \p longopts (room for \p n + 1) for getopt_long. */
+void mts_opttab_longopts(const struct mts_optdef *defs, size_t n,
+                         struct option *longopts);
+
+/*! Fill \p names (room for \p n + 1) with the long names, NULL-terminated.
+ */
+void mts_opttab_names(const struct mts_optdef *defs, size_t n,
+                      const char **names);
+
+/*! Write one --help line per option ("  -q, --quiet    text: ..."). */
+void mts_opttab_help(FILE *out, const struct mts_optdef *defs, size_t n);
+
+#endif
