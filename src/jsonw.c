@@ -342,3 +342,21 @@ mts_jw_finish(struct mts_jw *w, FILE *out)
   }
   return MTS_OK;
 }
+
+void
+mts_jw_findings(struct mts_jw *w, const struct mts_findings *list)
+{
+  mts_jw_open(w, "findings", '[');
+  for (size_t i = 0; list != NULL && i < list->n; i++) {
+    const struct mts_finding *f = &list->v[i];
+
+    mts_jw_open(w, NULL, '{');
+    mts_jw_str(w, "code", mts_code_name(f->code));
+    mts_jw_str(w, "severity", mts_severity_str(f->severity));
+    mts_jw_str(w, "message", f->message ? f->message : "");
+    mts_jw_bytes(w, "subject", f->subject, f->subject_len);
+    mts_jw_str(w, "rfc", mts_code_rfc(f->code));
+    mts_jw_close(w, '}');
+  }
+  mts_jw_close(w, ']');
+}

@@ -185,23 +185,6 @@ add_tls_rpt(struct mts_jw *w, const struct mts_result *r)
   mts_jw_close(w, '}');
 }
 
-static void
-add_findings(struct mts_jw *w, const struct mts_findings *list)
-{
-  mts_jw_open(w, "findings", '[');
-  for (size_t i = 0; i < list->n; i++) {
-    const struct mts_finding *f = &list->v[i];
-    mts_jw_open(w, NULL, '{');
-    put_str(w, "code", mts_code_name(f->code));
-    put_str(w, "severity", mts_severity_str(f->severity));
-    put_str(w, "message", f->message ? f->message : "");
-    put_bytes(w, "subject", f->subject, f->subject_len);
-    put_str(w, "rfc", mts_code_rfc(f->code));
-    mts_jw_close(w, '}');
-  }
-  mts_jw_close(w, ']');
-}
-
 /* --state (docs/state.md): null without it, else the fields that changed
  * since the previous run. The values are canonical JSON text that the
  * state module made from validated, printable-ASCII data: written as is. */
@@ -246,7 +229,7 @@ mts_report_json_write(FILE *out, const struct mts_result *r)
   put_str(&w, "status", mts_status_str(r->status));
   add_mta_sts(&w, r);
   add_tls_rpt(&w, r);
-  add_findings(&w, &r->findings);
+  mts_jw_findings(&w, &r->findings);
   add_changes(&w, &r->changes);
   mts_jw_close(&w, '}');
   err = mts_jw_finish(&w, out);
@@ -273,7 +256,7 @@ mts_report_json_policy_write(FILE *out, const struct mts_policy_lint *l)
   put_count(&w, "max_age", l->max_age);
   put_strv(&w, "mx", l->mx, l->n_mx, 0);
   mts_jw_close(&w, '}');
-  add_findings(&w, l->findings);
+  mts_jw_findings(&w, l->findings);
   mts_jw_close(&w, '}');
   err = mts_jw_finish(&w, out);
   mts_jw_release(&w);

@@ -57,24 +57,6 @@ add_sat(uint64_t a, uint64_t b)
 #define JW_STACK 8192
 
 static void
-json_findings(struct mts_jw *w, const struct mts_findings *list)
-{
-  mts_jw_open(w, "findings", '[');
-  for (size_t i = 0; list != NULL && i < list->n; i++) {
-    const struct mts_finding *f = &list->v[i];
-
-    mts_jw_open(w, NULL, '{');
-    mts_jw_str(w, "code", mts_code_name(f->code));
-    mts_jw_str(w, "severity", mts_severity_str(f->severity));
-    mts_jw_str(w, "message", f->message ? f->message : "");
-    mts_jw_bytes(w, "subject", f->subject, f->subject_len);
-    mts_jw_str(w, "rfc", mts_code_rfc(f->code));
-    mts_jw_close(w, '}');
-  }
-  mts_jw_close(w, ']');
-}
-
-static void
 json_policy(struct mts_jw *w, const struct mts_rpt_policy *p)
 {
   mts_jw_open(w, NULL, '{');
@@ -151,7 +133,7 @@ mts_report_tlsrpt_json_write(FILE *out, const struct mts_rpt_view *v)
     mts_jw_null(&w, "total_successful");
     mts_jw_null(&w, "total_failed");
   }
-  json_findings(&w, v->findings);
+  mts_jw_findings(&w, v->findings);
   mts_jw_close(&w, '}');
   err = mts_jw_finish(&w, out);
   mts_jw_release(&w);

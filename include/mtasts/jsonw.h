@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "mtasts/err.h"
+#include "mtasts/finding.h"
 
 #define MTS_JW_DEPTH 16
 
@@ -65,6 +66,10 @@ void mts_jw_strv(struct mts_jw *w, const char *key, char *const *v, size_t n,
 
 /*! Write the line and its '\n' to \p out.
  *  \return MTS_OK, MTS_ENOMEM or MTS_EIO. */
+/*! The "findings" array of every JSON object the tool writes (contract:
+ *  code, severity, message, subject, rfc); NULL \p list = []. */
+void mts_jw_findings(struct mts_jw *w, const struct mts_findings *list);
+
 enum mts_err mts_jw_finish(struct mts_jw *w, FILE *out);
 
 #endif
