@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "civil.h"
 #include "mtasts/policy.h"
 
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -149,21 +150,6 @@ mts_fetch_san_matches(const char *san, const char *host)
   return 0;
 }
 
-/* Days from 1970-01-01 to the civil date y-m-d (H. Hinnant's algorithm). */
-static long long
-days_from_civil(long long y, unsigned m, unsigned d)
-{
-  long long era;
-  unsigned yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = (unsigned)(y - era * 400);
-  doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (long long)doe - 719468;
-}
-
 /* OpenSSL's "Mar  1 12:00:00 2027 GMT" as seconds since the epoch, or -1. */
 static long long
 parse_cert_time(const char *s)
@@ -181,7 +167,8 @@ parse_cert_time(const char *s)
       mm > 59 || ss > 60 || y < 1970) {
     return -1;
   }
-  return days_from_civil(y, (unsigned)((at - months) / 3 + 1), (unsigned)d) *
+  return mts_days_from_civil(y, (unsigned)((at - months) / 3 + 1),
+                             (unsigned)d) *
              86400 +
          hh * 3600 + mm * 60 + ss;
 }

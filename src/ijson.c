@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define MAX_DEPTH_CAP 256
 /* Number literals longer than this are refused (no double needs it). */
 #define MAX_NUMBER_LEN 400
@@ -83,41 +85,10 @@ hex4(const struct scan *s, size_t at)
 static enum mts_ijson_err
 utf8_seq(struct scan *s)
 {
-  const unsigned char *p = s->p + s->i;
-  size_t left = s->n - s->i;
-  unsigned char c = p[0];
-  size_t len;
-  unsigned char lo = 0x80, hi = 0xbf;
+  size_t len = mts_utf8_seq_len(s->p + s->i, s->n - s->i);
 
-  if (c >= 0xc2 && c <= 0xdf) {
-    len = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    len = 3;
-    if (c == 0xe0) {
-      lo = 0xa0; /* no overlong form */
-    } else if (c == 0xed) {
-      hi = 0x9f; /* no UTF-16 surrogate */
-    }
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4;
-    if (c == 0xf0) {
-      lo = 0x90;
-    } else if (c == 0xf4) {
-      hi = 0x8f; /* not beyond U+10FFFF */
-    }
-  } else {
-    return fail(s, MTS_IJSON_UTF8, s->i, "a byte that cannot start UTF-8");
-  }
-  if (left < len) {
-    return fail(s, MTS_IJSON_UTF8, s->i, "a truncated UTF-8 sequence");
-  }
-  if (p[1] < lo || p[1] > hi) {
+  if (len == 0) {
     return fail(s, MTS_IJSON_UTF8, s->i, "an invalid UTF-8 sequence");
-  }
-  for (size_t k = 2; k < len; k++) {
-    if (p[k] < 0x80 || p[k] > 0xbf) {
-      return fail(s, MTS_IJSON_UTF8, s->i, "an invalid UTF-8 sequence");
-    }
   }
   s->i += len;
   return MTS_IJSON_OK;

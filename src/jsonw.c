@@ -3,51 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
-static const char replacement[] = "\xef\xbf\xbd";
-
-/* Return the length of the well-formed UTF-8 sequence at s (RFC 3629 §4:
- * no overlong forms, no surrogates, nothing above U+10FFFF), or 0 if the
- * byte at s does not start one. NUL is not accepted. */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t avail)
-{
-  unsigned char c = s[0];
-  unsigned char lo = 0x80, hi = 0xbf;
-  size_t need;
-
-  if (c >= 0x01 && c <= 0x7f) {
-    return 1;
-  }
-  if (c >= 0xc2 && c <= 0xdf) {
-    need = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    need = 3;
-    if (c == 0xe0) {
-      lo = 0xa0; /* overlong */
-    } else if (c == 0xed) {
-      hi = 0x9f; /* surrogates U+D800..U+DFFF */
-    }
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    need = 4;
-    if (c == 0xf0) {
-      lo = 0x90; /* overlong */
-    } else if (c == 0xf4) {
-      hi = 0x8f; /* above U+10FFFF */
-    }
-  } else {
-    return 0; /* NUL, continuation byte, C1, F5..FF */
-  }
-  if (avail < need || s[1] < lo || s[1] > hi) {
-    return 0;
-  }
-  for (size_t i = 2; i < need; i++) {
-    if (s[i] < 0x80 || s[i] > 0xbf) {
-      return 0;
-    }
-  }
-  return need;
-}
+#include "utf8.h"
 
 void
 mts_jw_init(struct mts_jw *w, char *stack, size_t size)
@@ -169,9 +125,9 @@ string(struct mts_jw *w, const char *s, size_t len)
       i = run;
       continue;
     }
-    n = utf8_seq_len(p + i, len - i);
+    n = mts_utf8_seq_len(p + i, len - i);
     if (n == 0) {
-      memcpy(o, replacement, 3);
+      memcpy(o, MTS_UTF8_REPLACEMENT, 3);
       o += 3;
       i++;
       continue;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mtasts/shard.h"
+#include "utf8.h"
 
 /* --format prometheus: the Prometheus text exposition format (version
  * 0.0.4), as node_exporter's textfile collector reads it
@@ -16,9 +17,6 @@
  * its last result at its first place: the textfile collector rejects a
  * file with a duplicate series. No sample carries a timestamp: the
  * collector rejects those too. */
-
-/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
-static const char replacement[] = "\xef\xbf\xbd";
 
 enum mode {
   MODE_UNKNOWN = -1,
@@ -247,42 +245,6 @@ mts_report_prom_add(struct mts_report_prom *p, const struct mts_result *r)
 
 /* ---- writing ------------------------------------------------------------- */
 
-/* Return the length of the well-formed UTF-8 sequence at s (RFC 3629 §4),
- * or 0 if the byte at s does not start one. */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t avail)
-{
-  unsigned char c = s[0];
-  unsigned char lo = 0x80, hi = 0xbf;
-  size_t need;
-
-  if (c <= 0x7f) {
-    return 1;
-  }
-  if (c >= 0xc2 && c <= 0xdf) {
-    need = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    need = 3;
-    lo = c == 0xe0 ? 0xa0 : 0x80; /* overlong */
-    hi = c == 0xed ? 0x9f : 0xbf; /* surrogates */
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    need = 4;
-    lo = c == 0xf0 ? 0x90 : 0x80; /* overlong */
-    hi = c == 0xf4 ? 0x8f : 0xbf; /* above U+10FFFF */
-  } else {
-    return 0;
-  }
-  if (avail < need || s[1] < lo || s[1] > hi) {
-    return 0;
-  }
-  for (size_t i = 2; i < need; i++) {
-    if (s[i] < 0x80 || s[i] > 0xbf) {
-      return 0;
-    }
-  }
-  return need;
-}
-
 /* A label value: the format escapes backslash, double quote and line feed;
  * it must be UTF-8, so a byte that is not is written as U+FFFD. */
 static void
@@ -292,9 +254,9 @@ put_label_value(FILE *out, const char *s)
   size_t len = strlen(s);
 
   for (size_t i = 0; i < len;) {
-    size_t n = utf8_seq_len(p + i, len - i);
+    size_t n = mts_utf8_seq_len(p + i, len - i);
     if (n == 0) {
-      fputs(replacement, out);
+      fputs(MTS_UTF8_REPLACEMENT, out);
       i++;
     } else if (p[i] == '\\') {
       fputs("\\\\", out);

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 /* The human-readable block for one domain (docs/mtasts-check.1, OUTPUT):
  * a headline "domain: STATUS", one labelled section per check with
  * continuation lines aligned under the values, then the findings, worst
@@ -98,36 +100,13 @@ out_f(struct ctx *c, const char *fmt, ...)
 static size_t
 utf8_printable_len(const unsigned char *s, size_t avail)
 {
-  unsigned char c = s[0];
-  unsigned char lo = 0x80, hi = 0xbf;
+  size_t need = mts_utf8_seq_len(s, avail);
   unsigned long cp;
-  size_t need;
 
-  if (c >= 0xc2 && c <= 0xdf) {
-    need = 2;
-    cp = c & 0x1fu;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    need = 3;
-    cp = c & 0x0fu;
-    lo = c == 0xe0 ? 0xa0 : 0x80;
-    hi = c == 0xed ? 0x9f : 0xbf;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    need = 4;
-    cp = c & 0x07u;
-    lo = c == 0xf0 ? 0x90 : 0x80;
-    hi = c == 0xf4 ? 0x8f : 0xbf;
-  } else {
+  if (need < 2) {
     return 0;
   }
-  if (avail < need || s[1] < lo || s[1] > hi) {
-    return 0;
-  }
-  for (size_t i = 1; i < need; i++) {
-    if (s[i] < 0x80 || s[i] > 0xbf) {
-      return 0;
-    }
-    cp = (cp << 6) | (s[i] & 0x3fu);
-  }
+  cp = mts_utf8_decode(s, need);
   if (cp < 0xa0 || cp == 0xad || (cp >= 0x200b && cp <= 0x200f) ||
       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
       cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb)) {

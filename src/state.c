@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "civil.h"
+
 /* The state file (docs/state.md):
  *
  *   {"kind":"mtasts-check-state","version":1,"written_by":"mtasts-check X",
@@ -58,22 +60,6 @@ mts_state_field_name(enum mts_state_field f)
 }
 
 /* ---- time --------------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil): no timegm(), which is not POSIX. */
-static long long
-days_from_civil(long long y, unsigned m, unsigned d)
-{
-  long long era;
-  unsigned yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = (unsigned)(y - era * 400);
-  doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (long long)doe - 719468;
-}
 
 /* "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). \return 0, or -1
  * when t is not representable. */
@@ -129,7 +115,7 @@ parse_time(const char *s, long long *out)
       mi > 59 || sec > 59) {
     return -1;
   }
-  *out = days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL + sec;
+  *out = mts_days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL + sec;
   return 0;
 }
 

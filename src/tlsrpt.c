@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "civil.h"
 #include "mtasts/gunzip.h"
 #include "mtasts/ijson.h"
 #include "mtasts/msg.h"
@@ -266,22 +267,6 @@ digits(const char *s, size_t n, int *out)
   return 0;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), H. Hinnant's
- * days_from_civil. */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-  int64_t era;
-  unsigned yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = (unsigned)(y - era * 400);
-  doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int
 leap(int y)
 {
@@ -352,7 +337,7 @@ parse_datetime(const char *s, int64_t *out, const char **why)
   if (s[10] == ' ' && res == DT_OK) {
     res = DT_NO_OFFSET; /* warn once: not the ABNF's form */
   }
-  *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+  *out = mts_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
          (int64_t)h * 3600 + (int64_t)mi * 60 + (se == 60 ? 59 : se) -
          (int64_t)sign * (oh * 3600 + om * 60);
   return res;
