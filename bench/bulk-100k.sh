@@ -114,13 +114,10 @@ strict=0
 AIM_RATIO=0.7
 AIM_RSS_MIB=64
 
-usage() {
-  sed -n '/^# Usage:/,/^# Exit status/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 64
-}
+usage() { bench_usage; }
 log() { bench_log "$@"; }
 die() { bench_die "$@"; }
-is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+is_uint() { bench_is_uint "$1"; }
 
 while getopts ':b:B:r:n:P:l:q:w:c:T:x:C:a:p:W:t:kAh' opt; do
   case $opt in

@@ -86,15 +86,12 @@ strict=0
 AIM_RATIO=0.5
 AIM_RSS_MIB=32
 
-usage() {
-  sed -n '/^# Usage:/,/^# Exit status/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 64
-}
+usage() { bench_usage; }
 
 log() { bench_log "$@"; }
 die() { bench_die "$@"; }
 
-is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+is_uint() { bench_is_uint "$1"; }
 
 while getopts ':b:r:n:l:q:c:a:p:w:B:t:kAh' opt; do
   case $opt in

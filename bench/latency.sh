@@ -77,10 +77,7 @@ tcp_proxy=127.53.4.4
 dns_port=5300
 zone=lat.test
 
-usage() {
-  sed -n '/^# Usage:/,/^# Exit status/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 64
-}
+usage() { bench_usage; }
 log() { bench_log "$@"; }
 die() { bench_die "$@"; }
 

@@ -27,6 +27,12 @@
 bench_tag=${bench_tag:-bench}
 bench_knot_pid=
 
+# The calling script's "# Usage:" comment block, then exit 64.
+bench_usage() {
+  sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 64
+}
+bench_is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 bench_log() { printf '[%s] %s\n' "$bench_tag" "$*" >&2; }
 bench_die() {
   printf '[%s] error: %s\n' "$bench_tag" "$*" >&2
