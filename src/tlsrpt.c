@@ -63,6 +63,7 @@ struct ctx {
   int errors;  /* error findings so far (stored or not) */
   int omitted; /* findings beyond MAX_FINDINGS (dropped) */
   int nomem;
+  const struct mts_rpt_limits *lim;
 };
 
 static void add(struct ctx *c, enum mts_code code, enum mts_severity sev,
@@ -579,7 +580,13 @@ policy_string_lenient(struct ctx *c, struct mts_rpt_policy *pol, const char *s,
     q++;
   }
   if (*q == '[') {
-    cJSON *arr = cJSON_Parse(q);
+    /* The string is untrusted JSON in its own right: the same scan (depth,
+     * number of values, I-JSON) bounds it before cJSON builds a tree. */
+    struct mts_ijson_res jr;
+    cJSON *arr = mts_ijson_check(q, strlen(q), c->lim->max_depth, MAX_VALUES,
+                                 &jr) == MTS_IJSON_OK
+                     ? cJSON_Parse(q)
+                     : NULL;
     int ok = arr != NULL && cJSON_IsArray(arr);
     const cJSON *e;
     if (ok) {
@@ -1247,7 +1254,7 @@ enum mts_err
 mts_rpt_parse(const unsigned char *data, size_t len, int gzip_expected,
               const struct mts_rpt_limits *lim_in, struct mts_rpt *out)
 {
-  struct ctx c = {out, 0, 0, 0};
+  struct ctx c = {out, 0, 0, 0, NULL};
   struct mts_rpt_limits lim;
   unsigned char *owned = NULL;
   const char *json = NULL;
@@ -1261,6 +1268,7 @@ mts_rpt_parse(const unsigned char *data, size_t len, int gzip_expected,
   } else {
     mts_rpt_limits_default(&lim);
   }
+  c.lim = &lim;
   if (data == NULL) {
     len = 0;
     data = (const unsigned char *)"";

@@ -275,6 +275,12 @@ static const struct vcase {
     {"\"a@o.example\"", "\"o.example\"", 1, MTS_F_REPORT_CONTACT_INFO_INVALID},
     {"\"a@o.example\"", "\"\\\"a b\\\"@o.example\"", 1, MTS_F__COUNT},
     {"\"a@o.example\"", "[]", 1, MTS_F_REPORT_CONTACT_INFO_INVALID},
+    /* A one-string policy-string nesting past the depth cap is not parsed
+     * as JSON (bounded like the report itself): it is one bad line. */
+    {"[\"version: STSv1\",\"mode: testing\"]",
+     "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
+     "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\"",
+     0, MTS_F_REPORT_POLICY_STRING_INVALID},
     {"\"r1\"", "1", 0, MTS_F_REPORT_FIELD_TYPE},
     {"\"O\"", "null", 0, MTS_F_REPORT_FIELD_MISSING},
     {"\"total-successful-session-count\":1",
