@@ -60,8 +60,7 @@ mts_rpt_result_type_known(const char *s)
 /* The state of one parse. */
 struct ctx {
   struct mts_rpt *r;
-  int errors;  /* error findings so far (stored or not) */
-  int omitted; /* findings beyond MAX_FINDINGS (dropped) */
+  int errors; /* error findings so far (stored or not) */
   int nomem;
   const struct mts_rpt_limits *lim;
 };
@@ -83,8 +82,7 @@ add(struct ctx *c, enum mts_code code, enum mts_severity sev,
     c->errors++;
   }
   if (c->r->findings.n >= MAX_FINDINGS) {
-    c->omitted++;
-    return;
+    return; /* beyond MAX_FINDINGS: dropped */
   }
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -1254,7 +1252,7 @@ enum mts_err
 mts_rpt_parse(const unsigned char *data, size_t len, int gzip_expected,
               const struct mts_rpt_limits *lim_in, struct mts_rpt *out)
 {
-  struct ctx c = {out, 0, 0, 0, NULL};
+  struct ctx c = {out, 0, 0, NULL};
   struct mts_rpt_limits lim;
   unsigned char *owned = NULL;
   const char *json = NULL;
