@@ -6,9 +6,8 @@
 
 #include <stddef.h>
 
-#include "mtasts/dns.h"
+#include "mtasts/buf.h"
 #include "mtasts/finding.h"
-#include "mtasts/txt.h"
 
 /*! Overall status. The values order the exit codes: see mts_status_exit. */
 enum mts_status {
@@ -17,6 +16,18 @@ enum mts_status {
   MTS_STATUS_UNKNOWN,
   MTS_STATUS_ERROR,
 };
+
+/*! Status of a DNS policy record (contract.md "Statuses"). */
+enum mts_record_status {
+  MTS_REC_VALID = 0,
+  MTS_REC_INVALID,
+  MTS_REC_MISSING,
+  MTS_REC_UNKNOWN, /*!< the lookup failed; set by the assessment, never by a
+                      validator */
+};
+
+/*! \return "valid", "invalid", "missing" or "unknown". */
+const char *mts_record_status_str(enum mts_record_status st);
 
 /*! Policy status (contract.md "Statuses"). */
 enum mts_policy_status {
@@ -100,6 +111,13 @@ struct mts_result {
   struct mts_findings findings;
   struct mts_changes changes; /*!< --state only */
 };
+
+/*! If \p id reads as a UTC timestamp YYYYMMDD[hhmm[ss]] (the usual advice
+ *  for ids), write "YYYY-MM-DD[ hh:mm[:ss]] UTC" into \p buf.
+ *  A 'Z' after the time of day is accepted, as in the RFC's own example
+ *  id=20160831085700Z ('Z' is ALPHA: a valid id).
+ *  \return 1 if written, 0 if \p id is not such a timestamp. */
+int mts_sts_id_as_date(const char *id, char *buf, size_t size);
 
 /*! \return "ok", "warning", "error" or "unknown". */
 const char *mts_status_str(enum mts_status st);

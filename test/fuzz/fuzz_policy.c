@@ -3,7 +3,7 @@
  *
  * The whole input is parsed as a policy body. It is also split at its first
  * 0x1e byte (record separator) into two NUL-terminated strings, which are
- * given to mts_policy_mx_match (as pattern and host) and the first one to
+ * given to mts_name_match (as pattern and host) and the first one to
  * mts_policy_check_content_type. Invariants are checked; a violation aborts,
  * which the fuzzer reports. Replayed over fixtures/fuzz/policy/ by
  * test/fuzz/replay.c as a normal test. */
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mtasts/policy.h"
+#include "mtasts/rules.h"
 
 #define RS 0x1e
 
@@ -56,7 +56,7 @@ check_mx(const char *mx)
           c == '.' || (c == '*' && i == 0));
   }
   /* A pattern matches itself unless it is a wildcard. */
-  check(mts_policy_mx_match(mx, mx) == (mx[0] != '*'));
+  check(mts_name_match(mx, mx) == (mx[0] != '*'));
 }
 
 int
@@ -105,9 +105,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
       b[0] = '\0';
     }
-    r = mts_policy_mx_match(a, b);
+    r = mts_name_match(a, b);
     check(r == 0 || r == 1);
-    check(mts_policy_mx_match(b, a) == 0 || mts_policy_mx_match(b, a) == 1);
+    check(mts_name_match(b, a) == 0 || mts_name_match(b, a) == 1);
     r = mts_policy_check_content_type(a, &fl);
     check(r == 0 || r == 1);
     check(fl.n <= 1);

@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mtasts/report_tlsrpt.h"
 #include "mtasts/tlsrpt.h"
-#include "mtasts/tlsrpt_sum.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mtasts/txt.h"
+#include "mtasts/rules.h"
 
 #define MAX_RECS 16
 #define RS 0x1e

@@ -1,6 +1,6 @@
 /* Unit tests for mts_assess: DNS outcomes -> statuses and findings
  * (rfc-rules R1, R12-R23, R106-R112). No network: results are built here. */
-#include "mtasts/assess.h"
+#include "check/assess.h"
 
 #include <check.h>
 #include <stdarg.h>

@@ -1,7 +1,8 @@
 /* Unit tests for the policy part of mts_assess (rfc-rules R4, R48-R63,
  * R113-R115, contract.md preflight): DNS and fetch results are built here,
  * no network. */
-#include "mtasts/assess.h"
+#include "check/assess.h"
+#include "mtasts/rules.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -390,24 +391,53 @@ END_TEST
 START_TEST(san_matching)
 {
   ck_assert_int_eq(
-      mts_fetch_san_matches("DNS:mta-sts.example.com", "mta-sts.example.com"),
-      1);
-  ck_assert_int_eq(mts_fetch_san_matches("DNS:www.example.com, "
-                                         "DNS:MTA-STS.Example.COM",
-                                         "mta-sts.example.com"),
+      mts_name_san_match("DNS:mta-sts.example.com", "mta-sts.example.com"), 1);
+  ck_assert_int_eq(mts_name_san_match("DNS:www.example.com, "
+                                      "DNS:MTA-STS.Example.COM",
+                                      "mta-sts.example.com"),
                    1);
   ck_assert_int_eq(
-      mts_fetch_san_matches("DNS:*.example.com", "mta-sts.example.com"), 1);
-  ck_assert_int_eq(mts_fetch_san_matches("DNS:*.com", "mta-sts.example.com"),
+      mts_name_san_match("DNS:*.example.com", "mta-sts.example.com"), 1);
+  ck_assert_int_eq(mts_name_san_match("DNS:*.com", "mta-sts.example.com"), 0);
+  ck_assert_int_eq(
+      mts_name_san_match("DNS:mta*.example.com", "mta-sts.example.com"), 0);
+  ck_assert_int_eq(mts_name_san_match("DNS:*", "mta-sts.example.com"), 0);
+  ck_assert_int_eq(
+      mts_name_san_match("IP Address:192.0.2.1", "mta-sts.example.com"), 0);
+  ck_assert_int_eq(mts_name_san_match("", "mta-sts.example.com"), 0);
+  ck_assert_int_eq(mts_name_san_match("DNS:example.com", "mta-sts.example.com"),
                    0);
-  ck_assert_int_eq(
-      mts_fetch_san_matches("DNS:mta*.example.com", "mta-sts.example.com"), 0);
-  ck_assert_int_eq(mts_fetch_san_matches("DNS:*", "mta-sts.example.com"), 0);
-  ck_assert_int_eq(
-      mts_fetch_san_matches("IP Address:192.0.2.1", "mta-sts.example.com"), 0);
-  ck_assert_int_eq(mts_fetch_san_matches("", "mta-sts.example.com"), 0);
-  ck_assert_int_eq(
-      mts_fetch_san_matches("DNS:example.com", "mta-sts.example.com"), 0);
+}
+END_TEST
+
+/* The fetcher reports the certificate's SAN; the assessment judges it
+ * (RFC 8461 §3.3: DNS-IDs only, never the subject CN). */
+START_TEST(certificate_name_is_judged_from_the_san)
+{
+  static const struct {
+    const char *san; /* NULL: a CN-only certificate */
+    int ok;
+  } cases[] = {
+      {"DNS:mta-sts.example.com", 1},
+      {"DNS:*.example.com", 1},
+      {"DNS:www.example.com", 0},
+      {NULL, 0},
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct world w;
+    world_init(&w);
+    w.f[0]->cert_seen = 1;
+    w.f[0]->cert_san = cases[i].san ? strdup(cases[i].san) : NULL;
+    world_assess(&w);
+    if (cases[i].ok) {
+      ck_assert_int_eq(w.r.policy.status, MTS_POLICY_VALID);
+    } else {
+      HAS(w, POLICY_CERT_NAME_MISMATCH);
+      ck_assert_int_eq(w.r.policy.status, MTS_POLICY_UNREACHABLE);
+    }
+    world_release(&w);
+  }
 }
 END_TEST
 
@@ -506,6 +536,7 @@ policy_assess_suite(void)
   tcase_add_test(tc, mx_not_covered_by_mode);
   tcase_add_test(tc, certificate_expiring_soon);
   tcase_add_test(tc, san_matching);
+  tcase_add_test(tc, certificate_name_is_judged_from_the_san);
   tcase_add_test(tc, not_modified_is_a_status_not_a_redirect);
   tcase_add_test(tc, every_failing_address_is_reported);
   tcase_add_test(tc, no_route_is_not_the_servers_fault);

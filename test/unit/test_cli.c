@@ -1,5 +1,5 @@
 /* Unit tests for the command line (contract.md "Command line"). */
-#include "mtasts/cli.h"
+#include "cli/cli.h"
 
 #include <check.h>
 #include <stdarg.h>
@@ -57,11 +57,11 @@ START_TEST(defaults)
   ck_assert_int_eq(parse(&o, err, sizeof(err), "example.com", NULL), MTS_OK);
   ck_assert_uint_eq(o.n_domains, 1);
   ck_assert_str_eq(o.domains[0], "example.com");
-  ck_assert_int_eq(o.run.format, MTS_FORMAT_TEXT);
+  ck_assert_int_eq(o.write.format, MTS_FORMAT_TEXT);
   ck_assert_int_eq(o.run.timeout_ms, 20000);
   ck_assert_uint_eq(o.run.concurrency, 64);
   ck_assert_uint_eq(o.run.resolver.n_servers, 0);
-  ck_assert_int_eq(o.run.quiet, 0);
+  ck_assert_int_eq(o.write.quiet, 0);
   ck_assert_int_eq(o.run.no_policy, 0);
   ck_assert(o.run.resolver.qps == 0.0); /* no --qps: no limit */
   ck_assert_int_eq(o.run.progress, 0);  /* auto, one domain: none */
@@ -79,13 +79,13 @@ START_TEST(every_option)
                          "::1", "-t", "2.5", "--no-policy", "--color", "never",
                          "--concurrency", "7", "a.example", "b.example", NULL),
                    MTS_OK);
-  ck_assert_int_eq(o.run.format, MTS_FORMAT_JSON);
-  ck_assert_int_eq(o.run.quiet, 1);
+  ck_assert_int_eq(o.write.format, MTS_FORMAT_JSON);
+  ck_assert_int_eq(o.write.quiet, 1);
   ck_assert_uint_eq(o.run.resolver.n_servers, 3);
   ck_assert_str_eq(o.run.resolver.servers[0], "127.0.0.1:5300");
   ck_assert_int_eq(o.run.timeout_ms, 2500);
   ck_assert_int_eq(o.run.no_policy, 1);
-  ck_assert_int_eq(o.run.color, 0);
+  ck_assert_int_eq(o.write.color, 0);
   ck_assert_uint_eq(o.run.concurrency, 7);
   ck_assert_uint_eq(o.n_domains, 2);
   mts_cli_release(&o);
@@ -96,16 +96,16 @@ START_TEST(every_option)
                    MTS_OK);
   ck_assert_str_eq(o.run.ca_file,
                    MTS_SOURCE_DIR "/fixtures/tls/ca-example.pem");
-  ck_assert_int_eq(o.run.format, MTS_FORMAT_JSON);
+  ck_assert_int_eq(o.write.format, MTS_FORMAT_JSON);
   ck_assert_str_eq(o.file, "-");
-  ck_assert_int_eq(o.run.color, 1);
+  ck_assert_int_eq(o.write.color, 1);
   ck_assert_uint_eq(o.run.shard_n, 0); /* no --shard: every domain */
   mts_cli_release(&o);
 
   ck_assert_int_eq(parse(&o, err, sizeof(err), "--format", "prometheus",
                          "--shard", "3/7", "a.example", NULL),
                    MTS_OK);
-  ck_assert_int_eq(o.run.format, MTS_FORMAT_PROMETHEUS);
+  ck_assert_int_eq(o.write.format, MTS_FORMAT_PROMETHEUS);
   ck_assert_uint_eq(o.run.shard_k, 3);
   ck_assert_uint_eq(o.run.shard_n, 7);
   mts_cli_release(&o);

@@ -1,6 +1,6 @@
 /* Unit tests for the raw DNS message reader (src/dnsmsg.c). Messages are
  * built byte by byte so that every malformation can be expressed. */
-#include "mtasts/dnsmsg.h"
+#include "net/dnsmsg.h"
 
 #include <check.h>
 #include <stdio.h>

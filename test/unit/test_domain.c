@@ -1,5 +1,5 @@
 /* Unit tests for domain normalisation (rfc-rules R9). */
-#include "mtasts/domain.h"
+#include "mtasts/rules.h"
 
 #include <check.h>
 #include <stdlib.h>

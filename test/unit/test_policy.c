@@ -4,7 +4,7 @@
  * mts_policy_parse is table-driven from fixtures/policy/policy.cases (the
  * format is documented at the top of that file): one Check loop test per
  * case, so a failure names the case and its line. */
-#include "mtasts/policy.h"
+#include "mtasts/rules.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -475,7 +475,7 @@ START_TEST(test_hostile_bounded)
 }
 END_TEST
 
-/* ---- mts_policy_mx_match (R113, R114) -------------------------------- */
+/* ---- mts_name_match (R113, R114) -------------------------------- */
 
 static const struct {
   const char *pattern;
@@ -528,7 +528,7 @@ static const struct {
 
 START_TEST(test_mx_match)
 {
-  ck_assert_msg(mts_policy_mx_match(matches[_i].pattern, matches[_i].host) ==
+  ck_assert_msg(mts_name_match(matches[_i].pattern, matches[_i].host) ==
                     matches[_i].want,
                 "mx_match(\"%s\", \"%s\") should be %d", matches[_i].pattern,
                 matches[_i].host, matches[_i].want);
@@ -537,9 +537,9 @@ END_TEST
 
 START_TEST(test_mx_match_null)
 {
-  ck_assert_int_eq(mts_policy_mx_match(NULL, "a.example"), 0);
-  ck_assert_int_eq(mts_policy_mx_match("a.example", NULL), 0);
-  ck_assert_int_eq(mts_policy_mx_match(NULL, NULL), 0);
+  ck_assert_int_eq(mts_name_match(NULL, "a.example"), 0);
+  ck_assert_int_eq(mts_name_match("a.example", NULL), 0);
+  ck_assert_int_eq(mts_name_match(NULL, NULL), 0);
 }
 END_TEST
 

@@ -1,5 +1,5 @@
 /* Unit tests for the progress line and the summary line (progress.h). */
-#include "mtasts/progress.h"
+#include "mtasts/check.h"
 
 #include <check.h>
 #include <stdlib.h>

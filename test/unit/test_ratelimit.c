@@ -1,6 +1,6 @@
 /* Unit tests for the --qps token bucket (ratelimit.h): driven by a fake
  * clock, so that the rate is checked exactly and without sleeping. */
-#include "mtasts/ratelimit.h"
+#include "net/ratelimit.h"
 
 #include <check.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  *   git diff fixtures/expected/
  */
 
-#include "mtasts/report.h"
+#include "mtasts/output.h"
 
 #include <check.h>
 #include <stdio.h>

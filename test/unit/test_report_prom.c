@@ -7,7 +7,7 @@
  *   MTS_UPDATE_GOLDEN=1 ./test_report_prom
  */
 
-#include "mtasts/report.h"
+#include "mtasts/output.h"
 
 #include <check.h>
 #include <stdio.h>

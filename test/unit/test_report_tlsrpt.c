@@ -3,7 +3,7 @@
  * input, the summary object, escaping of hostile bytes in text and JSON,
  * and write errors. */
 
-#include "mtasts/report_tlsrpt.h"
+#include "mtasts/tlsrpt.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * man page section. The driver itself is tested end to end by
  * test/integration/report_cases.py. */
 
-#include "mtasts/rptcmd.h"
+#include "cli/rptcmd.h"
 
 #include <check.h>
 #include <stdint.h>

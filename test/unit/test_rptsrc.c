@@ -2,7 +2,7 @@
  * mail, Maildirs and mboxes, and what it says about the envelope. The
  * fixtures and their expectations are in fixtures/reports/mail/ (make.py,
  * expected.tsv) and fixtures/reports/maildir/. */
-#include "mtasts/rptsrc.h"
+#include "mtasts/tlsrpt.h"
 
 #include <check.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* Unit tests for --shard K/N (shard.h, docs/monitoring.md): the hash and
  * the key are a contract (a domain's shard never changes between
  * versions), and the shards of a list partition it. */
-#include "mtasts/shard.h"
+#include "mtasts/check.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* Unit tests for --state (src/state.c, docs/state.md; rfc-rules
  * R100-R102): the pure comparison mts_state_diff on hand-built results,
  * and the file: strict loading, atomic save, merge. */
-#include "mtasts/state.h"
+#include "mtasts/check.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mtasts/policy.h"
+#include "mtasts/rules.h"
 
 #define DAY 86400LL
 #define T0 1796000000LL /* 2026-11-28 */

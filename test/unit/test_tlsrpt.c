@@ -12,8 +12,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "mtasts/gunzip.h"
-#include "mtasts/ijson.h"
+#include "tlsrpt/gunzip.h"
+#include "tlsrpt/ijson.h"
 
 #ifndef MTS_SOURCE_DIR
 #define MTS_SOURCE_DIR "."

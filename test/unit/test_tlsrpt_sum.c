@@ -1,7 +1,7 @@
 /* The aggregation behind `mtasts-check report --summary` and its exit
  * code (tlsrpt_sum.h), on reports built by hand: no parser involved. */
 
-#include "mtasts/tlsrpt_sum.h"
+#include "mtasts/tlsrpt.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * Table-driven from fixtures/txt/sts.cases and fixtures/txt/tlsrpt.cases
  * (the line format is documented at the top of each file): one Check loop
  * test per case line, so a failure names the case and its line. */
-#include "mtasts/txt.h"
+#include "mtasts/rules.h"
 
 #include <check.h>
 #include <stdio.h>

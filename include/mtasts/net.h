@@ -1,0 +1,294 @@
+#ifndef MTS_NET_H
+#define MTS_NET_H
+
+/* The public interface of src/net/: what other parts may use. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mtasts/buf.h"
+#include "mtasts/err.h"
+
+/* ---- dns ----------------------------------------------------------------- */
+
+/* What one DNS lookup found, in the tool's own terms: no c-ares types. */
+
+/*! RR types the tool asks for (RFC 1035 §3.2.2, RFC 3596). */
+enum mts_rrtype {
+  MTS_RR_A = 1,
+  MTS_RR_CNAME = 5,
+  MTS_RR_SOA = 6,
+  MTS_RR_MX = 15,
+  MTS_RR_TXT = 16,
+  MTS_RR_AAAA = 28,
+};
+
+/*! How a lookup ended, after following CNAMEs (rfc-rules R23). */
+enum mts_dns_status {
+  MTS_DNS_OK = 0,     /*!< records of the asked type were found */
+  MTS_DNS_NODATA,     /*!< NOERROR, the name exists, no such records */
+  MTS_DNS_NXDOMAIN,   /*!< RCODE 3 for the last name of the chain */
+  MTS_DNS_SERVFAIL,   /*!< SERVFAIL, REFUSED, NOTIMP, FORMERR, other RCODE */
+  MTS_DNS_TIMEOUT,    /*!< no answer in time */
+  MTS_DNS_TRUNCATED,  /*!< TC=1 over UDP and the TCP retry failed */
+  MTS_DNS_BADRESP,    /*!< a malformed or unusable answer */
+  MTS_DNS_CNAME_LOOP, /*!< CNAME loop, or a chain over MTS_DNS_MAX_CNAMES */
+};
+
+/*! Longest CNAME chain followed (rfc-rules R14). */
+#define MTS_DNS_MAX_CNAMES 8
+/*! Longest domain name in presentation form, without the final dot. */
+#define MTS_DNS_NAME_MAX 253
+
+/*! One MX record. */
+struct mts_mx {
+  char
+      *host; /*!< RDATA name, lowercase, no trailing dot; "" = root (null MX) */
+  unsigned preference;
+};
+
+/*! One lookup's result; free with mts_dns_result_free. */
+struct mts_dns_result {
+  enum mts_dns_status status;
+  int type;      /*!< enum mts_rrtype asked */
+  char *qname;   /*!< the name asked, lowercase, no trailing dot */
+  int rcode;     /*!< last RCODE seen, -1 if no answer arrived */
+  char **cnames; /*!< CNAME targets followed, in order */
+  size_t n_cnames;
+  long ttl;            /*!< smallest TTL of the answer RRset, -1 if none */
+  int ad;              /*!< the AD bit of the final answer */
+  int tcp_fallback;    /*!< the UDP answer was truncated, TCP was used */
+  struct mts_buf *txt; /*!< TXT: one entry per RR, strings joined (R15) */
+  size_t n_txt;
+  struct mts_mx *mx; /*!< MX records, in answer order */
+  size_t n_mx;
+  char **addrs; /*!< A/AAAA: the addresses as text, answer order */
+  size_t n_addrs;
+  char *detail; /*!< resolver's own words on a failure, or NULL */
+};
+
+/*! \return "NOERROR"-style names for RCODEs 0..10, else "RCODE n". */
+const char *mts_rcode_str(int rcode, char *buf, size_t size);
+/*! \return a short name for a status ("NXDOMAIN", "timeout", ...). */
+const char *mts_dns_status_str(enum mts_dns_status st);
+/*! \return 1 if \p st means the lookup failed (the answer is unknown). */
+int mts_dns_status_failed(enum mts_dns_status st);
+
+/*! Free \p *res and everything it owns; set \p *res to NULL. NULL-safe. */
+void mts_dns_result_free(struct mts_dns_result **res);
+
+/* ---- loop ---------------------------------------------------------------- */
+
+/* One event loop for every socket of the program (epoll(7) and a few
+ * caller-owned timers). c-ares plugs in through its socket-state callback;
+ * libcurl's multi socket API plugs in the same way (docs/design.md). */
+
+struct mts_loop;
+
+enum {
+  MTS_EV_READ = 1,
+  MTS_EV_WRITE = 2,
+};
+
+/*! Called when \p fd is ready; \p events is a mask of MTS_EV_*. */
+typedef void (*mts_io_cb)(void *arg, int fd, unsigned events);
+/*! Called once when a timer expires. */
+typedef void (*mts_timer_cb)(void *arg);
+
+/*! A timer: caller-owned storage; zero-initialise it, then arm it with
+ *  mts_loop_timer_set. It must stay alive while armed. */
+struct mts_timer {
+  mts_timer_cb cb;
+  void *arg;
+  uint64_t due_ms; /* private to loop.c */
+  int armed;       /* private to loop.c */
+};
+
+enum mts_err mts_loop_new(struct mts_loop **out);
+/*! Free the loop; watches and timers are dropped. NULL-safe. */
+void mts_loop_free(struct mts_loop **loop);
+
+/*! Watch \p fd for \p events (MTS_EV_* mask); events == 0 stops watching.
+ *  Watching again replaces the callback and the mask.
+ *  \return MTS_OK, MTS_ENOMEM or MTS_ESYS. */
+enum mts_err mts_loop_watch(struct mts_loop *loop, int fd, unsigned events,
+                            mts_io_cb cb, void *arg);
+
+/*! Arm \p t to fire in \p ms milliseconds (0 = on the next turn), or
+ *  disarm it when \p ms < 0.
+ *  \return MTS_OK or MTS_ENOMEM. */
+enum mts_err mts_loop_timer_set(struct mts_loop *loop, struct mts_timer *t,
+                                long ms);
+
+/*! Called before each wait, e.g. for a library to set its timer once per
+ *  turn rather than once per request. */
+typedef void (*mts_prepare_cb)(void *arg);
+
+/*! Add a prepare hook (at most 8; they run in the order added).
+ *  \return MTS_OK or MTS_ERANGE. */
+enum mts_err mts_loop_add_prepare(struct mts_loop *loop, mts_prepare_cb cb,
+                                  void *arg);
+
+/*! Remove a prepare hook added with the same \p cb and \p arg. */
+void mts_loop_remove_prepare(struct mts_loop *loop, mts_prepare_cb cb,
+                             void *arg);
+
+/*! Run until mts_loop_stop is called, or nothing is watched or armed.
+ *  \return MTS_OK or MTS_ESYS (epoll_wait failed). */
+enum mts_err mts_loop_run(struct mts_loop *loop);
+
+/*! Make mts_loop_run return after the current callback. */
+void mts_loop_stop(struct mts_loop *loop);
+
+/*! \return a monotonic clock in milliseconds. */
+uint64_t mts_loop_now_ms(void);
+
+/* ---- resolve ------------------------------------------------------------- */
+
+/* The asynchronous resolver: c-ares 1.18 channels driven by mts_loop.
+ * No c-ares type crosses this header. */
+
+struct mts_resolver;
+struct mts_query;
+
+struct mts_resolver_opts {
+  const char *const *servers; /*!< "IP", "IP:port", "[IPv6]:port"; n == 0
+                                   means the system's (resolv.conf) */
+  size_t n_servers;
+  int try_timeout_ms; /*!< first try's timeout (c-ares doubles it) */
+  int tries;          /*!< tries per server */
+  double qps;         /*!< --qps: DNS queries sent per second at most
+                           (a token bucket, docs/design.md); <= 0: no cap */
+};
+
+/*! Called exactly once per query unless cancelled; the callee owns \p res.
+ *  It may be called before mts_resolve returns. */
+typedef void (*mts_resolve_cb)(void *arg, struct mts_dns_result *res);
+
+/*! Create a resolver on \p loop.
+ *  \param[out] errbuf a sentence on failure (bad server address, ...)
+ *  \return MTS_OK, MTS_EINVAL (bad option), MTS_ERESOLV or MTS_ENOMEM. */
+enum mts_err mts_resolver_new(struct mts_resolver **out, struct mts_loop *loop,
+                              const struct mts_resolver_opts *opts,
+                              char *errbuf, size_t errsz);
+
+/*! Destroy the resolver. Pending queries are cancelled first: their
+ *  callbacks are not called. NULL-safe. */
+void mts_resolver_free(struct mts_resolver **res);
+
+/*! Look up \p name (no trailing dot) for \p type, following CNAMEs (up to
+ *  MTS_DNS_MAX_CNAMES), retrying a truncated UDP answer over TCP.
+ *  \param[out] handle for mts_resolve_cancel; may be NULL
+ *  \return MTS_OK (\p cb will be called) or MTS_ENOMEM (it will not). */
+enum mts_err mts_resolve(struct mts_resolver *res, const char *name, int type,
+                         mts_resolve_cb cb, void *arg,
+                         struct mts_query **handle);
+
+/*! Forget the callback of a query in flight: it will not be called. The
+ *  handle is invalid afterwards. */
+void mts_resolve_cancel(struct mts_query *q);
+
+/*! The --qps bucket holds at least this many queries: a domain's first
+ *  queries (3, or 5 with the policy host's) can leave together. */
+#define MTS_RESOLVER_BURST_MIN 5.0
+
+/*! \return 1 if \p n queries asked now would all be sent at once: no query
+ *  waits for the --qps rate limit and \p n tokens are there (always 1
+ *  without --qps). If not, the callback of mts_resolver_on_ready is called
+ *  when it may be so. */
+int mts_resolver_ready(struct mts_resolver *res, unsigned n);
+
+/*! Call \p cb (may be NULL) when the queries held back by --qps have all
+ *  been sent, or tokens asked for by mts_resolver_ready are there, so that
+ *  the caller can start more work. */
+void mts_resolver_on_ready(struct mts_resolver *res, void (*cb)(void *arg),
+                           void *arg);
+
+/*! \return the number of DNS queries sent so far (for benchmarks). */
+unsigned long mts_resolver_queries_sent(const struct mts_resolver *res);
+
+/* ---- fetch --------------------------------------------------------------- */
+
+/* The HTTPS fetch of an MTA-STS policy (RFC 8461 §3.3) as a compliant
+ * sending MTA does it: libcurl's multi socket API on the program's one
+ * event loop, one transfer per address of the policy host, pinned to the
+ * address our own resolver found. No libcurl type crosses this header. */
+
+/*! RFC 8461 §3.3 suggests 64 KiB; 65536 (rfc-rules A12). */
+#define MTS_FETCH_MAX_BODY 65536
+
+struct mts_fetcher;
+struct mts_fetch;
+
+struct mts_fetch_opts {
+  const char *ca_file; /*!< trust anchors (PEM), NULL = system store */
+  long timeout_ms;     /*!< the whole transfer: connect, TLS, response */
+};
+
+/*! How one transfer ended (rfc-rules R48-R63). */
+enum mts_fetch_outcome {
+  MTS_FETCH_OK = 0,  /*!< a response arrived: see http_status */
+  MTS_FETCH_CONNECT, /*!< TCP connection failed */
+  MTS_FETCH_TLS,     /*!< TLS failed for another reason than below */
+  MTS_FETCH_CERT_UNTRUSTED,
+  MTS_FETCH_CERT_EXPIRED, /*!< or not yet valid */
+  MTS_FETCH_CERT_NAME,    /*!< libcurl's name check failed (the SAN rule
+                               itself is the assessment's: cert_san) */
+  MTS_FETCH_TIMEOUT,
+  MTS_FETCH_TOO_LARGE, /*!< body over MTS_FETCH_MAX_BODY */
+  MTS_FETCH_FAILED,    /*!< anything else (detail says what) */
+  MTS_FETCH_NO_ROUTE,  /*!< this machine cannot reach that address family
+                            (no IPv6 route): says nothing of the host */
+};
+
+/*! One transfer's result; free with mts_fetch_result_free. */
+struct mts_fetch_result {
+  enum mts_fetch_outcome outcome;
+  char *address;      /*!< the address tried */
+  char *detail;       /*!< libcurl's precise words on failure, or NULL */
+  long http_status;   /*!< -1 when no response */
+  char *content_type; /*!< the header as sent, NULL if absent */
+  char *location;     /*!< a redirect's target, or NULL */
+  char *body;         /*!< NUL-terminated for convenience; see body_len */
+  size_t body_len;
+  long long cert_not_after; /*!< the leaf's notAfter (epoch s), -1 unknown */
+  int cert_seen;            /*!< the leaf certificate's details were read */
+  char *cert_san;   /*!< its subjectAltName as OpenSSL writes it ("DNS:a,
+                         DNS:b"), NULL if it has none or was not seen */
+  int old_tls_only; /*!< MTS_FETCH_TLS, and the host does answer with TLS
+                         1.0 or 1.1 when those are allowed (R53) */
+};
+
+/*! Called once per transfer unless cancelled; the callee owns \p res. */
+typedef void (*mts_fetch_cb)(void *arg, struct mts_fetch_result *res);
+
+/*! \return "connection failed", "certificate expired", ... */
+const char *mts_fetch_outcome_str(enum mts_fetch_outcome o);
+
+enum mts_err mts_fetcher_new(struct mts_fetcher **out, struct mts_loop *loop,
+                             const struct mts_fetch_opts *opts, char *errbuf,
+                             size_t errsz);
+/*! Cancel every transfer (no callbacks) and free. NULL-safe. */
+void mts_fetcher_free(struct mts_fetcher **f);
+
+/*! GET https://\p host/.well-known/mta-sts.txt from \p address (IPv4 or
+ *  IPv6 text), with SNI and certificate checks for \p host, no redirects
+ *  followed, the body capped at MTS_FETCH_MAX_BODY.
+ *  \param[out] handle for mts_fetch_cancel; may be NULL
+ *  \return MTS_OK (\p cb will be called, never before this returns) or
+ *  MTS_ENOMEM. */
+enum mts_err mts_fetch_start(struct mts_fetcher *f, const char *host,
+                             const char *address, mts_fetch_cb cb, void *arg,
+                             struct mts_fetch **handle);
+
+/*! Stop a transfer; its callback is not called. */
+void mts_fetch_cancel(struct mts_fetch *fetch);
+
+/*! Stop a transfer whose time is up and return what it knows: a TLS
+ *  failure when only the R53 diagnosis was still running, else NULL (the
+ *  caller reports a timeout). The callback is not called. */
+struct mts_fetch_result *mts_fetch_expire(struct mts_fetch *fetch);
+
+void mts_fetch_result_free(struct mts_fetch_result **res);
+
+#endif

@@ -1,0 +1,835 @@
+#include "assess.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtasts/rules.h"
+
+static char *
+concat(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  char *s = malloc(la + lb + 1);
+
+  if (s != NULL) {
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb + 1);
+  }
+  return s;
+}
+
+static const char *
+type_str(int type)
+{
+  switch (type) {
+    case MTS_RR_A:
+      return "A";
+    case MTS_RR_AAAA:
+      return "AAAA";
+    case MTS_RR_MX:
+      return "MX";
+    case MTS_RR_TXT:
+      return "TXT";
+    default:
+      return "?";
+  }
+}
+
+/* A sentence saying why a lookup failed, for DNS_* and MX_LOOKUP_FAILED. */
+static void
+describe_failure(const struct mts_dns_result *d, char *buf, size_t size)
+{
+  char rc[16];
+
+  switch (d->status) {
+    case MTS_DNS_SERVFAIL:
+      if (d->rcode >= 0) {
+        snprintf(buf, size, "the server answered %s%s%s",
+                 mts_rcode_str(d->rcode, rc, sizeof(rc)), d->detail ? ": " : "",
+                 d->detail ? d->detail : "");
+      } else {
+        snprintf(buf, size, "the lookup failed%s%s", d->detail ? ": " : "",
+                 d->detail ? d->detail : "");
+      }
+      break;
+    case MTS_DNS_TIMEOUT:
+      if (d->detail != NULL) {
+        snprintf(buf, size, "no answer (%s)", d->detail);
+      } else {
+        snprintf(buf, size, "no answer arrived in time");
+      }
+      break;
+    case MTS_DNS_TRUNCATED:
+      snprintf(buf, size,
+               "the UDP answer was truncated and the retry over TCP failed%s%s",
+               d->detail ? ": " : "", d->detail ? d->detail : "");
+      break;
+    case MTS_DNS_BADRESP:
+      snprintf(buf, size, "the server sent a malformed response%s%s",
+               d->detail ? ": " : "", d->detail ? d->detail : "");
+      break;
+    case MTS_DNS_CNAME_LOOP:
+      snprintf(buf, size, "the CNAME chain loops or is longer than %d",
+               MTS_DNS_MAX_CNAMES);
+      break;
+    case MTS_DNS_OK:
+    case MTS_DNS_NODATA:
+    case MTS_DNS_NXDOMAIN:
+      snprintf(buf, size, "%s", mts_dns_status_str(d->status));
+      break;
+  }
+}
+
+static enum mts_code
+failure_code(enum mts_dns_status st)
+{
+  switch (st) {
+    case MTS_DNS_TIMEOUT:
+      return MTS_F_DNS_TIMEOUT;
+    case MTS_DNS_TRUNCATED:
+      return MTS_F_DNS_TRUNCATED;
+    case MTS_DNS_BADRESP:
+      return MTS_F_DNS_RESPONSE_INVALID;
+    case MTS_DNS_CNAME_LOOP:
+      return MTS_F_DNS_CNAME_LOOP;
+    default:
+      return MTS_F_DNS_SERVFAIL;
+  }
+}
+
+static enum mts_err
+add_lookup_failure(struct mts_result *r, const struct mts_dns_result *d)
+{
+  char why[256];
+
+  describe_failure(d, why, sizeof(why));
+  return mts_findings_add(
+      &r->findings, failure_code(d->status), d->qname, strlen(d->qname),
+      "The %s lookup of %s could not be completed: %s. Its record is not "
+      "known to be missing; senders keep any policy they cached.",
+      type_str(d->type), d->qname, why);
+}
+
+/* The CNAME chain as "a -> b -> c", into buf. */
+static void
+chain_str(const struct mts_dns_result *d, char *buf, size_t size)
+{
+  size_t o = (size_t)snprintf(buf, size, "%s", d->qname);
+
+  for (size_t i = 0; i < d->n_cnames && o < size; i++) {
+    o += (size_t)snprintf(buf + o, size - o, " -> %s", d->cnames[i]);
+  }
+}
+
+/* Copy the TXT records of a lookup into the report. */
+static enum mts_err
+copy_txt(struct mts_record_view *v, const struct mts_dns_result *d)
+{
+  if (d->n_txt == 0) {
+    return MTS_OK;
+  }
+  v->txt = calloc(d->n_txt, sizeof(*v->txt));
+  if (v->txt == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (size_t i = 0; i < d->n_txt; i++) {
+    v->txt[i].data = malloc(d->txt[i].len + 1);
+    if (v->txt[i].data == NULL) {
+      return MTS_ENOMEM;
+    }
+    memcpy(v->txt[i].data, d->txt[i].data, d->txt[i].len);
+    v->txt[i].data[d->txt[i].len] = '\0';
+    v->txt[i].len = d->txt[i].len;
+    v->n_txt = i + 1;
+  }
+  return MTS_OK;
+}
+
+/* Turn the lookup's TXT records into the validator's borrowed view. */
+static struct mts_txt *
+txt_view(const struct mts_dns_result *d, size_t *n)
+{
+  struct mts_txt *v;
+
+  *n = d->status == MTS_DNS_OK ? d->n_txt : 0;
+  v = calloc(*n ? *n : 1, sizeof(*v));
+  for (size_t i = 0; v != NULL && i < *n; i++) {
+    v[i].data = d->txt[i].data;
+    v[i].len = d->txt[i].len;
+  }
+  return v;
+}
+
+/* The lookup went through a CNAME: info for the policy records. */
+static enum mts_err
+add_cname_note(struct mts_result *r, const struct mts_dns_result *d,
+               enum mts_code code)
+{
+  char chain[1024];
+
+  if (d->n_cnames == 0 || d->status == MTS_DNS_CNAME_LOOP) {
+    return MTS_OK;
+  }
+  chain_str(d, chain, sizeof(chain));
+  /* RFC 8461 §3.1: senders follow the CNAME; the policy host stays
+   * mta-sts.<domain> (§8.2). */
+  return mts_findings_add(&r->findings, code, chain, strlen(chain),
+                          "%s is an alias: %s.", d->qname, chain);
+}
+
+/* R17: the answer only came over TCP (any lookup). */
+static enum mts_err
+add_tcp_note(struct mts_result *r, const struct mts_dns_result *d)
+{
+  if (!d->tcp_fallback || d->status != MTS_DNS_OK) {
+    return MTS_OK;
+  }
+  return mts_findings_add(&r->findings, MTS_F_DNS_TCP_FALLBACK, d->qname,
+                          strlen(d->qname),
+                          "The UDP answer for %s %s was truncated; the full "
+                          "answer came over TCP.",
+                          d->qname, type_str(d->type));
+}
+
+/* R22: when a record is missing, a record of its kind at the apex was most
+ * likely published at the wrong name. */
+static enum mts_err
+check_apex(struct mts_result *r, const struct mts_dns_result *apex,
+           int (*looks_like)(const struct mts_txt *), enum mts_code code,
+           const char *right_name)
+{
+  if (apex == NULL || apex->status != MTS_DNS_OK) {
+    return MTS_OK;
+  }
+  for (size_t i = 0; i < apex->n_txt; i++) {
+    struct mts_txt t = {apex->txt[i].data, apex->txt[i].len};
+    if (looks_like(&t)) {
+      return mts_findings_add(&r->findings, code, t.data, t.len,
+                              "%s holds this record, but senders look for it "
+                              "only at %s.",
+                              apex->qname, right_name);
+    }
+  }
+  return MTS_OK;
+}
+
+/* Run the _mta-sts validator and keep what it selected. */
+static enum mts_err
+validate_sts(struct mts_result *r, const struct mts_txt *recs, size_t n)
+{
+  struct mts_sts sts;
+  enum mts_err err = mts_sts_check(recs, n, &sts, &r->findings);
+
+  if (err == MTS_OK) {
+    r->sts.record.status = sts.status;
+    r->sts.id = sts.id;
+    sts.id = NULL;
+    mts_sts_release(&sts);
+  }
+  return err;
+}
+
+/* Run the _smtp._tls validator and keep its rua list. */
+static enum mts_err
+validate_tlsrpt(struct mts_result *r, const struct mts_txt *recs, size_t n)
+{
+  struct mts_tlsrpt rpt;
+  enum mts_err err = mts_tlsrpt_check(recs, n, &rpt, &r->findings);
+
+  if (err == MTS_OK) {
+    r->tlsrpt.record.status = rpt.status;
+    r->tlsrpt.rua = rpt.rua;
+    r->tlsrpt.n_rua = rpt.n_rua;
+    rpt.rua = NULL;
+    rpt.n_rua = 0;
+    mts_tlsrpt_release(&rpt);
+  }
+  return err;
+}
+
+/* What differs between the two policy records. */
+static const struct record_kind {
+  const char *prefix;
+  enum mts_code cname_code, apex_code;
+  int (*looks_like)(const struct mts_txt *rec);
+  enum mts_err (*validate)(struct mts_result *r, const struct mts_txt *recs,
+                           size_t n);
+} sts_kind = {"_mta-sts.", MTS_F_STS_CNAME, MTS_F_STS_RECORD_AT_APEX,
+              mts_sts_looks_like, validate_sts},
+  tlsrpt_kind = {"_smtp._tls.", MTS_F_TLSRPT_CNAME, MTS_F_TLSRPT_RECORD_AT_APEX,
+                 mts_tlsrpt_looks_like, validate_tlsrpt};
+
+/* One policy record slot: the lookup's outcome, the validator's verdict
+ * (which sets v->status), the TXT records, the TTL, and the apex look. */
+static enum mts_err
+assess_record(const struct record_kind *k, const struct mts_dns_result *d,
+              const struct mts_dns_result *apex, struct mts_result *r,
+              struct mts_record_view *v)
+{
+  struct mts_txt *view;
+  size_t n;
+  enum mts_err err;
+
+  v->name = concat(k->prefix, r->domain);
+  if (v->name == NULL) {
+    return MTS_ENOMEM;
+  }
+  if (mts_dns_status_failed(d->status) || d->status == MTS_DNS_CNAME_LOOP) {
+    v->status = MTS_REC_UNKNOWN;
+    return add_lookup_failure(r, d);
+  }
+  err = add_cname_note(r, d, k->cname_code);
+  if (err == MTS_OK) {
+    err = add_tcp_note(r, d);
+  }
+  if (err != MTS_OK) {
+    return err;
+  }
+  view = txt_view(d, &n);
+  if (view == NULL) {
+    return MTS_ENOMEM;
+  }
+  err = k->validate(r, view, n);
+  free(view);
+  if (err != MTS_OK) {
+    return err;
+  }
+  if (d->status == MTS_DNS_OK) {
+    v->ttl = d->ttl;
+  }
+  err = copy_txt(v, d);
+  if (err == MTS_OK && v->status == MTS_REC_MISSING) {
+    err = check_apex(r, apex, k->looks_like, k->apex_code, v->name);
+  }
+  return err;
+}
+
+static int
+cmp_host(const void *a, const void *b)
+{
+  const struct mts_mx_host *x = a, *y = b;
+
+  if (x->preference != y->preference) {
+    return x->preference < y->preference ? -1 : 1;
+  }
+  return strcmp(x->name, y->name);
+}
+
+static enum mts_err
+assess_mx(const struct mts_lookups *lk, struct mts_result *r)
+{
+  const struct mts_dns_result *d = lk->mx;
+  enum mts_err err = MTS_OK;
+  char why[256];
+
+  switch (d->status) {
+    case MTS_DNS_NXDOMAIN:
+      /* R12: the domain itself does not exist. */
+      return mts_findings_add(
+          &r->findings, MTS_F_DOMAIN_NXDOMAIN, r->domain, strlen(r->domain),
+          "%s does not exist in DNS (NXDOMAIN).",
+          d->n_cnames ? d->cnames[d->n_cnames - 1] : r->domain);
+    case MTS_DNS_NODATA:
+      /* R107, A11: mail goes to the implicit MX; coverage stays null. */
+      return mts_findings_add(&r->findings, MTS_F_MX_RECORDS_MISSING, r->domain,
+                              strlen(r->domain), "%s has no MX records.",
+                              r->domain);
+    case MTS_DNS_CNAME_LOOP:
+      /* R14: a loop is a configuration error on any lookup. */
+      err = add_lookup_failure(r, d);
+      if (err != MTS_OK) {
+        return err;
+      }
+      __attribute__((fallthrough)); /* and the MX hosts are not known */
+    case MTS_DNS_SERVFAIL:
+    case MTS_DNS_TIMEOUT:
+    case MTS_DNS_TRUNCATED:
+    case MTS_DNS_BADRESP:
+      describe_failure(d, why, sizeof(why));
+      return mts_findings_add(&r->findings, MTS_F_MX_LOOKUP_FAILED, r->domain,
+                              strlen(r->domain),
+                              "The MX lookup of %s could not be completed: "
+                              "%s.",
+                              r->domain, why);
+    case MTS_DNS_OK:
+      break;
+  }
+  err = add_tcp_note(r, d);
+  if (err != MTS_OK) {
+    return err;
+  }
+
+  r->mx.hosts = calloc(d->n_mx ? d->n_mx : 1, sizeof(*r->mx.hosts));
+  if (r->mx.hosts == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (size_t i = 0; i < d->n_mx; i++) {
+    struct mts_mx_host *h = &r->mx.hosts[i];
+    h->name = strdup(d->mx[i].host);
+    if (h->name == NULL) {
+      return MTS_ENOMEM;
+    }
+    h->preference = d->mx[i].preference;
+    h->covered = -1;
+    r->mx.n_hosts = i + 1;
+  }
+  qsort(r->mx.hosts, r->mx.n_hosts, sizeof(*r->mx.hosts), cmp_host);
+
+  for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
+    const struct mts_mx_host *h = &r->mx.hosts[i];
+    if (h->name[0] == '\0') {
+      /* RFC 7505 §3: "MX 0 ." says the domain accepts no mail. */
+      /* RFC 7505 §3: "MX 0 ." as the only MX. */
+      if (r->mx.n_hosts > 1) {
+        err = mts_findings_add(&r->findings, MTS_F_MX_NULL, ".", 1,
+                               "%s publishes a null MX (target \".\") beside "
+                               "other MX records: a null MX must be the only "
+                               "one (RFC 7505 §3).",
+                               r->domain);
+      } else if (h->preference != 0) {
+        err = mts_findings_add(&r->findings, MTS_F_MX_NULL, ".", 1,
+                               "%s publishes a null MX (target \".\") with "
+                               "preference %u: it accepts no mail (RFC 7505 "
+                               "writes it with preference 0).",
+                               r->domain, h->preference);
+      } else {
+        err = mts_findings_add(&r->findings, MTS_F_MX_NULL, ".", 1,
+                               "%s publishes a null MX: it accepts no mail.",
+                               r->domain);
+      }
+    } else if (mts_domain_is_ip_literal(h->name)) {
+      err = mts_findings_add(&r->findings, MTS_F_MX_TARGET_IP_LITERAL, h->name,
+                             strlen(h->name),
+                             "The MX target %s (preference %u) is an IP "
+                             "address, not a host name.",
+                             h->name, h->preference);
+    }
+  }
+  return err;
+}
+
+/* ---- the policy (rfc-rules R4, R46-R63, R71-R95, R113-R115) ------------ */
+
+/* The code for a failed fetch, and the RFC 8460 result type a sender would
+ * report for it (R7, RFC 8460 §4.3.2.2). */
+static enum mts_code
+fetch_code(enum mts_fetch_outcome o, const char **result_type)
+{
+  *result_type = "sts-policy-fetch-error";
+  switch (o) {
+    case MTS_FETCH_CONNECT:
+    case MTS_FETCH_FAILED:
+    case MTS_FETCH_NO_ROUTE:
+    case MTS_FETCH_OK:
+      return MTS_F_POLICY_CONNECT_FAILED;
+    case MTS_FETCH_TLS:
+      return MTS_F_POLICY_TLS_FAILED;
+    case MTS_FETCH_CERT_UNTRUSTED:
+      *result_type = "sts-webpki-invalid";
+      return MTS_F_POLICY_CERT_UNTRUSTED;
+    case MTS_FETCH_CERT_EXPIRED:
+      *result_type = "sts-webpki-invalid";
+      return MTS_F_POLICY_CERT_EXPIRED;
+    case MTS_FETCH_CERT_NAME:
+      *result_type = "sts-webpki-invalid";
+      return MTS_F_POLICY_CERT_NAME_MISMATCH;
+    case MTS_FETCH_TIMEOUT:
+      return MTS_F_POLICY_FETCH_TIMEOUT;
+    case MTS_FETCH_TOO_LARGE:
+      return MTS_F_POLICY_TOO_LARGE;
+  }
+  return MTS_F_POLICY_CONNECT_FAILED;
+}
+
+/* How a fetch ended once the certificate rule is judged: the fetcher
+ * reports the certificate's subjectAltName, and RFC 8461 §3.3 accepts
+ * only a DNS-ID matching the policy host (libcurl falls back to the
+ * subject CN; senders following RFC 6125 do not). */
+static enum mts_fetch_outcome
+fetch_outcome(const struct mts_fetch_result *f, const char *host,
+              const char **detail)
+{
+  *detail = f->detail;
+  if (f->outcome != MTS_FETCH_OK || !f->cert_seen) {
+    return f->outcome;
+  }
+  if (f->cert_san == NULL) {
+    *detail = "the certificate has no subjectAltName; its subject CN does "
+              "not count";
+    return MTS_FETCH_CERT_NAME;
+  }
+  if (!mts_name_san_match(f->cert_san, host)) {
+    *detail = "no subjectAltName of the certificate names the policy host";
+    return MTS_FETCH_CERT_NAME;
+  }
+  return MTS_FETCH_OK;
+}
+
+static enum mts_err
+add_fetch_failure(struct mts_result *r, const struct mts_fetch_result *f,
+                  enum mts_fetch_outcome outcome, const char *detail,
+                  const char *url)
+{
+  const char *rt;
+  enum mts_code code = fetch_code(outcome, &rt);
+
+  return mts_findings_add(&r->findings, code, f->address,
+                          f->address ? strlen(f->address) : 0,
+                          "Fetching %s from %s failed: %s%s%s (senders "
+                          "report %s).",
+                          url, f->address, mts_fetch_outcome_str(outcome),
+                          detail ? ": " : "", detail ? detail : "", rt);
+}
+
+static char *
+strdup_null(const char *s)
+{
+  return s != NULL ? strdup(s) : NULL;
+}
+
+/* R113-R115: every usable MX host against the patterns. */
+static enum mts_err
+assess_coverage(const struct mts_policy *pol, struct mts_result *r)
+{
+  enum mts_severity sev =
+      pol->mode == MTS_MODE_ENFORCE ? MTS_SEV_ERROR : MTS_SEV_WARNING;
+  enum mts_err err = MTS_OK;
+  int all = 1, usable = 0;
+
+  for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
+    struct mts_mx_host *h = &r->mx.hosts[i];
+    if (h->name[0] == '\0') {
+      continue; /* the null MX: nothing to match */
+    }
+    usable = 1;
+    h->covered = 0;
+    for (size_t k = 0; k < pol->n_mx && !h->covered; k++) {
+      if (mts_name_match(pol->mx[k], h->name)) {
+        h->covered = 1;
+        h->matched_by = strdup(pol->mx[k]);
+        if (h->matched_by == NULL) {
+          return MTS_ENOMEM;
+        }
+      }
+    }
+    if (!h->covered) {
+      all = 0;
+      err = mts_findings_add_sev(
+          &r->findings, MTS_F_MX_NOT_COVERED, sev, h->name, strlen(h->name),
+          "The MX host %s (preference %u) matches no mx: pattern of the "
+          "policy: senders %s.",
+          h->name, h->preference,
+          pol->mode == MTS_MODE_ENFORCE
+              ? "refuse to deliver mail to it"
+              : "deliver to it but report a failure (mode testing)");
+    }
+  }
+  if (!usable) {
+    return err;
+  }
+  r->mx.covered = all;
+  for (size_t k = 0; k < pol->n_mx && err == MTS_OK; k++) {
+    int used = 0;
+    for (size_t i = 0; i < r->mx.n_hosts && !used; i++) {
+      used = r->mx.hosts[i].name[0] != '\0' &&
+             mts_name_match(pol->mx[k], r->mx.hosts[i].name);
+    }
+    if (!used) {
+      err = mts_findings_add(&r->findings, MTS_F_POLICY_MX_UNUSED, pol->mx[k],
+                             strlen(pol->mx[k]),
+                             "The pattern mx: %s matches none of the "
+                             "domain's MX hosts.",
+                             pol->mx[k]);
+    }
+  }
+  return err;
+}
+
+/* R95, RFC 8461 §10.4: "*.<policy domain>" or broader lets any host of the
+ * zone with a certificate pass MX validation. The parser cannot tell (it
+ * does not know the domain) beyond single-label suffixes like "*.com". */
+static enum mts_err
+check_broad_wildcards(char *const *mx, size_t n, struct mts_result *r)
+{
+  size_t dlen = strlen(r->domain);
+
+  for (size_t k = 0; k < n; k++) {
+    const char *suffix;
+    size_t slen;
+    int already = 0;
+
+    if (strncmp(mx[k], "*.", 2) != 0) {
+      continue;
+    }
+    suffix = mx[k] + 2;
+    slen = strlen(suffix);
+    if (!(slen == dlen && strcmp(suffix, r->domain) == 0) &&
+        !(slen < dlen && r->domain[dlen - slen - 1] == '.' &&
+          strcmp(r->domain + dlen - slen, suffix) == 0)) {
+      continue;
+    }
+    for (size_t i = 0; i < r->findings.n && !already; i++) {
+      const struct mts_finding *f = &r->findings.v[i];
+      already = f->code == MTS_F_POLICY_MX_WILDCARD_BROAD &&
+                f->subject != NULL && strstr(f->subject, mx[k]) != NULL;
+    }
+    if (!already) {
+      enum mts_err err = mts_findings_add(
+          &r->findings, MTS_F_POLICY_MX_WILDCARD_BROAD, mx[k], strlen(mx[k]),
+          "The pattern mx: %s covers every host of %s and its subdomains: "
+          "any of them with a certificate passes MX validation.",
+          mx[k], suffix);
+      if (err != MTS_OK) {
+        return err;
+      }
+    }
+  }
+  return MTS_OK;
+}
+
+/* The body arrived with 200: media type, body, then MX coverage. */
+static enum mts_err
+assess_body(const struct mts_fetch_result *f, struct mts_result *r)
+{
+  struct mts_policy pol;
+  enum mts_err err;
+  int ct;
+
+  ct = mts_policy_check_content_type(f->content_type, &r->findings);
+  if (ct < 0) {
+    return MTS_ENOMEM;
+  }
+  err = mts_policy_parse(f->body, f->body_len, &pol, &r->findings);
+  if (err != MTS_OK) {
+    return err;
+  }
+  r->policy.status =
+      ct == 1 && pol.valid ? MTS_POLICY_VALID : MTS_POLICY_INVALID;
+  r->policy.mode = strdup_null(pol.mode_str);
+  r->policy.max_age = pol.max_age;
+  r->policy.mx = pol.mx;
+  r->policy.n_mx = pol.n_mx;
+  if ((pol.mode_str != NULL && r->policy.mode == NULL)) {
+    err = MTS_ENOMEM;
+  }
+  if (err == MTS_OK) {
+    err = check_broad_wildcards(pol.mx, pol.n_mx, r);
+  }
+  /* R5: coverage only for a valid policy in enforce or testing. */
+  if (err == MTS_OK && r->policy.status == MTS_POLICY_VALID &&
+      (pol.mode == MTS_MODE_ENFORCE || pol.mode == MTS_MODE_TESTING)) {
+    err = assess_coverage(&pol, r);
+  }
+  pol.mx = NULL; /* moved to r->policy */
+  pol.n_mx = 0;
+  mts_policy_release(&pol);
+  return err;
+}
+
+static enum mts_err
+assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
+{
+  const struct mts_dns_result *fam[2] = {lk->policy_a, lk->policy_aaaa};
+  const struct mts_fetch_result *ok = NULL;
+  const char *host;
+  size_t n_addrs = 0;
+  int sts_valid = r->sts.record.status == MTS_REC_VALID;
+  enum mts_err err = MTS_OK;
+
+  if (lk->no_policy || lk->policy_a == NULL || lk->policy_aaaa == NULL) {
+    return MTS_OK; /* not-checked */
+  }
+  host = lk->policy_a->qname; /* mta-sts.<d>, what was fetched */
+  for (int k = 0; k < 2; k++) {
+    n_addrs += fam[k]->status == MTS_DNS_OK ? fam[k]->n_addrs : 0;
+  }
+  if (n_addrs == 0) {
+    for (int k = 0; k < 2; k++) {
+      if (mts_dns_status_failed(fam[k]->status) ||
+          fam[k]->status == MTS_DNS_CNAME_LOOP) {
+        /* R23: the policy host's lookup failed: unreachable. */
+        r->policy.status = MTS_POLICY_UNREACHABLE;
+        return add_lookup_failure(r, fam[k]);
+      }
+    }
+    if (!sts_valid) {
+      return MTS_OK; /* R4: nothing is deployed: not-checked */
+    }
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    return mts_findings_add(&r->findings, MTS_F_POLICY_HOST_UNRESOLVABLE,
+                            lk->policy_a->qname, strlen(lk->policy_a->qname),
+                            "%s has no A or AAAA record: senders cannot fetch "
+                            "the policy and deliver as if there were none.",
+                            lk->policy_a->qname);
+  }
+  if (!sts_valid) {
+    /* contract.md: preflight for a policy hosted before its record. */
+    err =
+        mts_findings_add(&r->findings, MTS_F_POLICY_IGNORED_NO_RECORD, NULL, 0,
+                         "The policy host answers, but the _mta-sts record "
+                         "is %s: senders ignore the policy.",
+                         mts_record_status_str(r->sts.record.status));
+  }
+  for (size_t i = 0; i < lk->n_fetched && ok == NULL; i++) {
+    const char *detail;
+    if (lk->fetched[i] != NULL &&
+        fetch_outcome(lk->fetched[i], host, &detail) == MTS_FETCH_OK) {
+      ok = lk->fetched[i];
+    }
+  }
+  if (lk->n_fetched == 0) {
+    /* Addresses came, but the time ran out before a fetch could start:
+     * say which lookup was late rather than leave "unreachable" bare. */
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    for (int k = 0; k < 2 && err == MTS_OK; k++) {
+      if (mts_dns_status_failed(fam[k]->status)) {
+        err = add_lookup_failure(r, fam[k]);
+      }
+    }
+    return err;
+  }
+  /* Every address that fails gets its finding (R49, R50, R53). */
+  for (size_t i = 0; i < lk->n_fetched && err == MTS_OK; i++) {
+    const struct mts_fetch_result *f = lk->fetched[i];
+    const char *detail = NULL;
+    enum mts_fetch_outcome outcome =
+        f != NULL ? fetch_outcome(f, host, &detail) : MTS_FETCH_OK;
+    if (outcome == MTS_FETCH_OK) {
+      continue;
+    }
+    if (outcome == MTS_FETCH_NO_ROUTE && ok != NULL) {
+      err = mts_findings_add(&r->findings, MTS_F_POLICY_ADDRESS_NOT_CHECKED,
+                             f->address, strlen(f->address),
+                             "%s was not checked: this machine has no route "
+                             "to it (%s).",
+                             f->address, detail ? detail : "no route");
+    } else if (ok != NULL) {
+      err = mts_findings_add(
+          &r->findings, MTS_F_POLICY_ADDRESS_UNREACHABLE, f->address,
+          strlen(f->address),
+          "The policy host's address %s fails (%s%s%s), while %s works: "
+          "senders that pick it cannot fetch the policy.",
+          f->address, mts_fetch_outcome_str(outcome), detail ? ": " : "",
+          detail ? detail : "", ok->address);
+    } else {
+      err = add_fetch_failure(r, f, outcome, detail, r->policy.url);
+    }
+    if (err == MTS_OK && f->old_tls_only) {
+      /* R53: why the handshake fails. */
+      err = mts_findings_add(&r->findings, MTS_F_POLICY_TLS_OLD_VERSION,
+                             f->address, strlen(f->address),
+                             "%s speaks only TLS 1.0 or 1.1; senders need "
+                             "TLS 1.2 or newer (RFC 8461 §7.2, RFC 8996).",
+                             f->address);
+    }
+  }
+  if (err != MTS_OK || ok == NULL) {
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    return err;
+  }
+  r->policy.http_status = (int)ok->http_status;
+  r->policy.content_type = strdup_null(ok->content_type);
+  r->policy.cert_not_after = ok->cert_not_after;
+  if (ok->content_type != NULL && r->policy.content_type == NULL) {
+    return MTS_ENOMEM;
+  }
+  if (ok->cert_not_after >= 0 && ok->cert_not_after - now < 14 * 86400) {
+    err = mts_findings_add(&r->findings, MTS_F_POLICY_CERT_EXPIRES_SOON,
+                           ok->address, strlen(ok->address),
+                           "The certificate of the policy host expires in %lld "
+                           "days.",
+                           (ok->cert_not_after - now) / 86400);
+    if (err != MTS_OK) {
+      return err;
+    }
+  }
+  /* R58 redirects; a 304 or a 3xx without Location is just a status. */
+  if (ok->location != NULL ||
+      (ok->http_status >= 301 && ok->http_status <= 308 &&
+       ok->http_status != 304 && ok->http_status != 305 &&
+       ok->http_status != 306)) {
+    /* R58: never followed. */
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    return mts_findings_add(&r->findings, MTS_F_POLICY_HTTP_REDIRECT,
+                            ok->location,
+                            ok->location ? strlen(ok->location) : 0,
+                            "The policy URL answers %ld with a redirect%s%s: "
+                            "senders do not follow it (senders report "
+                            "sts-policy-fetch-error).",
+                            ok->http_status, ok->location ? " to " : "",
+                            ok->location ? ok->location : "");
+  }
+  if (ok->http_status != 200) {
+    /* R57: only 200 OK; any other status, other 2xx included. */
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    return mts_findings_add(&r->findings, MTS_F_POLICY_HTTP_STATUS, NULL, 0,
+                            "The policy URL answers HTTP %ld, not 200 "
+                            "(senders report sts-policy-fetch-error).",
+                            ok->http_status);
+  }
+  return assess_body(ok, r);
+}
+
+enum mts_err
+mts_assess(const struct mts_lookups *lk, struct mts_result *r)
+{
+  enum mts_err err;
+
+  err = assess_record(&sts_kind, lk->sts, lk->apex, r, &r->sts.record);
+  if (err == MTS_OK) {
+    err =
+        assess_record(&tlsrpt_kind, lk->tlsrpt, lk->apex, r, &r->tlsrpt.record);
+  }
+  if (err == MTS_OK) {
+    err = assess_mx(lk, r);
+  }
+  if (err == MTS_OK && r->policy.url == NULL) {
+    r->policy.url = concat("https://mta-sts.", r->domain);
+    if (r->policy.url == NULL) {
+      err = MTS_ENOMEM;
+    } else {
+      char *u = concat(r->policy.url, "/.well-known/mta-sts.txt");
+      free(r->policy.url);
+      r->policy.url = u;
+      err = u ? MTS_OK : MTS_ENOMEM;
+    }
+  }
+  if (err == MTS_OK) {
+    err = assess_policy(lk, r, r->checked_at);
+  }
+  mts_result_set_status(r);
+  return err;
+}
+
+/* Would the validator call this record missing? No record, or none that
+ * is or looks like one of its kind (R25 classes 1 and 2). */
+static int
+record_missing(const struct mts_dns_result *d,
+               int (*looks_like)(const struct mts_txt *))
+{
+  if (d == NULL) {
+    return 0;
+  }
+  if (d->status == MTS_DNS_NODATA || d->status == MTS_DNS_NXDOMAIN) {
+    return 1;
+  }
+  if (d->status != MTS_DNS_OK) {
+    return 0;
+  }
+  for (size_t i = 0; i < d->n_txt; i++) {
+    struct mts_txt t = {d->txt[i].data, d->txt[i].len};
+    if (looks_like(&t)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+int
+mts_assess_wants_apex(const struct mts_lookups *lk)
+{
+  return lk->apex == NULL &&
+         (record_missing(lk->sts, mts_sts_looks_like) ||
+          record_missing(lk->tlsrpt, mts_tlsrpt_looks_like));
+}

@@ -1,0 +1,144 @@
+/* mtasts-check: parse, run, clean up (like kdig_main.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lint.h"
+#include "rptcmd.h"
+#include "writer.h"
+#include "mtasts/check.h"
+
+int
+main(int argc, char **argv)
+{
+  struct mts_opts o;
+  struct mts_source src;
+  struct mts_state *state = NULL;
+  struct mts_writer writer;
+  enum mts_status worst = MTS_STATUS_OK;
+  char errbuf[512];
+  enum mts_err err;
+  int rc;
+
+  /* c-ares 1.18 writes queued TCP queries with writev(), which cannot ask
+   * for MSG_NOSIGNAL: a server that resets the connection would kill us.
+   * A closed stdout then shows as a write error (exit 3), not a signal. */
+  signal(SIGPIPE, SIG_IGN);
+
+  /* mtasts-check report ...: the TLS-RPT report sub-command (rptcmd.h). */
+  if (argc > 1 && strcmp(argv[1], "report") == 0) {
+    return mts_rptcmd_main(argc - 1, argv + 1);
+  }
+
+  errbuf[0] = '\0';
+  err = mts_cli_parse(argc, argv, &o, errbuf, sizeof(errbuf));
+  if (err != MTS_OK) {
+    fprintf(stderr, "mtasts-check: %s (try 'mtasts-check --help')\n",
+            err == MTS_EINVAL ? errbuf : mts_strerror(err));
+    mts_cli_release(&o);
+    return MTS_EXIT_USAGE;
+  }
+  if (o.help || o.version) {
+    if (o.help) {
+      mts_cli_help(stdout);
+    } else {
+      printf("mtasts-check %s\n", MTS_VERSION);
+    }
+    mts_cli_release(&o);
+    return 0;
+  }
+
+  if (o.policy_file != NULL) {
+    err = mts_lint_policy_file(o.policy_file, &o.write, o.run.out, &worst,
+                               errbuf, sizeof(errbuf));
+    mts_cli_release(&o);
+    if (err != MTS_OK) {
+      fprintf(stderr, "mtasts-check: %s\n", errbuf);
+      return err == MTS_EINVAL || err == MTS_ERANGE
+                 ? MTS_EXIT_USAGE
+                 : mts_status_exit(MTS_STATUS_UNKNOWN);
+    }
+    return mts_status_exit(worst);
+  }
+
+  if (o.state_file != NULL) {
+    /* A state file that is not ours, or damaged, stops the run before
+     * anything is checked, and is left as it is (docs/state.md). */
+    err = mts_state_open(&state, o.state_file, errbuf, sizeof(errbuf));
+    if (err != MTS_OK) {
+      fprintf(stderr, "mtasts-check: %s\n", errbuf);
+      mts_cli_release(&o);
+      return err == MTS_ENOMEM ? mts_status_exit(MTS_STATUS_UNKNOWN)
+                               : MTS_EXIT_USAGE;
+    }
+    o.run.state = state;
+  }
+
+  memset(&src, 0, sizeof(src));
+  src.argv = o.domains;
+  src.argc = o.n_domains;
+  src.fd = -1;
+  if (o.file != NULL) {
+    struct stat st;
+    src.fd = strcmp(o.file, "-") == 0 ? STDIN_FILENO
+                                      : open(o.file, O_RDONLY | O_CLOEXEC);
+    if (src.fd >= 0 && fstat(src.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      close(src.fd);
+      src.fd = -1;
+      errno = EISDIR;
+    }
+    if (src.fd < 0) {
+      fprintf(stderr, "mtasts-check: cannot open '%s': %s\n", o.file,
+              strerror(errno));
+      mts_state_free(&state);
+      mts_cli_release(&o);
+      return MTS_EXIT_USAGE;
+    }
+  }
+
+  /* Ctrl-C (SIGINT) or SIGTERM: mts_run stops cleanly and returns
+   * MTS_EINTR; the exit code is that of the domains written. */
+  o.run.catch_signals = 1;
+  err = mts_writer_init(&writer, &o.write, o.run.out);
+  if (err == MTS_OK) {
+    o.run.sink = mts_writer_sink(&writer);
+    err = mts_run(&o.run, &src, &worst, errbuf, sizeof(errbuf));
+  } else {
+    snprintf(errbuf, sizeof(errbuf), "%s", mts_strerror(err));
+    worst = MTS_STATUS_UNKNOWN;
+  }
+  mts_writer_release(&writer);
+  rc = mts_status_exit(worst);
+  if (err == MTS_EINTR) {
+    fprintf(stderr, "mtasts-check: %s\n", errbuf);
+  } else if (err != MTS_OK) {
+    /* The check could not be completed: UNKNOWN, unless worse is known. */
+    fprintf(stderr, "mtasts-check: %s\n",
+            errbuf[0] ? errbuf : mts_strerror(err));
+    if (worst != MTS_STATUS_ERROR) {
+      rc = mts_status_exit(MTS_STATUS_UNKNOWN);
+    }
+  }
+  if (state != NULL) {
+    /* Once, at the end: the domains whose results were written. */
+    if (mts_state_save(state, (long long)time(NULL), errbuf, sizeof(errbuf)) !=
+        MTS_OK) {
+      fprintf(stderr, "mtasts-check: %s\n", errbuf);
+      if (worst != MTS_STATUS_ERROR) {
+        rc = mts_status_exit(MTS_STATUS_UNKNOWN);
+      }
+    }
+    mts_state_free(&state);
+  }
+  if (src.fd > STDIN_FILENO) {
+    close(src.fd);
+  }
+  mts_cli_release(&o);
+  return rc;
+}

@@ -1,0 +1,1115 @@
+#include "mtasts/net.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <ares.h>
+
+#include "dnsmsg.h"
+#include "ratelimit.h"
+#include "udpbatch.h"
+
+#if ARES_VERSION < 0x011201
+#error "c-ares 1.18.1 or newer is needed (ares_parse_txt_reply_ext)"
+#endif
+
+/* RFC 6891 §6.2.5 and the DNS flag day 2020: 1232 octets avoids IP
+ * fragmentation on every common path. */
+#define EDNS_PAYLOAD 1232
+
+/* Two channels: answers over UDP with TC=1 are not retried by c-ares
+ * (ARES_FLAG_IGNTC), so that the retry over TCP is ours to see and to report
+ * (rfc-rules R17: DNS_TCP_FALLBACK, DNS_TRUNCATED). */
+struct chan {
+  struct mts_resolver *res;
+  ares_channel ch;
+};
+
+struct mts_resolver {
+  struct mts_loop *loop;
+  struct chan udp, tcp;
+  struct mts_timer timer;
+  unsigned long sent;
+  struct mts_query *live;     /* every query not yet finished by c-ares */
+  struct mts_udpbatch *batch; /* the UDP channel's sockets and queries */
+  /* --qps: queries wait here, in order, for a token of the bucket. */
+  struct mts_ratelimit bucket;
+  struct mts_timer bucket_timer;
+  struct mts_query *wait_head, *wait_tail;
+  struct mts_timer ready_timer; /* when a caller's tokens will be there */
+  void (*ready_cb)(void *arg);
+  void *ready_arg;
+};
+
+/* One lookup: may take several DNS queries (CNAME hops, the TCP retry).
+ * Lives until c-ares has called back for its last query, even when the
+ * caller cancelled it (cb == NULL). */
+struct mts_query {
+  struct mts_resolver *res;
+  mts_resolve_cb cb;
+  void *arg;
+  int type;
+  int over_tcp;
+  long cname_ttl; /* smallest TTL of the CNAMEs followed so far, or -1 */
+  char cur[4 * MTS_DNS_NAME_MAX]; /* the name being asked now, in the
+                                     c-ares form (see cares_name) */
+  struct mts_dns_result *result;
+  struct mts_query *prev, *next;
+  struct mts_query *wait_next; /* in res->wait_head's queue */
+  int waiting;                 /* in that queue, not known to c-ares */
+};
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
+                      int alen);
+static void query_unlink_free(struct mts_query *q);
+static void wait_unlink(struct mts_query *q);
+static void on_bucket(void *arg);
+static void on_ready_timer(void *arg);
+
+/* ---- loop glue ---------------------------------------------------------- */
+
+static void
+on_io(void *arg, int fd, unsigned events)
+{
+  struct chan *c = arg;
+  ares_socket_t rfd = (events & MTS_EV_READ) ? fd : ARES_SOCKET_BAD;
+  ares_socket_t wfd = (events & MTS_EV_WRITE) ? fd : ARES_SOCKET_BAD;
+
+  ares_process_fd(c->ch, rfd, wfd);
+}
+
+static void
+on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+  struct chan *c = data;
+  unsigned events =
+      (readable ? MTS_EV_READ : 0u) | (writable ? MTS_EV_WRITE : 0u);
+
+  /* Failure here leaves the socket unwatched: its queries then time out
+   * through the timer, which is the right outcome for a dead socket. */
+  (void)mts_loop_watch(c->res->loop, fd, events, on_io, c);
+}
+
+static void
+on_timer(void *arg)
+{
+  struct mts_resolver *res = arg;
+
+  /* docs/ares_process.3: process timeouts with no fd ready. */
+  ares_process_fd(res->udp.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  ares_process_fd(res->tcp.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+/* Before each wait: arm the timer for the earliest c-ares deadline. Done
+ * once per loop turn, because ares_timeout() walks every query. */
+static void
+on_prepare(void *arg)
+{
+  struct mts_resolver *res = arg;
+  struct timeval tv, *tvp;
+  long ms = -1;
+
+  /* This turn's queries leave together (udpbatch.h). */
+  mts_udpbatch_flush(res->batch);
+  if (res->live == NULL) {
+    (void)mts_loop_timer_set(res->loop, &res->timer, -1);
+    return;
+  }
+  tvp = ares_timeout(res->udp.ch, NULL, &tv);
+  if (tvp != NULL) {
+    ms = (long)tvp->tv_sec * 1000 + (long)tvp->tv_usec / 1000;
+  }
+  tvp = ares_timeout(res->tcp.ch, NULL, &tv);
+  if (tvp != NULL) {
+    long t = (long)tvp->tv_sec * 1000 + (long)tvp->tv_usec / 1000;
+    if (ms < 0 || t < ms) {
+      ms = t;
+    }
+  }
+  /* c-ares rounds down: add 1 ms so that the query is due when we wake. */
+  (void)mts_loop_timer_set(res->loop, &res->timer, ms < 0 ? 1000 : ms + 1);
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+/* All UDP answers of a channel arrive on one socket. The default receive
+ * buffer (208 KiB on Linux, a few hundred small datagrams counting the
+ * kernel's overhead) overflows when many domains are checked at once, and
+ * every dropped answer then costs a retry timeout. Ask for more; the
+ * kernel caps the request at net.core.rmem_max. */
+#define UDP_RCVBUF (4 * 1024 * 1024)
+
+static int
+on_socket_config(ares_socket_t fd, int type, void *data)
+{
+  int size = UDP_RCVBUF;
+
+  (void)data;
+  if (type == SOCK_DGRAM) {
+    /* Best effort: a smaller buffer only makes losses likelier. */
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  }
+  return 0;
+}
+
+/* The UDP channel's sockets go through udpbatch.c: its queries leave in
+ * one sendmmsg(2) per loop turn (docs/benchmarks.md). */
+static ares_socket_t
+batch_socket(int domain, int type, int protocol, void *data)
+{
+  int fd = mts_udpbatch_socket(data, domain, type, protocol);
+  return fd < 0 ? ARES_SOCKET_BAD : fd;
+}
+
+static int
+batch_close(ares_socket_t fd, void *data)
+{
+  return mts_udpbatch_close(data, fd);
+}
+
+static int
+batch_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
+              void *data)
+{
+  (void)data;
+  return connect(fd, sa, len);
+}
+
+static ares_ssize_t
+batch_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+               struct sockaddr *from, ares_socklen_t *fromlen, void *data)
+{
+  return mts_udpbatch_recvfrom(data, fd, buf, len, flags, from, fromlen);
+}
+
+static ares_ssize_t
+batch_sendv(ares_socket_t fd, const struct iovec *iov, int iovcnt, void *data)
+{
+  return mts_udpbatch_sendv(data, fd, iov, iovcnt);
+}
+
+static const struct ares_socket_functions batch_funcs = {
+    batch_socket, batch_close, batch_connect, batch_recvfrom, batch_sendv};
+
+static enum mts_err
+chan_init(struct mts_resolver *res, struct chan *c, int flags,
+          const struct mts_resolver_opts *opts, const char *servers,
+          char *errbuf, size_t errsz)
+{
+  struct ares_options o;
+  int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+             ARES_OPT_SOCK_STATE_CB | ARES_OPT_EDNSPSZ;
+  int rc;
+
+  memset(&o, 0, sizeof(o));
+  /* ARES_FLAG_NOCHECKRESP: hand SERVFAIL, REFUSED and NOTIMP answers to us.
+   * Without it c-ares 1.18 retries them and, once out of servers, ends the
+   * query with ARES_ECONNREFUSED: the tool would report a timeout where the
+   * server in fact answered (rfc-rules R16 wants the RCODE). The price is no
+   * failover to the next resolver on SERVFAIL; timeouts still fail over. */
+  o.flags = flags | ARES_FLAG_NOSEARCH | ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
+  o.timeout = opts->try_timeout_ms > 0 ? opts->try_timeout_ms : 2000;
+  o.tries = opts->tries > 0 ? opts->tries : 2;
+  o.sock_state_cb = on_sock_state;
+  o.sock_state_cb_data = c;
+  o.ednspsz = EDNS_PAYLOAD;
+  c->res = res;
+  rc = ares_init_options(&c->ch, &o, mask);
+  if (rc != ARES_SUCCESS) {
+    snprintf(errbuf, errsz, "cannot set up the resolver: %s",
+             ares_strerror(rc));
+    return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_ERESOLV;
+  }
+  ares_set_socket_configure_callback(c->ch, on_socket_config, NULL);
+  if (servers != NULL) {
+    rc = ares_set_servers_ports_csv(c->ch, servers);
+    if (rc != ARES_SUCCESS) {
+      snprintf(errbuf, errsz, "invalid resolver address in '%s': %s", servers,
+               ares_strerror(rc));
+      return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_EINVAL;
+    }
+  }
+  return MTS_OK;
+}
+
+/* "1.2.3.4", "1.2.3.4:53", "[::1]:53" or "::1", joined by commas for
+ * ares_set_servers_ports_csv. A bare IPv6 address gets brackets so that
+ * its last group is not read as a port. */
+static enum mts_err
+servers_csv(const struct mts_resolver_opts *opts, char **out)
+{
+  size_t len = 1;
+  char *csv;
+
+  *out = NULL;
+  if (opts->n_servers == 0) {
+    return MTS_OK;
+  }
+  for (size_t i = 0; i < opts->n_servers; i++) {
+    len += strlen(opts->servers[i]) + 6;
+  }
+  csv = malloc(len);
+  if (csv == NULL) {
+    return MTS_ENOMEM;
+  }
+  csv[0] = '\0';
+  for (size_t i = 0; i < opts->n_servers; i++) {
+    const char *s = opts->servers[i];
+    const char *colon = strchr(s, ':');
+    int bare6 = s[0] != '[' && colon != NULL && strchr(colon + 1, ':');
+    /* c-ares 1.18 takes "[addr]" only with a port: add the default. */
+    int noport6 = s[0] == '[' && s[strlen(s) - 1] == ']';
+    if (i > 0) {
+      strcat(csv, ",");
+    }
+    if (bare6) {
+      strcat(csv, "[");
+    }
+    strcat(csv, s);
+    if (bare6) {
+      strcat(csv, "]");
+    }
+    if (bare6 || noport6) {
+      strcat(csv, ":53");
+    }
+  }
+  *out = csv;
+  return MTS_OK;
+}
+
+enum mts_err
+mts_resolver_new(struct mts_resolver **out, struct mts_loop *loop,
+                 const struct mts_resolver_opts *opts, char *errbuf,
+                 size_t errsz)
+{
+  struct mts_resolver *res = NULL;
+  char *csv = NULL;
+  enum mts_err err;
+  int rc;
+
+  rc = ares_library_init(ARES_LIB_INIT_ALL);
+  if (rc != ARES_SUCCESS) {
+    snprintf(errbuf, errsz, "cannot initialise c-ares: %s", ares_strerror(rc));
+    return MTS_ERESOLV;
+  }
+  res = calloc(1, sizeof(*res));
+  if (res == NULL) {
+    err = MTS_ENOMEM;
+    goto fail;
+  }
+  res->loop = loop;
+  res->timer.cb = on_timer;
+  res->timer.arg = res;
+  res->bucket_timer.cb = on_bucket;
+  res->bucket_timer.arg = res;
+  res->ready_timer.cb = on_ready_timer;
+  res->ready_timer.arg = res;
+  /* The bucket holds a tenth of a second's worth of queries, and at least
+   * MTS_RESOLVER_BURST_MIN: one domain's first queries leave together. */
+  mts_ratelimit_init(&res->bucket, opts->qps,
+                     opts->qps / 10.0 > MTS_RESOLVER_BURST_MIN
+                         ? opts->qps / 10.0
+                         : MTS_RESOLVER_BURST_MIN,
+                     mts_loop_now_ms());
+  err = servers_csv(opts, &csv);
+  if (err != MTS_OK) {
+    goto fail;
+  }
+  err = mts_udpbatch_new(&res->batch, loop, UDP_RCVBUF);
+  if (err != MTS_OK) {
+    goto fail;
+  }
+  err = chan_init(res, &res->udp, ARES_FLAG_IGNTC, opts, csv, errbuf, errsz);
+  if (err != MTS_OK) {
+    goto fail;
+  }
+  ares_set_socket_functions(res->udp.ch, &batch_funcs, res->batch);
+  err = chan_init(res, &res->tcp, ARES_FLAG_USEVC, opts, csv, errbuf, errsz);
+  if (err != MTS_OK) {
+    goto fail;
+  }
+  err = mts_loop_add_prepare(loop, on_prepare, res);
+  if (err != MTS_OK) {
+    snprintf(errbuf, errsz, "too many components on one loop");
+    goto fail;
+  }
+  free(csv);
+  *out = res;
+  return MTS_OK;
+
+fail:
+  free(csv);
+  if (res != NULL) {
+    mts_resolver_free(&res); /* also balances ares_library_init */
+  } else {
+    ares_library_cleanup();
+  }
+  return err;
+}
+
+void
+mts_resolver_free(struct mts_resolver **resp)
+{
+  struct mts_resolver *res;
+
+  if (resp == NULL || *resp == NULL) {
+    return;
+  }
+  res = *resp;
+  /* Cancel first: ares_destroy then calls back with ARES_EDESTRUCTION and
+   * each query frees itself without calling its owner. */
+  for (struct mts_query *q = res->live; q != NULL; q = q->next) {
+    q->cb = NULL;
+  }
+  if (res->udp.ch != NULL) {
+    ares_destroy(res->udp.ch);
+  }
+  if (res->tcp.ch != NULL) {
+    ares_destroy(res->tcp.ch);
+  }
+  mts_udpbatch_free(&res->batch); /* after ares_destroy closed its sockets */
+  /* Queries still waiting for --qps were never handed to c-ares. */
+  while (res->wait_head != NULL) {
+    struct mts_query *q = res->wait_head;
+    wait_unlink(q);
+    query_unlink_free(q);
+  }
+  (void)mts_loop_timer_set(res->loop, &res->bucket_timer, -1);
+  (void)mts_loop_timer_set(res->loop, &res->ready_timer, -1);
+  (void)mts_loop_timer_set(res->loop, &res->timer, -1);
+  mts_loop_remove_prepare(res->loop, on_prepare, res);
+  free(res);
+  *resp = NULL;
+  ares_library_cleanup();
+}
+
+unsigned long
+mts_resolver_queries_sent(const struct mts_resolver *res)
+{
+  return res->sent;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+static void
+query_unlink_free(struct mts_query *q)
+{
+  if (q->prev != NULL) {
+    q->prev->next = q->next;
+  } else {
+    q->res->live = q->next;
+  }
+  if (q->next != NULL) {
+    q->next->prev = q->prev;
+  }
+  mts_dns_result_free(&q->result);
+  free(q);
+}
+
+static void
+transmit(struct mts_query *q)
+{
+  struct chan *c = q->over_tcp ? &q->res->tcp : &q->res->udp;
+
+  q->res->sent++;
+  ares_query(c->ch, q->cur, 1 /* C_IN */, q->type, on_answer, q);
+}
+
+static void
+wait_unlink(struct mts_query *q)
+{
+  struct mts_resolver *res = q->res;
+  struct mts_query **pp = &res->wait_head, *prev = NULL;
+
+  while (*pp != NULL && *pp != q) {
+    prev = *pp;
+    pp = &(*pp)->wait_next;
+  }
+  if (*pp == q) {
+    *pp = q->wait_next;
+    if (res->wait_tail == q) {
+      res->wait_tail = prev;
+    }
+  }
+  q->wait_next = NULL;
+  q->waiting = 0;
+}
+
+/* The bucket has tokens again: send the waiting queries, oldest first. A
+ * query sent here may call back at once, and its owner may ask again or
+ * cancel waiting queries: take the head afresh each time. */
+static void
+on_bucket(void *arg)
+{
+  struct mts_resolver *res = arg;
+  uint64_t now = mts_loop_now_ms();
+
+  while (res->wait_head != NULL && mts_ratelimit_take(&res->bucket, now)) {
+    struct mts_query *q = res->wait_head;
+    wait_unlink(q);
+    transmit(q);
+  }
+  if (res->wait_head != NULL) {
+    (void)mts_loop_timer_set(res->loop, &res->bucket_timer,
+                             mts_ratelimit_wait_ms(&res->bucket, now, 1.0));
+  } else if (res->ready_cb != NULL) {
+    res->ready_cb(res->ready_arg);
+  }
+}
+
+/* Every DNS query of the tool passes here (first tries, CNAME hops, the
+ * TCP retry), so --qps caps them all. c-ares' own retransmissions after a
+ * try's timeout are not seen, hence not counted. */
+static void
+send_query(struct mts_query *q)
+{
+  struct mts_resolver *res = q->res;
+
+  if (res->wait_head == NULL &&
+      mts_ratelimit_take(&res->bucket, mts_loop_now_ms())) {
+    transmit(q);
+    return;
+  }
+  q->waiting = 1;
+  q->wait_next = NULL;
+  if (res->wait_tail != NULL) {
+    res->wait_tail->wait_next = q;
+  } else {
+    res->wait_head = q;
+    (void)mts_loop_timer_set(
+        res->loop, &res->bucket_timer,
+        mts_ratelimit_wait_ms(&res->bucket, mts_loop_now_ms(), 1.0));
+  }
+  res->wait_tail = q;
+}
+
+static void
+finish(struct mts_query *q, enum mts_dns_status st)
+{
+  struct mts_dns_result *r = q->result;
+
+  r->status = st;
+  q->result = NULL;
+  if (q->cb != NULL) {
+    q->cb(q->arg, r);
+  } else {
+    mts_dns_result_free(&r);
+  }
+  query_unlink_free(q);
+}
+
+static void
+finish_detail(struct mts_query *q, enum mts_dns_status st, const char *detail)
+{
+  if (detail != NULL && q->result->detail == NULL) {
+    q->result->detail = strdup(detail); /* best effort: it is only words */
+  }
+  finish(q, st);
+}
+
+static void
+lower_strip(char *s)
+{
+  size_t n = strlen(s);
+
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] >= 'A' && s[i] <= 'Z') {
+      s[i] = (char)(s[i] - 'A' + 'a');
+    }
+  }
+  if (n > 0 && s[n - 1] == '.') {
+    s[n - 1] = '\0';
+  }
+}
+
+/* RFC 8461 §3.1: the character-strings of one RR are joined with nothing
+ * between them; separate RRs stay separate records.
+ *
+ * The TXT RRs are read from the message that dnsmsg.c has already checked,
+ * rather than through ares_parse_txt_reply_ext, which expands every name
+ * again and allocates each string: at tens of thousands of answers a
+ * second that was a tenth of the tool's instructions (docs/benchmarks.md).
+ * The outcome is the same as the helper's: every TXT RR of class IN counts,
+ * whatever its owner, and an answer whose count differs from the RRs owned
+ * by the end of the CNAME chain (\p want) holds records that do not belong
+ * to the name; an RR with no character-string, or one whose strings overrun
+ * its RDATA, makes the answer unusable too (*st = MTS_DNS_BADRESP).
+ * \return MTS_OK or MTS_ENOMEM. */
+static enum mts_err
+take_txt(struct mts_dns_result *r, const struct mts_dnsmsg *msg, size_t want,
+         enum mts_dns_status *st)
+{
+  size_t pos = msg->an_off, n = 0;
+  struct mts_buf *v = NULL;
+
+  *st = MTS_DNS_OK;
+  if (want > 0) {
+    v = calloc(want, sizeof(*v));
+    if (v == NULL) {
+      return MTS_ENOMEM;
+    }
+  }
+  for (unsigned i = 0; i < msg->ancount && *st == MTS_DNS_OK; i++) {
+    struct mts_dnsmsg_rr rr;
+    const uint8_t *rd;
+    size_t len = 0, k;
+    char *p;
+
+    if (mts_dnsmsg_next_rr(msg, &pos, &rr) != MTS_OK) {
+      *st = MTS_DNS_BADRESP;
+      break;
+    }
+    if (rr.type != MTS_RR_TXT || rr.rclass != 1) {
+      continue;
+    }
+    rd = msg->buf + rr.rdoff;
+    /* Each character-string: a length octet, then that many octets. */
+    for (k = 0; k < rr.rdlen; k += 1 + (size_t)rd[k]) {
+      len += rd[k];
+    }
+    if (rr.rdlen == 0 || k != rr.rdlen || n == want) {
+      *st = MTS_DNS_BADRESP;
+      break;
+    }
+    p = malloc(len + 1);
+    if (p == NULL) {
+      for (size_t j = 0; j < n; j++) {
+        free(v[j].data);
+      }
+      free(v);
+      return MTS_ENOMEM;
+    }
+    v[n].data = p;
+    v[n].len = len;
+    for (k = 0; k < rr.rdlen; k += 1 + (size_t)rd[k]) {
+      memcpy(p, rd + k + 1, rd[k]);
+      p += rd[k];
+    }
+    *p = '\0';
+    n++;
+  }
+  if (*st == MTS_DNS_OK && n != want) {
+    *st = MTS_DNS_BADRESP;
+  }
+  if (*st != MTS_DNS_OK) {
+    for (size_t j = 0; j < n; j++) {
+      free(v[j].data);
+    }
+    free(v);
+    return MTS_OK;
+  }
+  r->txt = v;
+  r->n_txt = n;
+  return MTS_OK;
+}
+
+/* A character of a host name as c-ares 1.18 accepts it in an MX target
+ * (ares_expand_name's is_hostnamech), without '.': such names read the
+ * same through dnsmsg.c. */
+static int
+plain_hostch(uint8_t c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '/' || c == '*';
+}
+
+/* The MX RRs read from the checked message, as take_txt does, when every
+ * MX target is an ordinary host name: the result is then exactly
+ * ares_parse_mx_reply's, without its name expansions and allocations.
+ * \return 1 when done (*err and *st set), 0 when an RR is unusual (the
+ * caller falls back to ares_parse_mx_reply, which decides). */
+static int
+take_mx_plain(struct mts_dns_result *r, const struct mts_dnsmsg *msg,
+              size_t want, enum mts_err *err, enum mts_dns_status *st)
+{
+  size_t pos = msg->an_off, n = 0;
+  struct mts_mx *v;
+  int plain = 1;
+
+  *err = MTS_OK;
+  *st = MTS_DNS_OK;
+  v = calloc(want > 0 ? want : 1, sizeof(*v));
+  if (v == NULL) {
+    *err = MTS_ENOMEM;
+    return 1;
+  }
+  for (unsigned i = 0; i < msg->ancount && plain; i++) {
+    struct mts_dnsmsg_rr rr;
+    char host[MTS_DNS_NAME_MAX + 2];
+    size_t end, k;
+
+    if (mts_dnsmsg_next_rr(msg, &pos, &rr) != MTS_OK) {
+      plain = 0;
+      break;
+    }
+    if (rr.type != MTS_RR_MX || rr.rclass != 1) {
+      continue;
+    }
+    if (n == want || rr.rdlen < 3 ||
+        mts_dnsmsg_name(msg->buf, msg->len, rr.rdoff + 2, host, sizeof(host),
+                        &end) != MTS_OK ||
+        end != rr.rdoff + rr.rdlen) {
+      plain = 0;
+      break;
+    }
+    for (k = 0; host[k] != '\0'; k++) {
+      if (host[k] != '.' && !plain_hostch((uint8_t)host[k])) {
+        break;
+      }
+    }
+    /* Anything else, '.' inside a label included (dnsmsg.c writes it
+     * "\\046", c-ares "\\."), is left to c-ares. */
+    if (host[k] != '\0') {
+      plain = 0;
+      break;
+    }
+    v[n].host = strdup(host);
+    if (v[n].host == NULL) {
+      *err = MTS_ENOMEM;
+      break;
+    }
+    v[n].preference =
+        (unsigned)msg->buf[rr.rdoff] << 8 | (unsigned)msg->buf[rr.rdoff + 1];
+    n++;
+  }
+  if (!plain || *err != MTS_OK || n != want) {
+    for (size_t j = 0; j < n; j++) {
+      free(v[j].host);
+    }
+    free(v);
+    if (*err != MTS_OK) {
+      return 1;
+    }
+    if (!plain) {
+      return 0;
+    }
+    *st = MTS_DNS_BADRESP; /* fewer MX RRs than the name owns: odd */
+    return 1;
+  }
+  r->mx = v;
+  r->n_mx = n;
+  return 1;
+}
+
+static enum mts_err
+take_mx(struct mts_dns_result *r, const unsigned char *abuf, int alen,
+        size_t want, enum mts_dns_status *st)
+{
+  struct ares_mx_reply *list = NULL, *e;
+  size_t n = 0;
+  enum mts_err err = MTS_OK;
+  int rc;
+
+  *st = MTS_DNS_OK;
+  rc = ares_parse_mx_reply(abuf, alen, &list);
+  if (rc != ARES_SUCCESS) {
+    *st = MTS_DNS_BADRESP;
+    return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_OK;
+  }
+  for (e = list; e != NULL; e = e->next) {
+    n++;
+  }
+  if (n != want) {
+    *st = MTS_DNS_BADRESP;
+    goto done;
+  }
+  r->mx = calloc(n, sizeof(*r->mx));
+  if (r->mx == NULL) {
+    err = MTS_ENOMEM;
+    goto done;
+  }
+  for (e = list; e != NULL; e = e->next) {
+    char *h = strdup(e->host);
+    if (h == NULL) {
+      err = MTS_ENOMEM;
+      goto done;
+    }
+    lower_strip(h);
+    r->mx[r->n_mx].host = h;
+    r->mx[r->n_mx].preference = e->priority;
+    r->n_mx++;
+  }
+done:
+  ares_free_data(list);
+  return err;
+}
+
+/* A or AAAA records as text. ares_parse_a_reply / ares_parse_aaaa_reply
+ * also take every address RR of the answer: the same owner check as TXT. */
+static enum mts_err
+take_addrs(struct mts_dns_result *r, const unsigned char *abuf, int alen,
+           int type, size_t want, enum mts_dns_status *st)
+{
+  enum { MAX_ADDRS = 32 };
+  struct ares_addrttl v4[MAX_ADDRS];
+  struct ares_addr6ttl v6[MAX_ADDRS];
+  int n = MAX_ADDRS, rc;
+
+  *st = MTS_DNS_OK;
+  rc = type == MTS_RR_A ? ares_parse_a_reply(abuf, alen, NULL, v4, &n)
+                        : ares_parse_aaaa_reply(abuf, alen, NULL, v6, &n);
+  if (rc != ARES_SUCCESS) {
+    *st = MTS_DNS_BADRESP;
+    return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_OK;
+  }
+  /* More than MAX_ADDRS: keep the first ones (n is capped), no check. */
+  if ((size_t)n != want && want < MAX_ADDRS) {
+    *st = MTS_DNS_BADRESP;
+    return MTS_OK;
+  }
+  r->addrs = calloc(n > 0 ? (size_t)n : 1, sizeof(*r->addrs));
+  if (r->addrs == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (int i = 0; i < n; i++) {
+    char text[INET6_ADDRSTRLEN];
+    const void *a = type == MTS_RR_A ? (const void *)&v4[i].ipaddr
+                                     : (const void *)&v6[i].ip6addr;
+    if (inet_ntop(type == MTS_RR_A ? AF_INET : AF_INET6, a, text,
+                  sizeof(text)) == NULL) {
+      *st = MTS_DNS_BADRESP;
+      return MTS_OK;
+    }
+    r->addrs[i] = strdup(text);
+    if (r->addrs[i] == NULL) {
+      return MTS_ENOMEM;
+    }
+    r->n_addrs = (size_t)i + 1;
+  }
+  return MTS_OK;
+}
+
+/* dnsmsg writes odd octets of a name as \DDD (RFC 4343); c-ares 1.18's
+ * ares_create_query only knows "\c" for a literal c. Convert, so that a
+ * CNAME target is asked for under its own name.
+ * \return 0, or -1 if the name holds a NUL octet or does not fit. */
+static int
+cares_name(const char *in, char *out, size_t size)
+{
+  size_t o = 0;
+
+  for (size_t i = 0; in[i] != '\0'; i++) {
+    char c = in[i];
+    if (c == '\\' && in[i + 1] >= '0' && in[i + 1] <= '9') {
+      int v =
+          (in[i + 1] - '0') * 100 + (in[i + 2] - '0') * 10 + (in[i + 3] - '0');
+      if (v == 0) {
+        return -1;
+      }
+      if (o + 2 >= size) {
+        return -1;
+      }
+      out[o++] = '\\';
+      out[o++] = (char)v;
+      i += 3;
+      continue;
+    }
+    if (o + 1 >= size) {
+      return -1;
+    }
+    out[o++] = c;
+  }
+  out[o] = '\0';
+  return 0;
+}
+
+/* Record the CNAME hops of this answer; a name seen before, or more than
+ * MTS_DNS_MAX_CNAMES in all, is a loop (rfc-rules R14). */
+static int
+add_cnames(struct mts_query *q, const struct mts_dnsmsg_chain *chain)
+{
+  struct mts_dns_result *r = q->result;
+
+  for (size_t i = 0; i < chain->n_cnames; i++) {
+    char **v;
+    if (r->n_cnames >= MTS_DNS_MAX_CNAMES ||
+        strcmp(chain->cnames[i], r->qname) == 0) {
+      return -1;
+    }
+    for (size_t k = 0; k < r->n_cnames; k++) {
+      if (strcmp(r->cnames[k], chain->cnames[i]) == 0) {
+        return -1;
+      }
+    }
+    v = realloc(r->cnames, (r->n_cnames + 1) * sizeof(*v));
+    if (v == NULL) {
+      return -2;
+    }
+    r->cnames = v;
+    r->cnames[r->n_cnames] = strdup(chain->cnames[i]);
+    if (r->cnames[r->n_cnames] == NULL) {
+      return -2;
+    }
+    r->n_cnames++;
+  }
+  return 0;
+}
+
+static void
+on_message(struct mts_query *q, const unsigned char *abuf, int alen)
+{
+  struct mts_dns_result *r = q->result;
+  struct mts_dnsmsg msg;
+  struct mts_dnsmsg_chain chain;
+  enum mts_dns_status st;
+  enum mts_err err;
+  int rc;
+
+  /* RFC 2181 §9: ignore a truncated answer, whatever is in it, and ask
+   * again over TCP. c-ares has checked the header and the question. */
+  if (alen >= 4 && (abuf[2] & 0x02) != 0 && !q->over_tcp) {
+    q->over_tcp = 1;
+    r->tcp_fallback = 1;
+    send_query(q);
+    return;
+  }
+  if (mts_dnsmsg_parse(&msg, abuf, (size_t)alen) != MTS_OK ||
+      mts_dnsmsg_chase(&msg,
+                       r->n_cnames ? r->cnames[r->n_cnames - 1] : r->qname,
+                       (uint16_t)q->type, &chain) != MTS_OK) {
+    finish_detail(q, MTS_DNS_BADRESP, "the response could not be parsed");
+    return;
+  }
+  if (chain.cname_ttl >= 0 &&
+      (q->cname_ttl < 0 || chain.cname_ttl < q->cname_ttl)) {
+    q->cname_ttl = chain.cname_ttl;
+  }
+  r->rcode = msg.rcode;
+  r->ad = msg.ad;
+  if (chain.loop) {
+    finish(q, MTS_DNS_CNAME_LOOP);
+    return;
+  }
+  rc = add_cnames(q, &chain);
+  if (rc == -1) {
+    finish(q, MTS_DNS_CNAME_LOOP);
+    return;
+  }
+  if (rc == -2) {
+    r->rcode = -1;
+    finish_detail(q, MTS_DNS_SERVFAIL, "out of memory");
+    return;
+  }
+  switch (msg.rcode) {
+    case 0: /* NOERROR */
+      break;
+    case 3: /* NXDOMAIN: RFC 6604 §3, about the last name of the chain */
+      finish(q, MTS_DNS_NXDOMAIN);
+      return;
+    default:
+      finish(q, MTS_DNS_SERVFAIL);
+      return;
+  }
+  if (chain.n_rr == 0) {
+    if (chain.n_cnames > 0) {
+      /* The server stopped at a CNAME (an authoritative server does so for
+       * a target outside its zones): follow it ourselves. */
+      if (cares_name(chain.final, q->cur, sizeof(q->cur)) != 0) {
+        finish_detail(q, MTS_DNS_BADRESP, "unusable CNAME target");
+        return;
+      }
+      q->over_tcp = 0;
+      send_query(q);
+      return;
+    }
+    finish(q, MTS_DNS_NODATA);
+    return;
+  }
+  /* R20: what a cache keeps is bounded by every link of the chain. */
+  r->ttl =
+      q->cname_ttl >= 0 && q->cname_ttl < chain.ttl ? q->cname_ttl : chain.ttl;
+  st = MTS_DNS_OK;
+  err = MTS_OK;
+  switch (q->type) {
+    case MTS_RR_TXT:
+      err = take_txt(r, &msg, chain.n_rr, &st);
+      break;
+    case MTS_RR_MX:
+      if (!take_mx_plain(r, &msg, chain.n_rr, &err, &st)) {
+        err = take_mx(r, abuf, alen, chain.n_rr, &st);
+      }
+      break;
+    case MTS_RR_A:
+    case MTS_RR_AAAA:
+      err = take_addrs(r, abuf, alen, q->type, chain.n_rr, &st);
+      break;
+    default:
+      break;
+  }
+  if (err != MTS_OK) {
+    r->rcode = -1;
+    finish_detail(q, MTS_DNS_SERVFAIL, "out of memory");
+    return;
+  }
+  if (st == MTS_DNS_BADRESP) {
+    r->ttl = -1;
+    finish_detail(q, st,
+                  "the answer holds records that do not belong to the name "
+                  "asked, or an empty record");
+    return;
+  }
+  finish(q, st);
+}
+
+static void
+on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+  struct mts_query *q = arg;
+
+  (void)timeouts;
+  if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
+    q->cb = NULL;
+    finish(q, MTS_DNS_TIMEOUT);
+    return;
+  }
+  if (q->cb == NULL) {
+    /* Cancelled while in flight: nobody wants the answer. */
+    finish(q, MTS_DNS_TIMEOUT);
+    return;
+  }
+  /* ares_query hands over the message for NOERROR, NXDOMAIN and the other
+   * RCODEs it maps (ares_query.c qcallback): read it ourselves. */
+  if (abuf != NULL && alen > 0) {
+    on_message(q, abuf, alen);
+    return;
+  }
+  if (q->over_tcp && q->result->tcp_fallback &&
+      (status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED ||
+       status == ARES_ESERVFAIL)) {
+    /* RFC 7766 §5: the UDP answer was truncated and TCP failed too. */
+    finish_detail(q, MTS_DNS_TRUNCATED, ares_strerror(status));
+    return;
+  }
+  switch (status) {
+    case ARES_ENODATA:
+      finish(q, MTS_DNS_NODATA);
+      break;
+    case ARES_ENOTFOUND:
+      finish(q, MTS_DNS_NXDOMAIN);
+      break;
+    case ARES_ETIMEOUT:
+      finish(q, MTS_DNS_TIMEOUT);
+      break;
+    case ARES_ECONNREFUSED:
+      finish_detail(q, MTS_DNS_TIMEOUT, "connection refused");
+      break;
+    case ARES_ESERVFAIL:
+      q->result->rcode = 2;
+      finish(q, MTS_DNS_SERVFAIL);
+      break;
+    case ARES_EREFUSED:
+      q->result->rcode = 5;
+      finish(q, MTS_DNS_SERVFAIL);
+      break;
+    case ARES_ENOTIMP:
+      q->result->rcode = 4;
+      finish(q, MTS_DNS_SERVFAIL);
+      break;
+    case ARES_EFORMERR:
+      q->result->rcode = 1;
+      finish(q, MTS_DNS_SERVFAIL);
+      break;
+    case ARES_EBADRESP:
+      finish_detail(q, MTS_DNS_BADRESP, ares_strerror(status));
+      break;
+    default:
+      finish_detail(q, MTS_DNS_SERVFAIL, ares_strerror(status));
+      break;
+  }
+}
+
+enum mts_err
+mts_resolve(struct mts_resolver *res, const char *name, int type,
+            mts_resolve_cb cb, void *arg, struct mts_query **handle)
+{
+  struct mts_query *q;
+  size_t len = strlen(name);
+
+  if (len >= sizeof(q->cur)) {
+    return MTS_EINVAL;
+  }
+  q = calloc(1, sizeof(*q));
+  if (q == NULL) {
+    return MTS_ENOMEM;
+  }
+  q->result = calloc(1, sizeof(*q->result));
+  if (q->result == NULL || (q->result->qname = strdup(name)) == NULL) {
+    if (q->result != NULL) {
+      free(q->result);
+    }
+    free(q);
+    return MTS_ENOMEM;
+  }
+  lower_strip(q->result->qname);
+  q->result->type = type;
+  q->result->rcode = -1;
+  q->result->ttl = -1;
+  q->res = res;
+  q->cb = cb;
+  q->arg = arg;
+  q->type = type;
+  q->cname_ttl = -1;
+  memcpy(q->cur, q->result->qname, strlen(q->result->qname) + 1);
+  q->next = res->live;
+  if (res->live != NULL) {
+    res->live->prev = q;
+  }
+  res->live = q;
+  if (handle != NULL) {
+    *handle = q;
+  }
+  send_query(q);
+  return MTS_OK;
+}
+
+void
+mts_resolve_cancel(struct mts_query *q)
+{
+  if (q == NULL) {
+    return;
+  }
+  q->cb = NULL;
+  if (q->waiting) {
+    /* Not sent yet: c-ares does not know it, nothing will call back. */
+    wait_unlink(q);
+    query_unlink_free(q);
+  }
+}
+
+static void
+on_ready_timer(void *arg)
+{
+  struct mts_resolver *res = arg;
+
+  if (res->ready_cb != NULL) {
+    res->ready_cb(res->ready_arg);
+  }
+}
+
+int
+mts_resolver_ready(struct mts_resolver *res, unsigned n)
+{
+  long ms;
+
+  if (res->wait_head != NULL) {
+    return 0; /* on_bucket calls back when the queue is empty */
+  }
+  ms = mts_ratelimit_wait_ms(&res->bucket, mts_loop_now_ms(), (double)n);
+  if (ms > 0) {
+    (void)mts_loop_timer_set(res->loop, &res->ready_timer, ms);
+    return 0;
+  }
+  return 1;
+}
+
+void
+mts_resolver_on_ready(struct mts_resolver *res, void (*cb)(void *arg),
+                      void *arg)
+{
+  res->ready_cb = cb;
+  res->ready_arg = arg;
+}
