@@ -544,13 +544,12 @@ mts_rpt_prom_write(FILE *out, const struct mts_rpt_prom *p,
   size_t folded[4];
   enum mts_err err = MTS_ENOMEM;
 
-  if (p->n > 0) {
-    doms = calloc(p->n, sizeof(*doms));
-    names = calloc(p->n, sizeof(*names));
-    o = calloc(p->n, sizeof(*o));
-    if (doms == NULL || names == NULL || o == NULL) {
-      goto done;
-    }
+  /* At least one element each: qsort and bsearch want real pointers. */
+  doms = calloc(p->n + 1, sizeof(*doms));
+  names = calloc(p->n + 1, sizeof(*names));
+  o = calloc(p->n + 1, sizeof(*o));
+  if (doms == NULL || names == NULL || o == NULL) {
+    goto done;
   }
   /* 1. The policy domains, by sessions (then failed sessions). */
   for (size_t i = 0; i < p->n; i++) {
