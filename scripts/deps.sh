@@ -10,7 +10,11 @@ packages=(
   libc-ares-dev libcjson-dev libidn2-dev libcurl4-openssl-dev
   libgmime-3.0-dev zlib1g-dev
   # tests
-  check python3 knot knot-dnsutils nginx-light openssl
+  check python3 python3-yaml knot knot-dnsutils nginx-light openssl
+  # promtool, for the alert rules of docs/prometheus. The tests need only
+  # promtool; on a machine with systemd the package also starts the
+  # server: 'systemctl disable --now prometheus' if you do not want it.
+  prometheus
   # fuzzing, linting, benchmarks
   clang clang-format valgrind dnsperf time
 )

@@ -56,6 +56,12 @@ enum mts_err mts_report_prom_write(FILE *out, const struct mts_report_prom *p,
 /*! Free \p *p and set it to NULL; NULL is a no-op. */
 void mts_report_prom_free(struct mts_report_prom **p);
 
+/*! Write \p s as the value of a label, without its quotes: backslash,
+ *  double quote and line feed escaped, each byte that is not part of
+ *  well-formed UTF-8 written as U+FFFD (also used by the TLS-RPT report
+ *  metrics, tlsrpt.h). */
+void mts_prom_label_value(FILE *out, const char *s);
+
 /*! The offline lint of one policy file (mtasts-check --policy-file):
  *  borrowed data. */
 struct mts_policy_lint {

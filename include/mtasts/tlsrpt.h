@@ -352,4 +352,40 @@ enum mts_err mts_report_tlsrpt_tally_text_write(FILE *out,
 void mts_rpt_rate_str(uint64_t successful, uint64_t failed, char *rate,
                       size_t rate_size, char *pct, size_t pct_size);
 
+/* ---- tlsrpt_prom --------------------------------------------------------- */
+
+/* `mtasts-check report --format prometheus` (docs/monitoring.md, "TLS-RPT
+ * report metrics"): the figures of the counted reports (valid, first
+ * seen) as counters per policy domain, policy type (sts, tlsa,
+ * no-policy-found: never summed together, since a sender may list the same
+ * sessions under two) and reporting organization, result type or receiving
+ * MX host; the latest report's time per domain and organization; what the
+ * run read. Label values come from the reports, so they are bounded: cut
+ * to 256 bytes, and past 256 policy domains, or 16 organizations, result
+ * types or MX hosts of one domain, the values with the smallest figures
+ * are summed under "(other)". Pure: no I/O but the stream given. Memory
+ * grows with the distinct (domain, type, label value) rows, like the
+ * summary's tables. */
+
+struct mts_rpt_prom;
+
+/*! \return MTS_OK or MTS_ENOMEM; *out is written on success only. */
+enum mts_err mts_rpt_prom_new(struct mts_rpt_prom **out);
+
+/*! Free \p *p and set it to NULL; NULL is a no-op. */
+void mts_rpt_prom_free(struct mts_rpt_prom **p);
+
+/*! Count a report: the caller passes the valid, first-seen ones (an
+ *  invalid one is ignored). \return MTS_OK or MTS_ENOMEM (the tables may
+ *  then hold part of it). */
+enum mts_err mts_rpt_prom_add(struct mts_rpt_prom *p, const struct mts_rpt *r);
+
+/*! Write every family (HELP and TYPE, then the samples sorted by their
+ *  labels, byte order), then the run's families from \p t;
+ *  mtasts_tlsrpt_last_run_timestamp_seconds (\p now) is the last line, so
+ *  a file that ends with it is complete.
+ *  \return MTS_OK, MTS_ENOMEM or MTS_EIO. */
+enum mts_err mts_rpt_prom_write(FILE *out, const struct mts_rpt_prom *p,
+                                const struct mts_rpt_tally *t, long long now);
+
 #endif

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mtasts/msg.h"
@@ -36,7 +37,7 @@ static const struct mts_optdef optdefs[] = {
     {"fail-threshold", required_argument, OPT_FAIL_THRESHOLD, "PCT",
      "failure rate that makes exit 2 (default 5)"},
     {"format", required_argument, OPT_FORMAT, "FMT",
-     "output: text (default) or json"},
+     "output: text (default), json or prometheus"},
     {"help", no_argument, 'h', NULL, "show this help"},
     {"json", no_argument, 'j', NULL, "JSON Lines, one object a report"},
     {"max-size", required_argument, OPT_MAX_SIZE, "BYTES",
@@ -190,6 +191,7 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
         break;
       case 'j':
         o->json = 1;
+        o->prom = 0;
         break;
       case 'q':
         o->quiet = 1;
@@ -207,13 +209,13 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
         }
         break;
       case OPT_FORMAT:
-        if (strcmp(optarg, "text") == 0) {
-          o->json = 0;
-        } else if (strcmp(optarg, "json") == 0) {
-          o->json = 1;
-        } else {
+        o->json = strcmp(optarg, "json") == 0;
+        o->prom = strcmp(optarg, "prometheus") == 0;
+        if (!o->json && !o->prom && strcmp(optarg, "text") != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --format '%.64s': expected text or json", optarg);
+                   "invalid --format '%.64s': expected text, json or "
+                   "prometheus",
+                   optarg);
           return MTS_EINVAL;
         }
         break;
@@ -241,6 +243,12 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
   }
   if (o->help) {
     return MTS_OK;
+  }
+  if (o->prom && o->summary) {
+    snprintf(errbuf, errsz,
+             "--summary goes with text or JSON output; the metrics of "
+             "--format prometheus are totals already");
+    return MTS_EINVAL;
   }
   if (strcmp(color, "always") == 0) {
     o->color = 1;
@@ -275,6 +283,7 @@ struct drv {
   const struct mts_rptcmd_opts *o;
   struct mts_text_opts topts;
   struct mts_rpt_sum *sum;
+  struct mts_rpt_prom *prom; /* --format prometheus */
   struct mts_rpt_tally t;
   FILE *out;
   int text_written; /* a text block was written */
@@ -447,6 +456,9 @@ on_part(void *arg, struct mts_rpt_part *part)
     d->t.duplicates++;
   } else {
     err = mts_rpt_sum_add(d->sum, &r);
+    if (err == MTS_OK && d->prom != NULL) {
+      err = mts_rpt_prom_add(d->prom, &r);
+    }
     if (err != MTS_OK) {
       goto done;
     }
@@ -458,7 +470,9 @@ on_part(void *arg, struct mts_rpt_part *part)
   v.message_id = part->message_id;
   v.r = parsed ? &r : NULL;
   v.findings = &all;
-  if (d->o->json) {
+  if (d->o->prom) {
+    /* Metrics only, written at the end. */
+  } else if (d->o->json) {
     err = mts_report_tlsrpt_json_write(d->out, &v);
   } else {
     show = !d->o->quiet || !valid || has_problem(&all) ||
@@ -504,7 +518,8 @@ write_summary(struct drv *d)
 static enum mts_err
 write_tally(struct drv *d)
 {
-  if (d->o->json || d->t.reports < 2 || (d->o->quiet && !d->text_written)) {
+  if (d->o->json || d->o->prom || d->t.reports < 2 ||
+      (d->o->quiet && !d->text_written)) {
     return MTS_OK;
   }
   return mts_report_tlsrpt_tally_text_write(d->out, &d->t);
@@ -535,7 +550,9 @@ mts_rptcmd_main(int argc, char **argv)
   d.o = &o;
   d.topts.color = o.color;
   d.out = stdout;
-  if (mts_rpt_sum_new(&d.sum) != MTS_OK) {
+  if (mts_rpt_sum_new(&d.sum) != MTS_OK ||
+      (o.prom && mts_rpt_prom_new(&d.prom) != MTS_OK)) {
+    mts_rpt_sum_free(&d.sum);
     fprintf(stderr, "mtasts-check report: %s\n", mts_strerror(MTS_ENOMEM));
     return EXIT_UNKNOWN;
   }
@@ -551,6 +568,11 @@ mts_rptcmd_main(int argc, char **argv)
   mts_rpt_shutdown();
   if (err == MTS_OK && o.summary) {
     err = write_summary(&d);
+  }
+  /* Only a complete run writes metrics: those of part of the reports
+   * would replace those of all of them. */
+  if (err == MTS_OK && d.prom != NULL) {
+    err = mts_rpt_prom_write(d.out, d.prom, &d.t, (long long)time(NULL));
   }
   if (err == MTS_OK) {
     err = write_tally(&d);
@@ -568,5 +590,6 @@ mts_rptcmd_main(int argc, char **argv)
     }
   }
   mts_rpt_sum_free(&d.sum);
+  mts_rpt_prom_free(&d.prom);
   return rc;
 }

@@ -17,6 +17,7 @@
 
 struct mts_rptcmd_opts {
   int json;                  /*!< -j, --json, --format json */
+  int prom;                  /*!< --format prometheus */
   int summary;               /*!< --summary */
   int quiet;                 /*!< -q: text shows only reports with problems */
   int color;                 /*!< resolved from --color (auto, always, never) */

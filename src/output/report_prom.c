@@ -247,8 +247,8 @@ mts_report_prom_add(struct mts_report_prom *p, const struct mts_result *r)
 
 /* A label value: the format escapes backslash, double quote and line feed;
  * it must be UTF-8, so a byte that is not is written as U+FFFD. */
-static void
-put_label_value(FILE *out, const char *s)
+void
+mts_prom_label_value(FILE *out, const char *s)
 {
   const unsigned char *p = (const unsigned char *)s;
   size_t len = strlen(s);
@@ -285,7 +285,7 @@ static void
 sample_start(FILE *out, const char *name, const struct entry *e)
 {
   fprintf(out, "%s{domain=\"", name);
-  put_label_value(out, e->domain);
+  mts_prom_label_value(out, e->domain);
   fputc('"', out);
 }
 

@@ -1,8 +1,9 @@
 /* libFuzzer target for the output side of `mtasts-check report`: whatever
  * the parser makes of the input, the writers (src/report_tlsrpt.c,
  * src/jsonw.c) and the aggregation (src/tlsrpt_sum.c) must not crash, the
- * JSON must be one line, and the text must hold nothing but printable
- * ASCII and newlines (no terminal control sequence can pass).
+ * JSON must be one line, the text must hold nothing but printable
+ * ASCII and newlines (no terminal control sequence can pass), and the
+ * metrics must keep one sample a line.
  * Replayed over fixtures/fuzz/rptout/ by test/fuzz/replay.c as a normal
  * test. */
 #include <stdint.h>
@@ -37,6 +38,38 @@ check_text(const char *p, size_t len)
     unsigned char c = (unsigned char)p[i];
     check(c == '\n' || (c >= 0x20 && c <= 0x7e));
   }
+}
+
+/* --format prometheus: every line is a comment or one of our samples (a
+ * label value cannot break a line), and the last line is the run's
+ * timestamp. */
+static void
+check_prom(const struct mts_rpt *r)
+{
+  static const char last[] = "\nmtasts_tlsrpt_last_run_timestamp_seconds 0\n";
+  struct mts_rpt_tally t = {2, 0, 1, 0, 0};
+  struct mts_rpt_prom *p = NULL;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f;
+
+  check(mts_rpt_prom_new(&p) == MTS_OK);
+  check(mts_rpt_prom_add(p, r) == MTS_OK);
+  check(mts_rpt_prom_add(p, r) == MTS_OK);
+  f = open_memstream(&buf, &len);
+  check(f != NULL);
+  check(mts_rpt_prom_write(f, p, &t, 0) == MTS_OK);
+  check(fclose(f) == 0);
+  check(len > sizeof(last) &&
+        memcmp(buf + len - (sizeof(last) - 1), last, sizeof(last) - 1) == 0);
+  for (const char *l = buf; l < buf + len;) {
+    const char *nl = memchr(l, '\n', (size_t)(buf + len - l));
+    check(nl != NULL);
+    check(strncmp(l, "# ", 2) == 0 || strncmp(l, "mtasts_tlsrpt_", 14) == 0);
+    l = nl + 1;
+  }
+  free(buf);
+  mts_rpt_prom_free(&p);
 }
 
 int
@@ -100,6 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   check_text(buf, len);
   free(buf);
   mts_rpt_sum_free(&s);
+  check_prom(&r);
   mts_rpt_release(&r);
   return 0;
 }

@@ -8,6 +8,9 @@
     monitoring_check.py --bin BIN [--rundir DIR] prometheus-policy
     monitoring_check.py check-exposition FILE      (just the format checker)
 
+The format checker (exposition_errors) also serves the report metrics
+(report_cases.py, dashboard_check.py): gauges, and counters named *_total.
+
 The servers must be running (servers.sh start RUNDIR; ctest's fixture does
 it). Addresses come from MTS_TEST_DNS_ADDR/_PORT as for check_case.py.
 Exit status: 0 pass, 1 fail, 77 skipped.
@@ -291,9 +294,16 @@ def exposition_errors(text):
             else:
                 if fam["type"]:
                     errors.append("line %d: TYPE of %s twice" % (lineno, name))
-                if rest != "gauge":
+                if rest not in ("gauge", "counter"):
                     errors.append("line %d: type %r" % (lineno, rest))
+                elif (rest == "counter") != name.endswith("_total"):
+                    # Prometheus naming: a counter, and only a counter,
+                    # ends in _total.
+                    errors.append("line %d: %s %s: counters and only "
+                                  "counters end in _total"
+                                  % (lineno, rest, name))
                 fam["type"] += 1
+                fam["kind"] = rest
             continue
         m = NAME_RE.match(line)
         if not m:
@@ -321,6 +331,9 @@ def exposition_errors(text):
             continue
         if math.isnan(value):
             errors.append("line %d: NaN" % lineno)
+        if name in families and families[name].get("kind") == "counter" \
+                and not 0 <= value < math.inf:
+            errors.append("line %d: counter value %r" % (lineno, value))
         fam = families.get(name)
         if fam is None or not (fam["help"] and fam["type"]):
             errors.append("line %d: %s has no HELP and TYPE before it"

@@ -11,12 +11,16 @@ one ctest test per case by test/CMakeLists.txt (label "report").
 """
 
 import argparse
+import calendar
 import gzip
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
+
+from monitoring_check import exposition_errors
 
 CASES = {}
 
@@ -495,6 +499,161 @@ def write_error(c):
                            timeout=60)
     check(p.returncode == 3, "exit %d on a full disk" % p.returncode)
     check(b"cannot write" in p.stderr, p.stderr)
+
+
+# ---- --format prometheus ----------------------------------------------------
+
+PROM_PATHS = [GOOGLE, "json/mailru.json", "json/postfix.json",
+              "json/microsoft.json", "json/alltypes.json", "json/dmarc.xml",
+              "json/microsoft.json", "mail/google.eml", "mail/reports.mbox",
+              "maildir"]
+
+
+def both_types_report():
+    """A report listing the same sessions under an sts and a tlsa policy,
+    as Microsoft's do."""
+    pol = []
+    for ptype, lines in [("sts", ["version: STSv1", "mode: enforce",
+                                  "mx: mx.example.org", "max_age: 86400"]),
+                         ("tlsa", ["3 1 1 " + "ab" * 32])]:
+        pol.append({
+            "policy": {"policy-type": ptype, "policy-string": lines,
+                       "policy-domain": "example.org",
+                       "mx-host": ["mx.example.org"]},
+            "summary": {"total-successful-session-count": 90,
+                        "total-failure-session-count": 10},
+            "failure-details": [{
+                "result-type": "certificate-expired",
+                "sending-mta-ip": "192.0.2.1",
+                "receiving-mx-hostname": "MX.Example.org.",
+                "receiving-ip": "192.0.2.2",
+                "failed-session-count": 10}]})
+    return {"organization-name": "Both Types \"Mail\"\\ Inc.",
+            "date-range": {"start-datetime": "2026-11-27T00:00:00Z",
+                           "end-datetime": "2026-11-27T23:59:59Z"},
+            "contact-info": "tlsrpt@both.example", "report-id": "both-1",
+            "policies": pol}
+
+
+def prom_samples(text):
+    errors, samples = exposition_errors(text)
+    check(not errors, "exposition format: %s" % "; ".join(errors[:5]))
+    values = {}
+    for name, labels, value in samples:
+        check(name.startswith("mtasts_tlsrpt_"), "name %s" % name)
+        values[(name, tuple(sorted(labels.items())))] = value
+    return values
+
+
+def key(name, **labels):
+    return (name, tuple(sorted(labels.items())))
+
+
+def epoch(iso):
+    return calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+@case
+def prometheus(c):
+    """The metrics agree with the JSON report objects of the same run."""
+    with tempfile.TemporaryDirectory() as d:
+        both = os.path.join(d, "both.json")
+        with open(both, "w", encoding="utf-8") as f:
+            json.dump(both_types_report(), f)
+        paths = PROM_PATHS + [both]
+        code_j, out, err = c.run("--json", *paths)
+        objs = [json.loads(x) for x in out.decode().split("\n")[:-1]]
+        code, out, err = c.run("--format", "prometheus", *paths)
+    check(code == code_j, "exit %d, the JSON run's %d" % (code, code_j))
+    check(err == b"", "stderr %r" % err)
+    text = out.decode("utf-8")
+    values = prom_samples(text)
+    check(text.split("\n")[-2].startswith(
+        "mtasts_tlsrpt_last_run_timestamp_seconds "), "last line")
+
+    want, counted, dup, invalid = {}, 0, 0, 0
+    for o in objs:
+        if o["status"] != "valid":
+            invalid += 1
+            continue
+        if "REPORT_DUPLICATE" in codes(o):
+            dup += 1
+            continue
+        counted += 1
+        org = o["organization"] or "(unknown)"
+        seen = set()
+        for p in o["policies"]:
+            dom = p["policy_domain"].lower().rstrip(".")
+            t = p["policy_type"]
+            base = dict(policy_domain=dom, policy_type=t)
+            k = key("mtasts_tlsrpt_reports_total", organization=org, **base)
+            if k not in seen:
+                want[k] = want.get(k, 0) + 1
+                seen.add(k)
+            for n, v in [("sessions", p["successful"] + p["failed"]),
+                         ("failed_sessions", p["failed"])]:
+                k = key("mtasts_tlsrpt_%s_total" % n, organization=org,
+                        **base)
+                want[k] = want.get(k, 0) + v
+            for rt, v in p["failures_by_result_type"].items():
+                k = key("mtasts_tlsrpt_failed_sessions_by_result_type_total",
+                        result_type=rt, **base)
+                want[k] = want.get(k, 0) + v
+            for f in p["failures"]:
+                mx = (f["receiving_mx_hostname"] or "").lower().rstrip(".")
+                k = key("mtasts_tlsrpt_failed_sessions_by_mx_host_total",
+                        mx_host=mx or "(unknown)", **base)
+                want[k] = want.get(k, 0) + f["failed_session_count"]
+            k = key("mtasts_tlsrpt_last_report_timestamp_seconds",
+                    policy_domain=dom, organization=org)
+            want[k] = max(want.get(k, 0), epoch(o["date_range"]["end"]))
+    got = {k: v for k, v in values.items()
+           if not k[0].startswith("mtasts_tlsrpt_last_run_")}
+    check(got == want, "metrics differ from the JSON objects: extra %r, "
+          "missing %r" % (sorted(set(got.items()) - set(want.items()))[:3],
+                          sorted(set(want.items()) - set(got.items()))[:3]))
+    for status, n in [("counted", counted), ("duplicate", dup),
+                      ("invalid", invalid)]:
+        check(values[key("mtasts_tlsrpt_last_run_reports", status=status)]
+              == n, "last_run_reports %s" % status)
+    # The sts and tlsa policies of one report are two series, not a sum.
+    for t in ("sts", "tlsa"):
+        check(values[key("mtasts_tlsrpt_sessions_total",
+                         policy_domain="example.org", policy_type=t,
+                         organization='Both Types "Mail"\\ Inc.')] == 100,
+              "policy_type %s" % t)
+    check(values[key("mtasts_tlsrpt_failed_sessions_by_mx_host_total",
+                     policy_domain="example.org", policy_type="tlsa",
+                     mx_host="mx.example.org")] == 10, "mx host normalised")
+
+
+@case
+def prometheus_options(c):
+    # -q and --color change nothing but the timestamp line.
+    def strip(out):
+        return [x for x in out.split(b"\n")
+                if not x.startswith(b"mtasts_tlsrpt_last_run_timestamp")]
+    a = c.run("--format", "prometheus", GOOGLE, "json/microsoft.json")
+    b = c.run("--format=prometheus", "-q", "--color", "always", GOOGLE,
+              "json/microsoft.json")
+    check(a[0] == b[0] == 1 and strip(a[1]) == strip(b[1]), "-q, --color")
+    # Nothing counted: only the run's families.
+    code, out, err = c.run("--format", "prometheus", "json/dmarc.xml")
+    check(code == 3, "exit %d" % code)
+    values = prom_samples(out.decode())
+    check(values[key("mtasts_tlsrpt_last_run_reports", status="invalid")]
+          == 1, "invalid counted")
+    check(not any(k[0].endswith("_total") for k in values), "no counters")
+    code, out, err = c.run("--format", "prometheus", "--summary", GOOGLE)
+    check(code == 64 and out == b"" and b"--summary" in err, "--summary")
+    code, out, err = c.run("--help")
+    check(b"prometheus" in out, "--help names prometheus")
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([c.bin, "report", "--format", "prometheus",
+                            "json/microsoft.json"], stdout=full,
+                           stderr=subprocess.PIPE, cwd=c.fx, timeout=60)
+    check(p.returncode == 3 and b"cannot write" in p.stderr,
+          "full disk: exit %d" % p.returncode)
 
 
 def main():

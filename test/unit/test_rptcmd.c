@@ -49,7 +49,7 @@ static const struct {
     {{"--max-size", "0", "x", NULL}, 0, 0, 0, 0, 0, 0, 0},
     {{"--max-size", "5G", "x", NULL}, 0, 0, 0, 0, 0, 0, 0},
     {{"--max-size", "12x", "x", NULL}, 0, 0, 0, 0, 0, 0, 0},
-    {{"--format", "prometheus", "x", NULL}, 0, 0, 0, 0, 0, 0, 0},
+    {{"--format", "prom", "x", NULL}, 0, 0, 0, 0, 0, 0, 0},
     {{"--color", "maybe", "x", NULL}, 0, 0, 0, 0, 0, 0, 0},
     {{"--nope", "x", NULL}, 0, 0, 0, 0, 0, 0, 0},
     {{"-V", "x", NULL}, 0, 0, 0, 0, 0, 0, 0},
@@ -89,6 +89,48 @@ START_TEST(test_parse)
   ck_assert_uint_eq(o.lim.max_json, def.max_json);
   ck_assert_uint_eq(o.n_paths, cases[_i].n_paths);
   ck_assert_int_eq(o.color, 0); /* never, or auto and not a terminal */
+}
+END_TEST
+
+/* --format prometheus: the last of -j and --format wins; --summary has no
+ * meaning with it (a usage error, whatever the order). */
+static const struct {
+  const char *argv[MAXARGS];
+  int ok, json, prom;
+} prom_cases[] = {
+    {{"--format", "prometheus", "x", NULL}, 1, 0, 1},
+    {{"--format=prometheus", "-q", "x", NULL}, 1, 0, 1},
+    {{"-j", "--format", "prometheus", "x", NULL}, 1, 0, 1},
+    {{"--format", "prometheus", "-j", "x", NULL}, 1, 1, 0},
+    {{"--format", "prometheus", "--format", "text", "x", NULL}, 1, 0, 0},
+    {{"--format", "prometheus", "--summary", "x", NULL}, 0, 0, 0},
+    {{"--summary", "--format", "prometheus", "x", NULL}, 0, 0, 0},
+    {{"--format", "Prometheus", "x", NULL}, 0, 0, 0},
+};
+
+START_TEST(test_prom_format)
+{
+  char *argv[MAXARGS + 1];
+  char errbuf[256] = "";
+  struct mts_rptcmd_opts o;
+  int argc = 0;
+  enum mts_err err;
+
+  argv[argc++] = (char *)(uintptr_t) "report";
+  for (int i = 0; prom_cases[_i].argv[i] != NULL; i++) {
+    argv[argc++] = (char *)(uintptr_t)prom_cases[_i].argv[i];
+  }
+  argv[argc] = NULL;
+  err = mts_rptcmd_parse(argc, argv, &o, errbuf, sizeof(errbuf));
+  if (!prom_cases[_i].ok) {
+    ck_assert_int_eq(err, MTS_EINVAL);
+    ck_assert_msg(errbuf[0] != '\0' && strchr(errbuf, '\n') == NULL,
+                  "one line of error: '%s'", errbuf);
+    return;
+  }
+  ck_assert_msg(err == MTS_OK, "case %d: %s", _i, errbuf);
+  ck_assert_int_eq(o.json, prom_cases[_i].json);
+  ck_assert_int_eq(o.prom, prom_cases[_i].prom);
 }
 END_TEST
 
@@ -163,6 +205,8 @@ rptcmd_suite(void)
 
   tcase_add_loop_test(tc, test_parse, 0,
                       (int)(sizeof(cases) / sizeof(cases[0])));
+  tcase_add_loop_test(tc, test_prom_format, 0,
+                      (int)(sizeof(prom_cases) / sizeof(prom_cases[0])));
   tcase_add_test(tc, test_help_option);
   tcase_add_test(tc, test_documented);
   suite_add_tcase(s, tc);
