@@ -25,11 +25,12 @@ REPORT_KEYS = ["schema_version", "kind", "source", "message_id", "status",
                "policies", "total_successful", "total_failed", "findings"]
 POLICY_KEYS = ["policy_type", "policy_domain", "mode", "policy_string",
                "mx_host", "successful", "failed", "failures_by_result_type",
-               "failures"]
+               "failures", "same_sessions_as"]
 SUMMARY_KEYS = ["schema_version", "kind", "policy_domain", "day", "reports",
                 "sessions", "successful", "failed", "failure_rate",
                 "failure_percent", "failures_by_result_type",
-                "by_organization", "failures_by_mx_host"]
+                "by_organization", "failures_by_mx_host",
+                "sts_tlsa_counted_once"]
 GOOGLE = "json/google.com!example.com!1795651200!1795737599.json.gz"
 
 
@@ -239,6 +240,17 @@ def dedup(c):
     c.json(GOOGLE, GOOGLE, "--fail-threshold", "0.68", rc=1)
 
 
+def tables(p):
+    """A policy's failures by result type and by MX host."""
+    rt = dict(p["failures_by_result_type"])
+    mx = {}
+    for f in p["failures"]:
+        h = (f["receiving_mx_hostname"] or "").lower().rstrip(".")
+        h = h or "(unknown)"
+        mx[h] = mx.get(h, 0) + f["failed_session_count"]
+    return rt, mx
+
+
 @case
 def summary_figures(c):
     paths = [GOOGLE, "json/mailru.json", "json/postfix.json",
@@ -248,38 +260,52 @@ def summary_figures(c):
     check([o["kind"] for o in objs] ==
           ["tlsrpt-report"] * len(paths) + ["tlsrpt-summary"] * len(s),
           "summaries come last")
-    check([(x["policy_domain"], x["day"]) for x in s] ==
-          sorted((x["policy_domain"], x["day"]) for x in s), "sorted")
+    # Sorted by domain (the unknown domain, null, first), then day.
+    keys = [(x["policy_domain"] is not None, x["policy_domain"] or "",
+             x["day"]) for x in s]
+    check(keys == sorted(keys), "sorted")
     # Recompute each group from the report objects.
     want = {}
     for o in r:
         if o["status"] != "valid":
             continue
         day = o["date_range"]["start"][:10]
-        for p in o["policies"]:
-            dom = p["policy_domain"].lower().rstrip(".")
+        pols = o["policies"]
+        for i, p in enumerate(pols):
+            twin = p["same_sessions_as"]
+            if twin is not None and twin < i:
+                continue  # counted once, with its twin
+            dom = p["policy_domain"]
+            dom = dom.lower().rstrip(".") if dom is not None else None
             g = want.setdefault((dom, day), {
                 "reports": set(), "successful": 0, "failed": 0, "rt": {},
-                "org": {}, "mx": {}})
+                "org": {}, "mx": {}, "once": 0})
             g["reports"].add(o["source"])
             g["successful"] += p["successful"]
             g["failed"] += p["failed"]
-            for k, v in p["failures_by_result_type"].items():
-                g["rt"][k] = g["rt"].get(k, 0) + v
             org = g["org"].setdefault(o["organization"], {
                 "reports": set(), "successful": 0, "failed": 0})
             org["reports"].add(o["source"])
             org["successful"] += p["successful"]
             org["failed"] += p["failed"]
-            for f in p["failures"]:
-                mx = (f["receiving_mx_hostname"] or "").lower().rstrip(".")
-                mx = mx or "(unknown)"
-                g["mx"][mx] = g["mx"].get(mx, 0) + f["failed_session_count"]
+            rt, mx = tables(p)
+            if twin is not None:
+                g["once"] += 1
+                rt2, mx2 = tables(pols[twin])
+                for k, v in rt2.items():
+                    rt[k] = max(rt.get(k, 0), v)
+                for k, v in mx2.items():
+                    mx[k] = max(mx.get(k, 0), v)
+            for k, v in rt.items():
+                g["rt"][k] = g["rt"].get(k, 0) + v
+            for k, v in mx.items():
+                g["mx"][k] = g["mx"].get(k, 0) + v
     check(len(s) == len(want), "%d groups, want %d" % (len(s), len(want)))
     for x in s:
         g = want[(x["policy_domain"], x["day"])]
         where = "%s %s: " % (x["policy_domain"], x["day"])
         check(x["reports"] == len(g["reports"]), where + "reports")
+        check(x["sts_tlsa_counted_once"] == g["once"], where + "once")
         check(x["successful"] == g["successful"] and
               x["failed"] == g["failed"] and
               x["sessions"] == g["successful"] + g["failed"], where + "sums")
