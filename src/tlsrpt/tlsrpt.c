@@ -777,11 +777,19 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
   /* issue 11: Postfix's libtlsrpt leaves policy-domain out of
    * no-policy-found policies. Its figures are still unambiguous: they are
    * counted under an unknown domain (never guessed from report-id). */
-  s = req_string(c, pj, "policy-domain", p.s,
-                 pol->policy_type != NULL &&
-                         strcmp(pol->policy_type, "no-policy-found") == 0
-                     ? MTS_SEV_WARNING
-                     : MTS_SEV_ERROR);
+  if (pol->policy_type != NULL &&
+      strcmp(pol->policy_type, "no-policy-found") == 0 &&
+      (member(pj, "policy-domain") == NULL ||
+       cJSON_IsNull(member(pj, "policy-domain")))) {
+    struct path q;
+    add(c, MTS_F_REPORT_FIELD_MISSING, MTS_SEV_WARNING,
+        pathf(&q, "%s.policy-domain", p.s),
+        "the required field \"policy-domain\" is missing; the sessions "
+        "are counted under an unknown domain");
+    s = NULL;
+  } else {
+    s = req_string(c, pj, "policy-domain", p.s, MTS_SEV_ERROR);
+  }
   if (s != NULL) {
     pol->policy_domain = dup_str(c, s);
     if (!is_alabel_domain(s, 0)) {

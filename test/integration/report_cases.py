@@ -240,6 +240,62 @@ def dedup(c):
     c.json(GOOGLE, GOOGLE, "--fail-threshold", "0.68", rc=1)
 
 
+# issue 11: reports in the style of each real sender, each with the
+# figures it must give (status, successful, failed).
+SENDERS = {
+    GOOGLE: (2210, 15),
+    "json/microsoft-sts-tlsa.json": (1480, 3),
+    "json/mailru-fetch-error.json": (9, 1),
+    "json/postfix-libtlsrpt.json": (21, 1),
+    "mail/microsoft-sts-tlsa.eml": (1480, 3),
+    "mail/mailru-fetch-error.eml": (9, 1),
+    "mail/postfix-libtlsrpt.eml": (21, 1),
+    "mail/stalwart-tlsrpt.eml": (21, 1),
+    "mail/octet-stream-noname.eml": (12, 0),
+}
+
+
+@case
+def real_senders(c):
+    """Every real sender's report is valid, with its totals; Microsoft's
+    sts and tlsa policies of the same sessions count once."""
+    for path, (ok, failed) in SENDERS.items():
+        (o,) = reports(c.json(path))
+        check(o["status"] == "valid", "%s: %s %r" % (path, o["status"],
+                                                      o["findings"]))
+        check((o["total_successful"], o["total_failed"]) == (ok, failed),
+              "%s: totals %r" % (path, (o["total_successful"],
+                                        o["total_failed"])))
+    (o,) = reports(c.json("json/microsoft-sts-tlsa.json"))
+    sts, tlsa = o["policies"]
+    check(sts["same_sessions_as"] == 1 and tlsa["same_sessions_as"] == 0,
+          "paired")
+    check(tlsa["policy_string"] == [
+        "3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6",
+        "2 1 1 8D02536C887482BC34FF54E41D2BA659BF85B341A0A20AFADB5813DCFBCF286D"],
+        "tlsa records %r" % tlsa["policy_string"])
+    check(sts["successful"] == tlsa["successful"] == 1480,
+          "per-policy figures stay visible")
+    objs = c.json("--summary", "json/microsoft-sts-tlsa.json",
+                  "json/postfix-libtlsrpt.json")
+    s = {x["policy_domain"]: x for x in summaries(objs)}
+    check(set(s) == {None, "example.com"}, "groups %r" % list(s))
+    e = s["example.com"]
+    check((e["successful"], e["failed"], e["sts_tlsa_counted_once"]) ==
+          (1480 + 17, 3 + 1, 1), "counted once: %r" % e)
+    check(e["failures_by_mx_host"] == {"mx1.example.com": 4}, "mx %r" %
+          e["failures_by_mx_host"])
+    check(e["failures_by_result_type"] == {"certificate-host-mismatch": 3,
+                                           "tlsa-invalid": 4},
+          "rt %r" % e["failures_by_result_type"])
+    check((s[None]["successful"], s[None]["failed"]) == (4, 0),
+          "unknown domain %r" % s[None])
+    code, out, _ = c.run("--summary", "json/microsoft-sts-tlsa.json")
+    text = out.decode()
+    check("the same sessions as the sts policy: counted once" in text and
+          "sessions counted once: 1 pair" in text, "text says so")
+
+
 def tables(p):
     """A policy's failures by result type and by MX host."""
     rt = dict(p["failures_by_result_type"])
@@ -254,6 +310,7 @@ def tables(p):
 @case
 def summary_figures(c):
     paths = [GOOGLE, "json/mailru.json", "json/postfix.json",
+             "json/microsoft-sts-tlsa.json", "json/postfix-libtlsrpt.json",
              "json/microsoft.json", "json/alltypes.json", "json/dmarc.xml"]
     objs = c.json("--summary", *paths)
     r, s = reports(objs), summaries(objs)
