@@ -252,6 +252,7 @@ SENDERS = {
     "mail/postfix-libtlsrpt.eml": (21, 1),
     "mail/stalwart-tlsrpt.eml": (21, 1),
     "mail/octet-stream-noname.eml": (12, 0),
+    "mail/gzip-noname.eml": (12, 0),
 }
 
 
