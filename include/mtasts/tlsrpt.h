@@ -148,6 +148,11 @@ struct mts_rpt_policy {
   size_t n_failures;
   struct mts_rpt_rtcount *by_result_type;
   size_t n_by_result_type;
+  /*! 1 + the index of the other policy of this report that describes the
+   *  same sessions, or 0. An sts and a tlsa policy for the same domain
+   *  with equal session counts are paired (issue 11: Microsoft reports
+   *  both): the report's totals and the summary count them once. */
+  size_t same_sessions_as;
 };
 
 struct mts_rpt {
@@ -166,7 +171,9 @@ struct mts_rpt {
   int have_dates;
   struct mts_rpt_policy *policies;
   size_t n_policies;
-  uint64_t total_successful; /*!< sums over the policies */
+  /*! Sums over the policies, a pair of policies of the same sessions
+   *  (same_sessions_as) counted once. */
+  uint64_t total_successful;
   uint64_t total_failed;
   struct mts_findings findings;
 };
@@ -218,6 +225,11 @@ struct mts_rpt_day {
   uint64_t reports;    /*!< distinct reports with a policy of this group */
   uint64_t successful; /*!< total-successful-session-count, summed */
   uint64_t failed;     /*!< total-failure-session-count, summed */
+  /*! Pairs of an sts and a tlsa policy of one report that describe the
+   *  same sessions (mts_rpt_policy.same_sessions_as): their sessions are
+   *  in \p successful and \p failed once, and each result type and MX
+   *  host with the larger of the two policies' counts. */
+  uint64_t counted_once;
   struct mts_rpt_count *by_result_type;
   size_t n_by_result_type;
   struct mts_rpt_count *by_organization;

@@ -117,3 +117,27 @@ out:
   free(buf);
   return res;
 }
+
+size_t
+mts_gunzip_head(const unsigned char *in, size_t n, unsigned char *out,
+                size_t cap)
+{
+  z_stream z;
+  size_t got;
+
+  if (!mts_gz_magic(in, n) || cap == 0) {
+    return 0;
+  }
+  memset(&z, 0, sizeof(z));
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+    return 0;
+  }
+  z.next_in = (unsigned char *)(uintptr_t)in;
+  z.avail_in = (uInt)(n < CHUNK_MAX ? n : CHUNK_MAX);
+  z.next_out = out;
+  z.avail_out = (uInt)(cap < CHUNK_MAX ? cap : CHUNK_MAX);
+  (void)inflate(&z, Z_SYNC_FLUSH); /* as far as the input or room goes */
+  got = (size_t)(z.next_out - out);
+  inflateEnd(&z);
+  return got;
+}

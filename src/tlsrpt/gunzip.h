@@ -28,4 +28,12 @@ enum mts_gz_res mts_gunzip(const unsigned char *in, size_t n, size_t max_out,
                            unsigned char **out, size_t *out_len,
                            const char **why);
 
+/*! Inflate the start of the gzip data \p in into \p out, at most \p cap
+ *  bytes (at most UINT_MAX), to look at what it holds: the rest of the
+ *  input is not decoded and the CRC is not checked.
+ *  \return the number of bytes written (0 for data that is not gzip or
+ *  whose start is corrupt). */
+size_t mts_gunzip_head(const unsigned char *in, size_t n, unsigned char *out,
+                       size_t cap);
+
 #endif

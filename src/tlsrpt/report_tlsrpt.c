@@ -91,6 +91,12 @@ json_policy(struct mts_jw *w, const struct mts_rpt_policy *p)
     mts_jw_close(w, '}');
   }
   mts_jw_close(w, ']');
+  /* issue 11: the index of the policy that describes the same sessions. */
+  if (p->same_sessions_as > 0) {
+    mts_jw_u64(w, "same_sessions_as", p->same_sessions_as - 1);
+  } else {
+    mts_jw_null(w, "same_sessions_as");
+  }
   mts_jw_close(w, '}');
 }
 
@@ -183,6 +189,8 @@ mts_report_tlsrpt_summary_json_write(FILE *out, const struct mts_rpt_day *d)
     mts_jw_u64(&w, d->by_mx_host[i].name, d->by_mx_host[i].failed);
   }
   mts_jw_close(&w, '}');
+  /* issue 11: sts and tlsa policies of the same sessions, counted once. */
+  mts_jw_u64(&w, "sts_tlsa_counted_once", d->counted_once);
   mts_jw_close(&w, '}');
   err = mts_jw_finish(&w, out);
   mts_jw_release(&w);
@@ -321,7 +329,8 @@ same(const char *a, const char *b)
 }
 
 static void
-put_policy(struct ctx *c, const struct mts_rpt_policy *p)
+put_policy(struct ctx *c, const struct mts_rpt *r,
+           const struct mts_rpt_policy *p)
 {
   int grouped = p->n_by_result_type == 0 ||
                 p->n_failures <= GROUP_MAX_WORK / p->n_by_result_type;
@@ -348,6 +357,12 @@ put_policy(struct ctx *c, const struct mts_rpt_policy *p)
   out_s(c, "sessions: ");
   put_sessions(c, p->successful, p->failed);
   out_s(c, "\n");
+  if (p->same_sessions_as > 0 && p->same_sessions_as <= r->n_policies) {
+    put_label(c, "");
+    out_s(c, "the same sessions as the ");
+    put_str(c, r->policies[p->same_sessions_as - 1].policy_type, "other");
+    out_s(c, " policy: counted once\n");
+  }
   if (!grouped) {
     for (size_t i = 0; i < p->n_failures; i++) {
       put_failure(c, &p->failures[i], 1);
@@ -409,7 +424,7 @@ mts_report_tlsrpt_text_write(FILE *out, const struct mts_rpt_view *v,
     out_s(&c, "\n");
   }
   for (size_t i = 0; valid && i < r->n_policies; i++) {
-    put_policy(&c, &r->policies[i]);
+    put_policy(&c, r, &r->policies[i]);
   }
   if (valid) {
     put_label(&c, "Sessions");
@@ -568,6 +583,13 @@ mts_report_tlsrpt_summary_text_write(FILE *out, const struct mts_rpt_day *days,
           (unsigned long long)d->failed);
     put_pct_cell(&c, d->successful, d->failed, 0);
     out_s(&c, "\n");
+    if (d->counted_once > 0) {
+      out_f(&c,
+            "      sessions counted once: %llu pair%s of an sts and a tlsa "
+            "policy of the same sessions\n",
+            (unsigned long long)d->counted_once,
+            d->counted_once == 1 ? "" : "s");
+    }
     put_counts(&c, "by organization", d->by_organization, d->n_by_organization,
                1);
     put_counts(&c, "failures by result type", d->by_result_type,

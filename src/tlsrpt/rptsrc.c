@@ -17,6 +17,7 @@
 
 #include <gmime/gmime.h>
 
+#include "gunzip.h"
 #include "mtasts/msg.h"
 
 /* Bytes looked at to tell what a file is. */
@@ -659,20 +660,99 @@ collect_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
 
 enum report_media {
   MEDIA_NONE,
-  MEDIA_GZIP,  /* application/tlsrpt+gzip */
-  MEDIA_JSON,  /* application/tlsrpt+json */
-  MEDIA_OTHER, /* a generic type with a report's file name */
+  MEDIA_GZIP,    /* application/tlsrpt+gzip */
+  MEDIA_JSON,    /* application/tlsrpt+json */
+  MEDIA_OTHER,   /* a near-miss type with a report's file name */
+  MEDIA_CONTENT, /* a near-miss type whose content is a report */
 };
+
+/* Media types that real senders use for a report instead of
+ * application/tlsrpt+gzip or +json (issue 11: Stalwart-like senders send
+ * application/tlsrpt). A part of one of these is a report when its file
+ * name says so, or else when its content does (sniff_report). */
+static const char *const near_miss[][2] = {
+    {"application", "tlsrpt"},       {"application", "gzip"},
+    {"application", "x-gzip"},       {"application", "json"},
+    {"application", "octet-stream"}, {"text", "plain"},
+};
+
+static int
+is_near_miss(GMimePart *part)
+{
+  GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+
+  for (size_t i = 0; ct != NULL && i < sizeof(near_miss) / sizeof(near_miss[0]);
+       i++) {
+    if (g_mime_content_type_is_type(ct, near_miss[i][0], near_miss[i][1])) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int
+mem_has(const unsigned char *p, size_t n, const char *needle)
+{
+  size_t k = strlen(needle);
+
+  for (size_t i = 0; k <= n && i <= n - k; i++) {
+    if (p[i] == (unsigned char)needle[0] && memcmp(p + i, needle, k) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* How much of a part's (inflated) content is looked at. */
+#define SNIFF_REPORT_LEN ((size_t)65536)
+
+/* Is \p p[0..n) (the start of) a TLS-RPT report: a JSON object, after an
+ * optional byte order mark and whitespace, naming "policies" and one more
+ * of the report's members? Gzip data is inflated (its start only) first.
+ * \return 0 no, 1 a JSON report, 2 a gzip-compressed one, -1 no memory. */
+static int
+sniff_report(const unsigned char *p, size_t n)
+{
+  static const char *const members[] = {
+      "\"organization-name\"", "\"report-id\"", "\"date-range\"",
+      "\"policy-type\"", "\"total-successful-session-count\""};
+  unsigned char *head = NULL;
+  size_t i = 0;
+  int gz = mts_gz_magic(p, n), res = 0;
+
+  if (gz) {
+    head = malloc(SNIFF_REPORT_LEN);
+    if (head == NULL) {
+      return -1;
+    }
+    n = mts_gunzip_head(p, n, head, SNIFF_REPORT_LEN);
+    p = head;
+  } else if (n > SNIFF_REPORT_LEN) {
+    n = SNIFF_REPORT_LEN;
+  }
+  if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+    i = 3;
+  }
+  while (i < n &&
+         (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
+    i++;
+  }
+  if (i < n && p[i] == '{' && mem_has(p + i, n - i, "\"policies\"")) {
+    for (size_t k = 0; k < sizeof(members) / sizeof(members[0]); k++) {
+      if (mem_has(p + i, n - i, members[k])) {
+        res = gz ? 2 : 1;
+        break;
+      }
+    }
+  }
+  free(head);
+  return res;
+}
 
 static enum report_media
 classify(GMimePart *part, const char *filename)
 {
   GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
-  static const char *const generic[][2] = {
-      {"application", "gzip"}, {"application", "x-gzip"},
-      {"application", "json"}, {"application", "octet-stream"},
-      {"text", "plain"},
-  };
 
   if (ct == NULL) {
     return MEDIA_NONE;
@@ -683,20 +763,16 @@ classify(GMimePart *part, const char *filename)
   if (g_mime_content_type_is_type(ct, "application", "tlsrpt+json")) {
     return MEDIA_JSON;
   }
-  /* A generic type counts only with a report's file name; a DMARC
-   * report (.xml.gz) or an archive (.tar.gz) does not. */
+  /* A near-miss type counts with a report's file name; a DMARC report
+   * (.xml.gz) or an archive (.tar.gz) does not. Without one, the caller
+   * looks at the content (sniff_report). */
   if (filename == NULL ||
       !(ends_with_ci(filename, ".json") ||
         (ends_with_ci(filename, ".gz") && !ends_with_ci(filename, ".xml.gz") &&
          !ends_with_ci(filename, ".tar.gz")))) {
     return MEDIA_NONE;
   }
-  for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++) {
-    if (g_mime_content_type_is_type(ct, generic[i][0], generic[i][1])) {
-      return MEDIA_OTHER;
-    }
-  }
-  return MEDIA_NONE;
+  return is_near_miss(part) ? MEDIA_OTHER : MEDIA_NONE;
 }
 
 /* Decode a part's content (base64, quoted-printable...) into memory, at
@@ -813,7 +889,7 @@ check_part(enum report_media media, GMimePart *part, const char *filename,
                                "The report is sent uncompressed "
                                "(application/tlsrpt+json); gzip "
                                "(application/tlsrpt+gzip) is recommended.");
-  } else if (media == MEDIA_OTHER) {
+  } else if (media == MEDIA_OTHER || media == MEDIA_CONTENT) {
     char *type = g_mime_content_type_get_mime_type(
         g_mime_object_get_content_type(GMIME_OBJECT(part)));
     err = mts_findings_add(
@@ -821,8 +897,9 @@ check_part(enum report_media media, GMimePart *part, const char *filename,
         "The report part is %s, not "
         "application/tlsrpt+gzip or "
         "application/tlsrpt+json; it was read because of "
-        "its file name.",
-        mts_show(&sh, type ? type : "?", type ? strlen(type) : 1));
+        "its %s.",
+        mts_show(&sh, type ? type : "?", type ? strlen(type) : 1),
+        media == MEDIA_OTHER ? "file name" : "content");
     g_free(type);
   }
   if (err != MTS_OK) {
@@ -904,14 +981,38 @@ walk_message(struct walk *w, const struct origin *o, GMimeMessage *m)
     enum report_media media = classify(ps.v[i], filename);
     struct mts_rpt_part part;
     unsigned char *data = NULL;
-    int rc;
+    size_t len = 0;
+    int rc, sniffed = 0;
 
+    if (media == MEDIA_NONE && is_near_miss(ps.v[i])) {
+      /* issue 11: a near-miss type without a report's name is a report
+       * when its content is one. A part over the cap cannot be told: it
+       * is skipped, as any other attachment. */
+      rc = decode_part(ps.v[i], w->lim->max_report, &data, &len);
+      if (rc == ENOMEM) {
+        err = MTS_ENOMEM;
+        goto done;
+      }
+      sniffed = rc == 0 ? sniff_report(data, len) : 0;
+      if (sniffed < 0) {
+        free(data);
+        err = MTS_ENOMEM;
+        goto done;
+      }
+      if (sniffed > 0) {
+        media = MEDIA_CONTENT;
+      } else {
+        free(data);
+        data = NULL;
+      }
+    }
     if (media == MEDIA_NONE) {
       continue;
     }
     if (reports++ == 0) {
       err = check_message(m, submitter, &env);
       if (err != MTS_OK) {
+        free(data);
         goto done;
       }
     }
@@ -922,17 +1023,23 @@ walk_message(struct walk *w, const struct origin *o, GMimeMessage *m)
     part.filename = filename;
     part.from_mail = 1;
     part.submitter = submitter;
-    part.gzip_expected =
-        media == MEDIA_GZIP || (filename && ends_with_ci(filename, ".gz"));
+    part.gzip_expected = media == MEDIA_GZIP || sniffed == 2 ||
+                         (filename && ends_with_ci(filename, ".gz"));
     err = findings_copy(&part.envelope, &env);
     if (err == MTS_OK) {
       err = check_part(media, ps.v[i], filename, &part.envelope);
     }
     if (err != MTS_OK) {
       mts_findings_release(&part.envelope);
+      free(data);
       goto done;
     }
-    rc = decode_part(ps.v[i], w->lim->max_report, &data, &part.len);
+    if (sniffed > 0) {
+      rc = 0; /* decoded above */
+      part.len = len;
+    } else {
+      rc = decode_part(ps.v[i], w->lim->max_report, &data, &part.len);
+    }
     if (rc == ENOMEM) {
       mts_findings_release(&part.envelope);
       err = MTS_ENOMEM;

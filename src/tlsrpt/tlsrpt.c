@@ -167,23 +167,24 @@ member(const cJSON *obj, const char *name)
   return cJSON_GetObjectItemCaseSensitive(obj, name);
 }
 
-/* A required string member: NULL (and a finding) when absent or not a
- * string. */
+/* A required string member: NULL (and a finding of severity \p sev) when
+ * absent or not a string. */
 static const char *
-req_string(struct ctx *c, const cJSON *obj, const char *name, const char *where)
+req_string(struct ctx *c, const cJSON *obj, const char *name, const char *where,
+           enum mts_severity sev)
 {
   const cJSON *v = member(obj, name);
   struct path p;
 
   pathf(&p, "%s%s%s", where, where[0] ? "." : "", name);
   if (v == NULL || cJSON_IsNull(v)) {
-    add(c, MTS_F_REPORT_FIELD_MISSING, MTS_SEV_ERROR, p.s,
+    add(c, MTS_F_REPORT_FIELD_MISSING, sev, p.s,
         "the required field \"%s\" is missing", name);
     return NULL;
   }
   if (!cJSON_IsString(v)) {
-    add(c, MTS_F_REPORT_FIELD_TYPE, MTS_SEV_ERROR, p.s,
-        "\"%s\" must be a string, not %s", name, json_type(v));
+    add(c, MTS_F_REPORT_FIELD_TYPE, sev, p.s, "\"%s\" must be a string, not %s",
+        name, json_type(v));
     return NULL;
   }
   return v->valuestring;
@@ -211,10 +212,11 @@ opt_string(struct ctx *c, const cJSON *obj, const char *name, const char *where)
   return v->valuestring;
 }
 
-/* A session count: a non-negative integer JSON number up to 2^53. */
+/* A session count: a non-negative integer JSON number up to 2^53; a
+ * finding of severity \p sev otherwise. */
 static int
 count(struct ctx *c, const cJSON *obj, const char *name, const char *where,
-      uint64_t *out)
+      enum mts_severity sev, uint64_t *out)
 {
   const cJSON *v = member(obj, name);
   struct path p;
@@ -223,25 +225,25 @@ count(struct ctx *c, const cJSON *obj, const char *name, const char *where,
   pathf(&p, "%s.%s", where, name);
   *out = 0;
   if (v == NULL) {
-    add(c, MTS_F_REPORT_FIELD_MISSING, MTS_SEV_ERROR, p.s,
+    add(c, MTS_F_REPORT_FIELD_MISSING, sev, p.s,
         "the required count \"%s\" is missing", name);
     return -1;
   }
   if (!cJSON_IsNumber(v)) {
     if (cJSON_IsString(v)) {
       struct mts_shown sh;
-      add(c, MTS_F_REPORT_COUNT_INVALID, MTS_SEV_ERROR, p.s,
+      add(c, MTS_F_REPORT_COUNT_INVALID, sev, p.s,
           "\"%s\" must be a JSON number, not the string \"%s\"", name,
           mts_show(&sh, v->valuestring, strlen(v->valuestring)));
     } else {
-      add(c, MTS_F_REPORT_COUNT_INVALID, MTS_SEV_ERROR, p.s,
+      add(c, MTS_F_REPORT_COUNT_INVALID, sev, p.s,
           "\"%s\" must be a JSON number, not %s", name, json_type(v));
     }
     return -1;
   }
   d = v->valuedouble;
   if (!(d >= 0) || d > MAX_COUNT || d != (double)(uint64_t)d) {
-    add(c, MTS_F_REPORT_COUNT_INVALID, MTS_SEV_ERROR, p.s,
+    add(c, MTS_F_REPORT_COUNT_INVALID, sev, p.s,
         "\"%s\" must be a non-negative integer, not %g", name, d);
     return -1;
   }
@@ -565,52 +567,63 @@ push_str(struct ctx *c, char ***v, size_t *n, const char *s, size_t len)
   return 0;
 }
 
+/* Read \p s as a JSON-encoded array of strings into pol->policy_string.
+ * The string is untrusted JSON in its own right: the same scan as the
+ * report's (depth, number of values, I-JSON) bounds it before cJSON builds
+ * a tree, and the string is no longer than the report. \return 1 when it
+ * was such an array (its elements were added), 0 when not (nothing added). */
+static int
+policy_string_json(struct ctx *c, struct mts_rpt_policy *pol, const char *s)
+{
+  const char *q = s;
+  struct mts_ijson_res jr;
+  cJSON *arr = NULL;
+  const cJSON *e;
+  int ok = 0;
+
+  while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') {
+    q++;
+  }
+  if (*q != '[' || mts_ijson_check(q, strlen(q), c->lim->max_depth, MAX_VALUES,
+                                   &jr) != MTS_IJSON_OK) {
+    return 0;
+  }
+  arr = cJSON_Parse(q);
+  if (arr == NULL || !cJSON_IsArray(arr)) {
+    goto done;
+  }
+  cJSON_ArrayForEach(e, arr)
+  {
+    if (!cJSON_IsString(e)) {
+      goto done;
+    }
+  }
+  ok = 1;
+  cJSON_ArrayForEach(e, arr)
+  {
+    if (push_str(c, &pol->policy_string, &pol->n_policy_string, e->valuestring,
+                 strlen(e->valuestring))) {
+      break;
+    }
+  }
+done:
+  cJSON_Delete(arr);
+  return ok;
+}
+
 /* Split one string policy-string (the lenient forms): a JSON-encoded array
  * of strings, else ';'-separated fields, else lines. */
 static void
 policy_string_lenient(struct ctx *c, struct mts_rpt_policy *pol, const char *s,
                       const char *where)
 {
-  const char *q = s;
   char sep;
 
-  while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') {
-    q++;
-  }
-  if (*q == '[') {
-    /* The string is untrusted JSON in its own right: the same scan (depth,
-     * number of values, I-JSON) bounds it before cJSON builds a tree. */
-    struct mts_ijson_res jr;
-    cJSON *arr = mts_ijson_check(q, strlen(q), c->lim->max_depth, MAX_VALUES,
-                                 &jr) == MTS_IJSON_OK
-                     ? cJSON_Parse(q)
-                     : NULL;
-    int ok = arr != NULL && cJSON_IsArray(arr);
-    const cJSON *e;
-    if (ok) {
-      cJSON_ArrayForEach(e, arr)
-      {
-        if (!cJSON_IsString(e)) {
-          ok = 0;
-          break;
-        }
-      }
-    }
-    if (ok) {
-      cJSON_ArrayForEach(e, arr)
-      {
-        if (push_str(c, &pol->policy_string, &pol->n_policy_string,
-                     e->valuestring, strlen(e->valuestring))) {
-          break;
-        }
-      }
-      add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, where,
-          "\"policy-string\" is one string holding a JSON array; it should "
-          "be the array itself. It was read as the array");
-      cJSON_Delete(arr);
-      return;
-    }
-    cJSON_Delete(arr);
+  if (policy_string_json(c, pol, s)) {
+    add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, where,
+        "\"policy-string\" is one string holding a JSON array; it should "
+        "be the array itself. It was read as the array");
+    return;
   }
   sep = strchr(s, ';') != NULL ? ';' : '\n';
   for (const char *p = s;;) {
@@ -689,7 +702,7 @@ policy_lines(struct ctx *c, struct mts_rpt_policy *pol, const char *where)
       const char *v;
       size_t vn;
       if (colon == NULL || colon == line) {
-        add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_ERROR, p.s,
+        add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, p.s,
             "\"%s\" is not a policy line \"key: value\"",
             mts_show(&sh, line, strlen(line)));
         continue;
@@ -719,7 +732,7 @@ policy_lines(struct ctx *c, struct mts_rpt_policy *pol, const char *where)
         }
       }
     } else if (tlsa && !is_tlsa_line(line)) {
-      add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_ERROR, p.s,
+      add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, p.s,
           "\"%s\" is not one TLSA record's four fields (usage selector "
           "type data, the data in hex without spaces)",
           mts_show(&sh, line, strlen(line)));
@@ -749,7 +762,7 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
     return;
   }
   pathf(&p, "%s.policy", where);
-  s = req_string(c, pj, "policy-type", p.s);
+  s = req_string(c, pj, "policy-type", p.s, MTS_SEV_ERROR);
   if (s != NULL) {
     pol->policy_type = dup_str(c, s);
     if (strcmp(s, "sts") != 0 && strcmp(s, "tlsa") != 0 &&
@@ -761,7 +774,22 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
           mts_show(&sh, s, strlen(s)));
     }
   }
-  s = req_string(c, pj, "policy-domain", p.s);
+  /* issue 11: Postfix's libtlsrpt leaves policy-domain out of
+   * no-policy-found policies. Its figures are still unambiguous: they are
+   * counted under an unknown domain (never guessed from report-id). */
+  if (pol->policy_type != NULL &&
+      strcmp(pol->policy_type, "no-policy-found") == 0 &&
+      (member(pj, "policy-domain") == NULL ||
+       cJSON_IsNull(member(pj, "policy-domain")))) {
+    struct path q;
+    add(c, MTS_F_REPORT_FIELD_MISSING, MTS_SEV_WARNING,
+        pathf(&q, "%s.policy-domain", p.s),
+        "the required field \"policy-domain\" is missing; the sessions "
+        "are counted under an unknown domain");
+    s = NULL;
+  } else {
+    s = req_string(c, pj, "policy-domain", p.s, MTS_SEV_ERROR);
+  }
   if (s != NULL) {
     pol->policy_domain = dup_str(c, s);
     if (!is_alabel_domain(s, 0)) {
@@ -785,6 +813,18 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
             "\"policy-string\" is missing: the report does not say which "
             "policy the sender applied");
       }
+    } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 1 &&
+               cJSON_IsString(v->child) &&
+               policy_string_json(c, pol, v->child->valuestring)) {
+      /* issue 11: Microsoft sends a tlsa policy-string as an array of one
+       * string that holds a JSON-encoded array of the TLSA records. */
+      pol->has_policy_string = 1;
+      add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, q.s,
+          "\"policy-string\" is an array of one string holding a JSON "
+          "array; it should be that array itself. It was read as its %zu "
+          "element%s",
+          pol->n_policy_string, pol->n_policy_string == 1 ? "" : "s");
+      policy_lines(c, pol, q.s);
     } else if (cJSON_IsArray(v)) {
       const cJSON *e;
       int bad = 0;
@@ -801,8 +841,9 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
         }
       }
       if (bad) {
-        add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_ERROR, q.s,
-            "every element of \"policy-string\" must be a string");
+        add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, q.s,
+            "every element of \"policy-string\" must be a string; the "
+            "others were ignored");
       }
       policy_lines(c, pol, q.s);
     } else if (cJSON_IsString(v)) {
@@ -810,8 +851,9 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
       policy_string_lenient(c, pol, v->valuestring, q.s);
       policy_lines(c, pol, q.s);
     } else {
-      add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_ERROR, q.s,
-          "\"policy-string\" must be an array of strings, not %s",
+      add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, q.s,
+          "\"policy-string\" must be an array of strings, not %s; it was "
+          "ignored",
           json_type(v));
     }
   }
@@ -838,8 +880,9 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
         cJSON_ArrayForEach(e, v)
         {
           if (!cJSON_IsString(e)) {
-            add(c, MTS_F_REPORT_FIELD_TYPE, MTS_SEV_ERROR, q.s,
-                "every element of \"mx-host\" must be a string, not %s",
+            add(c, MTS_F_REPORT_FIELD_TYPE, MTS_SEV_WARNING, q.s,
+                "every element of \"mx-host\" must be a string, not %s; "
+                "it was ignored",
                 json_type(e));
             continue;
           }
@@ -852,15 +895,16 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
       for (size_t k = 0; k < pol->n_mx_host; k++) {
         if (!is_alabel_domain(pol->mx_host[k], 1)) {
           const char *h = pol->mx_host[k];
-          add(c, MTS_F_REPORT_DOMAIN_NOT_ALABEL, MTS_SEV_ERROR, q.s,
+          add(c, MTS_F_REPORT_DOMAIN_NOT_ALABEL, MTS_SEV_WARNING, q.s,
               "the mx-host \"%s\" is not a host name (or *.domain "
               "pattern) in A-label form",
               mts_show(&sh, h, strlen(h)));
         }
       }
     } else {
-      add(c, MTS_F_REPORT_FIELD_TYPE, MTS_SEV_ERROR, q.s,
-          "\"mx-host\" must be an array of strings, not %s", json_type(v));
+      add(c, MTS_F_REPORT_FIELD_TYPE, MTS_SEV_WARNING, q.s,
+          "\"mx-host\" must be an array of strings, not %s; it was ignored",
+          json_type(v));
     }
   }
 }
@@ -917,8 +961,9 @@ failure_details(struct ctx *c, const cJSON *fd, struct mts_rpt_policy *pol,
     return; /* nothing failed, or the sender left it out */
   }
   if (!cJSON_IsArray(fd)) {
-    add(c, MTS_F_REPORT_FIELD_TYPE, MTS_SEV_ERROR, p.s,
-        "\"failure-details\" must be an array, not %s", json_type(fd));
+    add(c, MTS_F_REPORT_FIELD_TYPE, MTS_SEV_WARNING, p.s,
+        "\"failure-details\" must be an array, not %s; it was ignored",
+        json_type(fd));
     return;
   }
   n = (size_t)cJSON_GetArraySize(fd);
@@ -937,12 +982,13 @@ failure_details(struct ctx *c, const cJSON *fd, struct mts_rpt_policy *pol,
 
     pathf(&q, "%s[%zu]", p.s, k++);
     if (!cJSON_IsObject(e)) {
-      add(c, MTS_F_REPORT_FIELD_TYPE, MTS_SEV_ERROR, q.s,
-          "a failure detail must be an object, not %s", json_type(e));
+      add(c, MTS_F_REPORT_FIELD_TYPE, MTS_SEV_WARNING, q.s,
+          "a failure detail must be an object, not %s; it was ignored",
+          json_type(e));
       continue;
     }
     pol->n_failures++;
-    rt = req_string(c, e, "result-type", q.s);
+    rt = req_string(c, e, "result-type", q.s, MTS_SEV_WARNING);
     if (rt != NULL) {
       f->result_type = dup_str(c, rt);
       if (!mts_rpt_result_type_known(rt)) {
@@ -954,7 +1000,8 @@ failure_details(struct ctx *c, const cJSON *fd, struct mts_rpt_policy *pol,
             mts_show(&sh, rt, strlen(rt)));
       }
     }
-    if (count(c, e, "failed-session-count", q.s, &f->count) == 0) {
+    if (count(c, e, "failed-session-count", q.s, MTS_SEV_WARNING, &f->count) ==
+        0) {
       listed += f->count;
       if (rt != NULL && add_rtcount(c, pol, rt, f->count)) {
         return;
@@ -1024,12 +1071,122 @@ one_policy(struct ctx *c, const cJSON *pe, size_t idx)
   } else {
     struct path q;
     pathf(&q, "%s.summary", p.s);
-    count(c, sum, "total-successful-session-count", q.s, &pol->successful);
-    count(c, sum, "total-failure-session-count", q.s, &pol->failed);
+    count(c, sum, "total-successful-session-count", q.s, MTS_SEV_ERROR,
+          &pol->successful);
+    count(c, sum, "total-failure-session-count", q.s, MTS_SEV_ERROR,
+          &pol->failed);
     r->total_successful += pol->successful;
     r->total_failed += pol->failed;
   }
   failure_details(c, member(pe, "failure-details"), pol, p.s);
+}
+
+/* --- sts and tlsa policies of the same sessions (issue 11) -------------- */
+
+/* Compare two domain names as the summary groups them: ASCII case
+ * ignored, one trailing dot ignored. */
+static int
+domain_cmp(const char *a, const char *b)
+{
+  size_t na = strlen(a), nb = strlen(b);
+
+  if (na > 1 && a[na - 1] == '.') {
+    na--;
+  }
+  if (nb > 1 && b[nb - 1] == '.') {
+    nb--;
+  }
+  for (size_t i = 0; i < na && i < nb; i++) {
+    int d = (unsigned char)to_lower(a[i]) - (unsigned char)to_lower(b[i]);
+    if (d != 0) {
+      return d;
+    }
+  }
+  return (na > nb) - (na < nb);
+}
+
+static int
+pair_cmp(const void *pa, const void *pb)
+{
+  const struct mts_rpt_policy *a = *(const struct mts_rpt_policy *const *)pa;
+  const struct mts_rpt_policy *b = *(const struct mts_rpt_policy *const *)pb;
+  int d = domain_cmp(a->policy_domain, b->policy_domain);
+
+  if (d != 0) {
+    return d;
+  }
+  if (a->successful != b->successful) {
+    return a->successful < b->successful ? -1 : 1;
+  }
+  if (a->failed != b->failed) {
+    return a->failed < b->failed ? -1 : 1;
+  }
+  return (a > b) - (a < b); /* stable: the order in the report */
+}
+
+static int
+is_type(const struct mts_rpt_policy *p, const char *t)
+{
+  return p->policy_type != NULL && strcmp(p->policy_type, t) == 0;
+}
+
+/* An sts and a tlsa policy for the same domain with the same session
+ * counts describe the same sessions: Microsoft reports both for a domain
+ * that publishes both. Pair them (same_sessions_as) and count their
+ * sessions once in the report's totals. Sorting keeps this O(n log n)
+ * whatever the number of policies. */
+static void
+pair_policies(struct ctx *c)
+{
+  struct mts_rpt *r = c->r;
+  struct mts_rpt_policy **v;
+  size_t n = 0;
+
+  if (r->n_policies < 2) {
+    return;
+  }
+  v = calloc(r->n_policies, sizeof(*v));
+  if (v == NULL) {
+    c->nomem = 1;
+    return;
+  }
+  for (size_t i = 0; i < r->n_policies; i++) {
+    struct mts_rpt_policy *p = &r->policies[i];
+    if (p->policy_domain != NULL && (is_type(p, "sts") || is_type(p, "tlsa"))) {
+      v[n++] = p;
+    }
+  }
+  qsort(v, n, sizeof(*v), pair_cmp);
+  for (size_t a = 0; a < n;) {
+    size_t b = a + 1, s = a, t = a;
+    while (b < n && domain_cmp(v[a]->policy_domain, v[b]->policy_domain) == 0 &&
+           v[a]->successful == v[b]->successful &&
+           v[a]->failed == v[b]->failed) {
+      b++;
+    }
+    /* In [a, b): pair the k-th sts with the k-th tlsa. */
+    for (;;) {
+      struct mts_rpt_policy *later;
+      while (s < b && !is_type(v[s], "sts")) {
+        s++;
+      }
+      while (t < b && !is_type(v[t], "tlsa")) {
+        t++;
+      }
+      if (s == b || t == b) {
+        break;
+      }
+      v[s]->same_sessions_as = (size_t)(v[t] - r->policies) + 1;
+      v[t]->same_sessions_as = (size_t)(v[s] - r->policies) + 1;
+      later = v[s] > v[t] ? v[s] : v[t];
+      r->total_successful -= later->successful;
+      r->total_failed -= later->failed;
+      s++;
+      t++;
+    }
+    a = b;
+  }
+  free(v);
 }
 
 static void
@@ -1044,7 +1201,7 @@ validate(struct ctx *c, const cJSON *root)
         "a report must be a JSON object, not %s", json_type(root));
     return;
   }
-  s = req_string(c, root, "organization-name", "");
+  s = req_string(c, root, "organization-name", "", MTS_SEV_ERROR);
   r->organization = dup_str(c, s);
   date_range(c, root);
 
@@ -1066,7 +1223,7 @@ validate(struct ctx *c, const cJSON *root)
     }
   }
 
-  s = req_string(c, root, "report-id", "");
+  s = req_string(c, root, "report-id", "", MTS_SEV_ERROR);
   r->report_id = dup_str(c, s);
 
   v = member(root, "policies");
@@ -1097,6 +1254,9 @@ validate(struct ctx *c, const cJSON *root)
         return;
       }
     }
+  }
+  if (c->errors == 0) {
+    pair_policies(c);
   }
 }
 

@@ -190,6 +190,7 @@ struct group {
   char *domain; /* NULL = not given */
   int64_t day;
   uint64_t reports, successful, failed;
+  uint64_t counted_once; /* pairs of policies of the same sessions */
   uint64_t last_serial;
   struct ctab rt, org, mx;
 };
@@ -429,10 +430,92 @@ day_of(int64_t epoch)
   return d;
 }
 
-/* Add one policy of report number \p serial to its group. */
+/* ---- policies of the same sessions (issue 11) ------------------------- */
+
+/* Sum \p p's failed sessions per result type (\p mx 0) or per receiving
+ * MX host (\p mx 1) into \p t. \return 0, or -1 when out of memory. */
+static int
+policy_table(struct ctab *t, const struct mts_rpt_policy *p, int mx)
+{
+  int oom = 0;
+
+  if (!mx) {
+    for (size_t i = 0; i < p->n_by_result_type; i++) {
+      const char *rt = p->by_result_type[i].result_type;
+      struct mts_rpt_count *row;
+      if (rt == NULL) {
+        rt = UNKNOWN_NAME;
+      }
+      row = ctab_get(t, rt, strlen(rt));
+      if (row == NULL) {
+        return -1;
+      }
+      row->failed = add_sat(row->failed, p->by_result_type[i].count);
+    }
+    return 0;
+  }
+  for (size_t i = 0; i < p->n_failures; i++) {
+    const struct mts_rpt_failure *f = &p->failures[i];
+    char *name = norm_name(f->receiving_mx_hostname, &oom);
+    const char *key = name != NULL && name[0] != '\0' ? name : UNKNOWN_NAME;
+    struct mts_rpt_count *row;
+
+    if (oom) {
+      return -1;
+    }
+    row = ctab_get(t, key, strlen(key));
+    free(name);
+    if (row == NULL) {
+      return -1;
+    }
+    row->failed = add_sat(row->failed, f->count);
+  }
+  return 0;
+}
+
+/* Add to the group's table \p into, per name, the larger of the two
+ * policies' counts: they describe the same failed sessions, so each is
+ * counted once. \return 0, or -1 when out of memory. */
+static int
+add_larger(struct ctab *into, const struct mts_rpt_policy *p,
+           const struct mts_rpt_policy *q, int mx)
+{
+  struct ctab a = {0}, b = {0};
+  int rc = -1;
+
+  if (policy_table(&a, p, mx) != 0 || policy_table(&b, q, mx) != 0) {
+    goto done;
+  }
+  for (size_t i = 0; i < b.x.n; i++) {
+    struct mts_rpt_count *row = ctab_get(&a, b.v[i].name, strlen(b.v[i].name));
+    if (row == NULL) {
+      goto done;
+    }
+    if (b.v[i].failed > row->failed) {
+      row->failed = b.v[i].failed;
+    }
+  }
+  for (size_t i = 0; i < a.x.n; i++) {
+    struct mts_rpt_count *row =
+        ctab_get(into, a.v[i].name, strlen(a.v[i].name));
+    if (row == NULL) {
+      goto done;
+    }
+    row->failed = add_sat(row->failed, a.v[i].failed);
+  }
+  rc = 0;
+done:
+  ctab_release(&a);
+  ctab_release(&b);
+  return rc;
+}
+
+/* Add one policy of report number \p serial to its group; \p twin is the
+ * policy of the same report that describes the same sessions, or NULL. */
 static enum mts_err
 add_policy(struct mts_rpt_sum *s, const struct mts_rpt *r,
-           const struct mts_rpt_policy *p, uint64_t serial)
+           const struct mts_rpt_policy *p, const struct mts_rpt_policy *twin,
+           uint64_t serial)
 {
   const char *org = r->organization ? r->organization : UNKNOWN_NAME;
   int64_t day = r->have_dates ? day_of(r->start_epoch) : MTS_RPT_DAY_UNKNOWN;
@@ -462,6 +545,15 @@ add_policy(struct mts_rpt_sum *s, const struct mts_rpt *r,
   g->failed = add_sat(g->failed, p->failed);
   row->successful = add_sat(row->successful, p->successful);
   row->failed = add_sat(row->failed, p->failed);
+  if (twin != NULL) {
+    /* The pair's sessions were added once, above. */
+    g->counted_once++;
+    if (add_larger(&g->rt, p, twin, 0) == 0 &&
+        add_larger(&g->mx, p, twin, 1) == 0) {
+      err = MTS_OK;
+    }
+    goto done;
+  }
   for (size_t i = 0; i < p->n_by_result_type; i++) {
     const char *rt = p->by_result_type[i].result_type;
     if (rt == NULL) {
@@ -505,7 +597,17 @@ mts_rpt_sum_add(struct mts_rpt_sum *s, const struct mts_rpt *r)
   drop_view(s);
   s->serial++;
   for (size_t i = 0; i < r->n_policies && err == MTS_OK; i++) {
-    err = add_policy(s, r, &r->policies[i], s->serial);
+    const struct mts_rpt_policy *p = &r->policies[i];
+    const struct mts_rpt_policy *twin = NULL;
+    size_t j = p->same_sessions_as;
+
+    if (j > 0 && j <= r->n_policies && j - 1 != i) {
+      if (j - 1 < i) {
+        continue; /* counted with its twin */
+      }
+      twin = &r->policies[j - 1];
+    }
+    err = add_policy(s, r, p, twin, s->serial);
   }
   return err;
 }
@@ -584,6 +686,7 @@ mts_rpt_sum_days(struct mts_rpt_sum *s, const struct mts_rpt_day **days,
     d->reports = g->reports;
     d->successful = g->successful;
     d->failed = g->failed;
+    d->counted_once = g->counted_once;
     d->by_result_type = view_rows(s->rows, &used, &g->rt);
     d->n_by_result_type = g->rt.x.n;
     d->by_organization = view_rows(s->rows, &used, &g->org);

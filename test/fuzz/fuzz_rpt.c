@@ -46,9 +46,29 @@ check_report(const struct mts_rpt *r)
   for (size_t k = 0; k < r->n_policies; k++) {
     const struct mts_rpt_policy *p = &r->policies[k];
     uint64_t listed = 0, by_type = 0;
-    check(p->policy_type != NULL && p->policy_domain != NULL);
-    succ += p->successful;
-    fail += p->failed;
+    check(p->policy_type != NULL);
+    /* issue 11: only no-policy-found may leave its domain unknown. */
+    check(p->policy_domain != NULL ||
+          strcmp(p->policy_type, "no-policy-found") == 0);
+    /* An sts and a tlsa policy of the same sessions: paired both ways,
+     * same counts, counted once (the later one left out of the totals). */
+    if (p->same_sessions_as > 0) {
+      const struct mts_rpt_policy *q;
+      check(p->same_sessions_as <= r->n_policies &&
+            p->same_sessions_as - 1 != k);
+      q = &r->policies[p->same_sessions_as - 1];
+      check(q->same_sessions_as == k + 1);
+      check(q->successful == p->successful && q->failed == p->failed);
+      check(p->policy_domain != NULL && q->policy_domain != NULL);
+      check((strcmp(p->policy_type, "sts") == 0 &&
+             strcmp(q->policy_type, "tlsa") == 0) ||
+            (strcmp(p->policy_type, "tlsa") == 0 &&
+             strcmp(q->policy_type, "sts") == 0));
+    }
+    if (p->same_sessions_as == 0 || p->same_sessions_as - 1 > k) {
+      succ += p->successful;
+      fail += p->failed;
+    }
     for (size_t j = 0; j < p->n_failures; j++) {
       if (p->failures[j].result_type != NULL) {
         listed += p->failures[j].count;

@@ -29,11 +29,12 @@ REPORT_KEYS = ["schema_version", "kind", "source", "message_id", "status",
                "policies", "total_successful", "total_failed", "findings"]
 POLICY_KEYS = ["policy_type", "policy_domain", "mode", "policy_string",
                "mx_host", "successful", "failed", "failures_by_result_type",
-               "failures"]
+               "failures", "same_sessions_as"]
 SUMMARY_KEYS = ["schema_version", "kind", "policy_domain", "day", "reports",
                 "sessions", "successful", "failed", "failure_rate",
                 "failure_percent", "failures_by_result_type",
-                "by_organization", "failures_by_mx_host"]
+                "by_organization", "failures_by_mx_host",
+                "sts_tlsa_counted_once"]
 GOOGLE = "json/google.com!example.com!1795651200!1795737599.json.gz"
 
 
@@ -243,47 +244,130 @@ def dedup(c):
     c.json(GOOGLE, GOOGLE, "--fail-threshold", "0.68", rc=1)
 
 
+# issue 11: reports in the style of each real sender, each with the
+# figures it must give (status, successful, failed).
+SENDERS = {
+    GOOGLE: (2210, 15),
+    "json/microsoft-sts-tlsa.json": (1480, 3),
+    "json/mailru-fetch-error.json": (9, 1),
+    "json/postfix-libtlsrpt.json": (21, 1),
+    "mail/microsoft-sts-tlsa.eml": (1480, 3),
+    "mail/mailru-fetch-error.eml": (9, 1),
+    "mail/postfix-libtlsrpt.eml": (21, 1),
+    "mail/stalwart-tlsrpt.eml": (21, 1),
+    "mail/octet-stream-noname.eml": (12, 0),
+    "mail/gzip-noname.eml": (12, 0),
+}
+
+
+@case
+def real_senders(c):
+    """Every real sender's report is valid, with its totals; Microsoft's
+    sts and tlsa policies of the same sessions count once."""
+    for path, (ok, failed) in SENDERS.items():
+        (o,) = reports(c.json(path))
+        check(o["status"] == "valid", "%s: %s %r" % (path, o["status"],
+                                                      o["findings"]))
+        check((o["total_successful"], o["total_failed"]) == (ok, failed),
+              "%s: totals %r" % (path, (o["total_successful"],
+                                        o["total_failed"])))
+    (o,) = reports(c.json("json/microsoft-sts-tlsa.json"))
+    sts, tlsa = o["policies"]
+    check(sts["same_sessions_as"] == 1 and tlsa["same_sessions_as"] == 0,
+          "paired")
+    check(tlsa["policy_string"] == [
+        "3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6",
+        "2 1 1 8D02536C887482BC34FF54E41D2BA659BF85B341A0A20AFADB5813DCFBCF286D"],
+        "tlsa records %r" % tlsa["policy_string"])
+    check(sts["successful"] == tlsa["successful"] == 1480,
+          "per-policy figures stay visible")
+    objs = c.json("--summary", "json/microsoft-sts-tlsa.json",
+                  "json/postfix-libtlsrpt.json")
+    s = {x["policy_domain"]: x for x in summaries(objs)}
+    check(set(s) == {None, "example.com"}, "groups %r" % list(s))
+    e = s["example.com"]
+    check((e["successful"], e["failed"], e["sts_tlsa_counted_once"]) ==
+          (1480 + 17, 3 + 1, 1), "counted once: %r" % e)
+    check(e["failures_by_mx_host"] == {"mx1.example.com": 4}, "mx %r" %
+          e["failures_by_mx_host"])
+    check(e["failures_by_result_type"] == {"certificate-host-mismatch": 3,
+                                           "tlsa-invalid": 4},
+          "rt %r" % e["failures_by_result_type"])
+    check((s[None]["successful"], s[None]["failed"]) == (4, 0),
+          "unknown domain %r" % s[None])
+    code, out, _ = c.run("--summary", "json/microsoft-sts-tlsa.json")
+    text = out.decode()
+    check("the same sessions as the sts policy: counted once" in text and
+          "sessions counted once: 1 pair" in text, "text says so")
+
+
+def tables(p):
+    """A policy's failures by result type and by MX host."""
+    rt = dict(p["failures_by_result_type"])
+    mx = {}
+    for f in p["failures"]:
+        h = (f["receiving_mx_hostname"] or "").lower().rstrip(".")
+        h = h or "(unknown)"
+        mx[h] = mx.get(h, 0) + f["failed_session_count"]
+    return rt, mx
+
+
 @case
 def summary_figures(c):
     paths = [GOOGLE, "json/mailru.json", "json/postfix.json",
+             "json/microsoft-sts-tlsa.json", "json/postfix-libtlsrpt.json",
              "json/microsoft.json", "json/alltypes.json", "json/dmarc.xml"]
     objs = c.json("--summary", *paths)
     r, s = reports(objs), summaries(objs)
     check([o["kind"] for o in objs] ==
           ["tlsrpt-report"] * len(paths) + ["tlsrpt-summary"] * len(s),
           "summaries come last")
-    check([(x["policy_domain"], x["day"]) for x in s] ==
-          sorted((x["policy_domain"], x["day"]) for x in s), "sorted")
+    # Sorted by domain (the unknown domain, null, first), then day.
+    keys = [(x["policy_domain"] is not None, x["policy_domain"] or "",
+             x["day"]) for x in s]
+    check(keys == sorted(keys), "sorted")
     # Recompute each group from the report objects.
     want = {}
     for o in r:
         if o["status"] != "valid":
             continue
         day = o["date_range"]["start"][:10]
-        for p in o["policies"]:
-            dom = p["policy_domain"].lower().rstrip(".")
+        pols = o["policies"]
+        for i, p in enumerate(pols):
+            twin = p["same_sessions_as"]
+            if twin is not None and twin < i:
+                continue  # counted once, with its twin
+            dom = p["policy_domain"]
+            dom = dom.lower().rstrip(".") if dom is not None else None
             g = want.setdefault((dom, day), {
                 "reports": set(), "successful": 0, "failed": 0, "rt": {},
-                "org": {}, "mx": {}})
+                "org": {}, "mx": {}, "once": 0})
             g["reports"].add(o["source"])
             g["successful"] += p["successful"]
             g["failed"] += p["failed"]
-            for k, v in p["failures_by_result_type"].items():
-                g["rt"][k] = g["rt"].get(k, 0) + v
             org = g["org"].setdefault(o["organization"], {
                 "reports": set(), "successful": 0, "failed": 0})
             org["reports"].add(o["source"])
             org["successful"] += p["successful"]
             org["failed"] += p["failed"]
-            for f in p["failures"]:
-                mx = (f["receiving_mx_hostname"] or "").lower().rstrip(".")
-                mx = mx or "(unknown)"
-                g["mx"][mx] = g["mx"].get(mx, 0) + f["failed_session_count"]
+            rt, mx = tables(p)
+            if twin is not None:
+                g["once"] += 1
+                rt2, mx2 = tables(pols[twin])
+                for k, v in rt2.items():
+                    rt[k] = max(rt.get(k, 0), v)
+                for k, v in mx2.items():
+                    mx[k] = max(mx.get(k, 0), v)
+            for k, v in rt.items():
+                g["rt"][k] = g["rt"].get(k, 0) + v
+            for k, v in mx.items():
+                g["mx"][k] = g["mx"].get(k, 0) + v
     check(len(s) == len(want), "%d groups, want %d" % (len(s), len(want)))
     for x in s:
         g = want[(x["policy_domain"], x["day"])]
         where = "%s %s: " % (x["policy_domain"], x["day"])
         check(x["reports"] == len(g["reports"]), where + "reports")
+        check(x["sts_tlsa_counted_once"] == g["once"], where + "once")
         check(x["successful"] == g["successful"] and
               x["failed"] == g["failed"] and
               x["sessions"] == g["successful"] + g["failed"], where + "sums")

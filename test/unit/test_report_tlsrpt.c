@@ -177,7 +177,7 @@ START_TEST(test_json_valid)
   keys_of(p, keys, sizeof(keys));
   ck_assert_str_eq(keys, "policy_type,policy_domain,mode,policy_string,"
                          "mx_host,successful,failed,failures_by_result_type,"
-                         "failures");
+                         "failures,same_sessions_as");
   ck_assert_str_eq(cJSON_GetObjectItem(p, "mode")->valuestring, "enforce");
   ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p, "policy_string")),
                    2);
@@ -388,7 +388,8 @@ START_TEST(test_summary)
   ck_assert_str_eq(keys, "schema_version,kind,policy_domain,day,reports,"
                          "sessions,successful,failed,failure_rate,"
                          "failure_percent,failures_by_result_type,"
-                         "by_organization,failures_by_mx_host");
+                         "by_organization,failures_by_mx_host,"
+                         "sts_tlsa_counted_once");
   ck_assert_str_eq(cJSON_GetObjectItem(j, "kind")->valuestring,
                    "tlsrpt-summary");
   ck_assert_str_eq(cJSON_GetObjectItem(j, "day")->valuestring, "2026-11-27");

@@ -247,27 +247,47 @@ static const struct vcase {
     {"\"mx.example.com\"", "\"xn--bcher-kva.example\"", 1, MTS_F__COUNT},
     {"\"mx.example.com\"", "\"*.example.com\"", 1, MTS_F__COUNT},
     {"\"mx.example.com\"", "\"mx.example.com.\"", 1, MTS_F__COUNT},
-    {"\"mx.example.com\"", "\"xn--zz.example\"", 0,
+    /* issue 11: mx-host and policy-string describe the policy, they are
+     * not figures: a bad one is a warning and the report counts. */
+    {"\"mx.example.com\"", "\"xn--zz.example\"", 1,
      MTS_F_REPORT_DOMAIN_NOT_ALABEL},
-    {"\"mx.example.com\"", "\"mx_1.example.com\"", 0,
+    {"\"mx.example.com\"", "\"mx_1.example.com\"", 1,
      MTS_F_REPORT_DOMAIN_NOT_ALABEL},
-    {"\"mx.example.com\"", "\"-mx.example.com\"", 0,
+    {"\"mx.example.com\"", "\"-mx.example.com\"", 1,
      MTS_F_REPORT_DOMAIN_NOT_ALABEL},
-    {"[\"mx.example.com\"]", "[7]", 0, MTS_F_REPORT_FIELD_TYPE},
-    {"[\"mx.example.com\"]", "{}", 0, MTS_F_REPORT_FIELD_TYPE},
+    {"[\"mx.example.com\"]", "[7]", 1, MTS_F_REPORT_FIELD_TYPE},
+    {"[\"mx.example.com\"]", "{}", 1, MTS_F_REPORT_FIELD_TYPE},
     {"[\"mx.example.com\"]", "null", 1, MTS_F__COUNT},
     {"\"example.com\",", "\"EXAMPLE.COM\",", 1, MTS_F__COUNT},
     {"\"example.com\",", "\"example com\",", 0, MTS_F_REPORT_DOMAIN_NOT_ALABEL},
     {"\"example.com\",", "7,", 0, MTS_F_REPORT_FIELD_TYPE},
     {"\"sts\"", "\"STS\"", 0, MTS_F_REPORT_POLICY_TYPE_INVALID},
     {"\"sts\"", "\"no-policy-found\"", 1, MTS_F__COUNT},
-    {"\"mode: testing\"", "\"mode testing\"", 0,
+    {"\"mode: testing\"", "\"mode testing\"", 1,
      MTS_F_REPORT_POLICY_STRING_INVALID},
     {"\"mode: testing\"", "\"mode: strict\"", 1,
      MTS_F_REPORT_POLICY_STRING_INVALID},
-    {"\"mode: testing\"", "1", 0, MTS_F_REPORT_POLICY_STRING_INVALID},
-    {"[\"version: STSv1\",\"mode: testing\"]", "42", 0,
+    {"\"mode: testing\"", "1", 1, MTS_F_REPORT_POLICY_STRING_INVALID},
+    {"[\"version: STSv1\",\"mode: testing\"]", "42", 1,
      MTS_F_REPORT_POLICY_STRING_INVALID},
+    /* issue 11: an array of one string holding a JSON array (Microsoft). */
+    {"[\"version: STSv1\",\"mode: testing\"]",
+     "[\"[\\\"version: STSv1\\\",\\\"mode: testing\\\"]\"]", 1,
+     MTS_F_REPORT_POLICY_STRING_INVALID},
+    /* issue 11: libtlsrpt's no-policy-found without policy-domain. */
+    {"\"sts\",\"policy-string\":[\"version: STSv1\",\"mode: testing\"],"
+     "\"policy-domain\":\"example.com\",",
+     "\"no-policy-found\",", 1, MTS_F_REPORT_FIELD_MISSING},
+    {"\"policy-domain\":\"example.com\",", "", 0, MTS_F_REPORT_FIELD_MISSING},
+    /* issue 11: failure details are the breakdown, not the totals. */
+    {"\"total-failure-session-count\":0}",
+     "\"total-failure-session-count\":0},\"failure-details\":7", 1,
+     MTS_F_REPORT_FIELD_TYPE},
+    {"\"total-failure-session-count\":0}",
+     "\"total-failure-session-count\":1},\"failure-details\":[7,"
+     "{\"failed-session-count\":1},{\"result-type\":\"dane-required\","
+     "\"failed-session-count\":\"1\"}]",
+     1, MTS_F_REPORT_COUNT_INVALID},
     {"\"policy-string\":[\"version: STSv1\",\"mode: testing\"],", "", 1,
      MTS_F_REPORT_FIELD_MISSING},
     {"\"a@o.example\"", "\"mailto:a@o.example\"", 1,
@@ -280,7 +300,7 @@ static const struct vcase {
     {"[\"version: STSv1\",\"mode: testing\"]",
      "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
      "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\"",
-     0, MTS_F_REPORT_POLICY_STRING_INVALID},
+     1, MTS_F_REPORT_POLICY_STRING_INVALID},
     {"\"r1\"", "1", 0, MTS_F_REPORT_FIELD_TYPE},
     {"\"O\"", "null", 0, MTS_F_REPORT_FIELD_MISSING},
     {"\"total-successful-session-count\":1",
@@ -395,6 +415,43 @@ START_TEST(failure_details)
   ck_assert_str_eq(find_code(&r, MTS_F_REPORT_IP_INVALID), "info");
   ck_assert_str_eq(find_code(&r, MTS_F_REPORT_FIELD_TYPE), "warning");
   ck_assert_str_eq(find_code(&r, MTS_F_REPORT_FAILURE_REASON_MISSING), "info");
+  mts_rpt_release(&r);
+}
+END_TEST
+
+/* issue 11: Microsoft lists an sts and a tlsa policy for the same domain
+ * and sessions: they are paired and the totals count the sessions once.
+ * A tlsa policy with other counts, or for another domain, is not paired. */
+START_TEST(same_sessions)
+{
+#define POL(type, dom, ok, bad)                                                \
+  "{\"policy\":{\"policy-type\":\"" type "\",\"policy-domain\":\"" dom         \
+  "\"},\"summary\":{\"total-successful-session-count\":" #ok                   \
+  ",\"total-failure-session-count\":" #bad "}}"
+  static const char json[] =
+      "{\"organization-name\":\"Microsoft Corporation\",\"date-range\":{"
+      "\"start-datetime\":\"2026-11-26T00:00:00Z\",\"end-datetime\":"
+      "\"2026-11-26T23:59:59Z\"},\"contact-info\":\"a@o.example\","
+      "\"report-id\":\"r1\",\"policies\":[" POL(
+          "sts", "example.com", 7,
+          1) "," POL("tlsa", "a.example", 7,
+                     1) "," POL("tlsa", "EXAMPLE.COM.", 7,
+                                1) "," POL("tlsa", "example.com", 7,
+                                           2) "," POL("sts", "a.example", 7,
+                                                      0) "]}";
+#undef POL
+  struct mts_rpt r;
+
+  parse_str(json, &r);
+  ck_assert_int_eq(r.valid, 1);
+  ck_assert_uint_eq(r.n_policies, 5);
+  ck_assert_uint_eq(r.policies[0].same_sessions_as, 3);
+  ck_assert_uint_eq(r.policies[2].same_sessions_as, 1);
+  ck_assert_uint_eq(r.policies[1].same_sessions_as, 0);
+  ck_assert_uint_eq(r.policies[3].same_sessions_as, 0);
+  ck_assert_uint_eq(r.policies[4].same_sessions_as, 0);
+  ck_assert_uint_eq(r.total_successful, 28);
+  ck_assert_uint_eq(r.total_failed, 4);
   mts_rpt_release(&r);
 }
 END_TEST
@@ -546,6 +603,7 @@ tlsrpt_suite(void)
   tcase_add_loop_test(tc, variants, 0,
                       (int)(sizeof(vcases) / sizeof(vcases[0])));
   tcase_add_test(tc, failure_details);
+  tcase_add_test(tc, same_sessions);
   tcase_add_test(tc, gzip_multi_member_and_expected);
   tcase_add_test(tc, limits);
   tcase_add_test(tc, ijson_scanner);

@@ -234,6 +234,52 @@ START_TEST(test_report_counted_once)
 }
 END_TEST
 
+/* issue 11: an sts and a tlsa policy of the same sessions (paired by the
+ * parser, same_sessions_as) count once; each result type and MX host with
+ * the larger count of the two; a third policy adds up as usual. */
+START_TEST(test_same_sessions_counted_once)
+{
+  struct mts_rpt_sum *s = NULL;
+  struct mts_rpt a;
+  struct mts_rpt_policy *sts, *tlsa;
+  const struct mts_rpt_day *d;
+  size_t n;
+
+  ck_assert_int_eq(mts_rpt_sum_new(&s), MTS_OK);
+  rpt_init(&a, "Microsoft Corporation", "1", DAY0);
+  sts = rpt_policy(&a, "example.com", 100, 4);
+  rpt_failure(sts, "certificate-expired", "mx1.example.com", 4);
+  tlsa = rpt_policy(&a, "example.com", 100, 4);
+  free(tlsa->policy_type);
+  tlsa->policy_type = xstrdup("tlsa");
+  rpt_failure(tlsa, "certificate-expired", "mx1.example.com", 3);
+  rpt_failure(tlsa, "tlsa-invalid", "mx2.example.com", 4);
+  sts->same_sessions_as = 2;
+  tlsa->same_sessions_as = 1;
+  rpt_policy(&a, "example.com", 5, 0);
+  ck_assert_int_eq(mts_rpt_sum_add(s, &a), MTS_OK);
+  ck_assert_int_eq(mts_rpt_sum_days(s, &d, &n), MTS_OK);
+  ck_assert_uint_eq(n, 1);
+  ck_assert_uint_eq(d->reports, 1);
+  ck_assert_uint_eq(d->successful, 105);
+  ck_assert_uint_eq(d->failed, 4);
+  ck_assert_uint_eq(d->counted_once, 1);
+  ck_assert_uint_eq(d->by_organization[0].successful, 105);
+  ck_assert_uint_eq(
+      row(d->by_result_type, d->n_by_result_type, "certificate-expired")
+          ->failed,
+      4);
+  ck_assert_uint_eq(
+      row(d->by_result_type, d->n_by_result_type, "tlsa-invalid")->failed, 4);
+  ck_assert_uint_eq(
+      row(d->by_mx_host, d->n_by_mx_host, "mx1.example.com")->failed, 4);
+  ck_assert_uint_eq(
+      row(d->by_mx_host, d->n_by_mx_host, "mx2.example.com")->failed, 4);
+  mts_rpt_release(&a);
+  mts_rpt_sum_free(&s);
+}
+END_TEST
+
 START_TEST(test_invalid_ignored)
 {
   struct mts_rpt_sum *s = NULL;
@@ -437,6 +483,7 @@ sum_suite(void)
   tcase_add_test(tc, test_one_group);
   tcase_add_test(tc, test_sorted_groups);
   tcase_add_test(tc, test_report_counted_once);
+  tcase_add_test(tc, test_same_sessions_counted_once);
   tcase_add_test(tc, test_invalid_ignored);
   tcase_add_test(tc, test_dedup);
   tcase_add_test(tc, test_many);
