@@ -518,6 +518,11 @@ mts_fetch_start(struct mts_fetcher *f, const char *host, const char *address,
       curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
       /* R58: redirects are reported, never followed. */
       curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+      /* R53, RFC 8461 §7.2: TLS 1.2 or newer, whatever the system's
+       * OpenSSL configuration allows (libcurl 7.88's default floor is TLS
+       * 1.0); retry_old_tls() alone asks for older versions. */
+      curl_easy_setopt(t->easy, CURLOPT_SSLVERSION,
+                       (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_CERTINFO, 1L) != CURLE_OK ||

@@ -35,6 +35,8 @@ ARGS   the arguments after the binary, split like a shell (shlex):
                      deliberately omit --ca-file)
          {knot} {fault} {srcdir} {ca}  -> that text
          <PATH    -> stdin comes from PATH (else /dev/null)
+         %NAME=VALUE -> not an argument: NAME=VALUE is set in the program's
+                     environment (e.g. %OPENSSL_CONF={srcdir}/fixtures/...)
 ASSERTIONS  split like a shell; each one is
   elapsed<N          the run took less than N seconds (wall clock)
   lines=N            MODE json: N JSON objects; text: N non-empty lines
@@ -136,6 +138,7 @@ class Case:
     def __init__(self, name, mode, exits, args, asserts, lineno):
         self.name, self.mode, self.exits = name, mode, exits
         self.args, self.asserts, self.lineno = args, asserts, lineno
+        self.env = {}  # %NAME=VALUE arguments (expand_args)
 
 
 def parse_cases(path):
@@ -458,6 +461,10 @@ def expand_args(case, srv):
         if a.startswith("<") and len(a) > 1:
             stdin = a[1:]
             continue
+        m = re.fullmatch(r"%([A-Za-z_][A-Za-z0-9_]*)=(.*)", a, re.S)
+        if m:
+            case.env[m.group(1)] = m.group(2)
+            continue
         args.append(a)
     if case.mode == "json" and not any(
             x in ("--json", "-j") or x.startswith("--format") for x in args):
@@ -505,7 +512,8 @@ def run_case(case, binary, codes, verbose=False):
     hung = False
     try:
         p = subprocess.run(cmd, stdin=stdin, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=bound)
+                           stderr=subprocess.PIPE, timeout=bound,
+                           env=dict(os.environ, **case.env) if case.env else None)
         rc, out, err = p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as x:
         hung = True
