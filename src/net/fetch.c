@@ -128,7 +128,8 @@ leaf_info(CURL *easy, const char **san, long long *not_after)
   *not_after = -1;
   if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
       ci == NULL || ci->num_of_certs < 1) {
-    return 0; /* no certificate seen: nothing to judge */
+    return 0; /* no certificate details: the assessment says it could not
+                 judge the certificate (POLICY_CERT_UNKNOWN) */
   }
   for (struct curl_slist *e = ci->certinfo[0]; e != NULL; e = e->next) {
     static const char san_key[] = "X509v3 Subject Alternative Name:";
