@@ -1007,6 +1007,40 @@ record_addrs(struct mts_result *r, const struct addr_view *v, size_t n,
   return MTS_OK;
 }
 
+/* The addresses past MTS_MAX_POLICY_ADDRS are not fetched: say so rather
+ * than judge the host from some of its addresses silently. */
+static enum mts_err
+note_unfetched(const struct mts_lookups *lk, struct mts_result *r,
+               const char *host)
+{
+  const struct mts_dns_result *fam[2] = {lk->policy_a, lk->policy_aaaa};
+  enum mts_err err = MTS_OK;
+
+  if (lk->n_fetched < MTS_MAX_POLICY_ADDRS) {
+    return MTS_OK;
+  }
+  for (int k = 0; k < 2; k++) {
+    for (size_t i = 0;
+         fam[k]->status == MTS_DNS_OK && i < fam[k]->n_addrs && err == MTS_OK;
+         i++) {
+      const char *a = fam[k]->addrs[i];
+      int fetched = 0;
+      for (size_t j = 0; j < lk->n_fetched && !fetched; j++) {
+        fetched = lk->fetched[j] != NULL && lk->fetched[j]->address != NULL &&
+                  strcmp(lk->fetched[j]->address, a) == 0;
+      }
+      if (!fetched) {
+        err = mts_findings_add(&r->findings, MTS_F_POLICY_ADDRESS_NOT_CHECKED,
+                               a, strlen(a),
+                               "%s was not checked: the policy is fetched "
+                               "from at most %d addresses of %s.",
+                               a, MTS_MAX_POLICY_ADDRS, host);
+      }
+    }
+  }
+  return err;
+}
+
 static enum mts_err
 assess_fetches(const struct mts_lookups *lk, struct mts_result *r,
                const char *host, long long now)
@@ -1033,6 +1067,9 @@ assess_fetches(const struct mts_lookups *lk, struct mts_result *r,
   sel = select_addr(v, n);
   ok = sel < n ? v[sel].f : NULL;
   err = record_addrs(r, v, n, sel);
+  if (err == MTS_OK) {
+    err = note_unfetched(lk, r, host);
+  }
 
   /* Every address that fails gets its finding (R49, R50, R53). */
   for (size_t i = 0; i < n && err == MTS_OK; i++) {

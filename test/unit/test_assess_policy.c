@@ -776,6 +776,32 @@ START_TEST(same_failure_everywhere_names_the_address)
 }
 END_TEST
 
+/* More addresses than are fetched: the rest are named, not silently
+ * skipped. */
+START_TEST(addresses_past_the_cap_are_named)
+{
+  static const char *const a[] = {"192.0.2.1", "192.0.2.2", "192.0.2.3",
+                                  "192.0.2.4", "192.0.2.5"};
+  struct world w;
+
+  world_init(&w);
+  for (size_t i = 1; i < 5; i++) {
+    add_addr(w.a, a[i]);
+  }
+  for (size_t i = 1; i < MTS_MAX_POLICY_ADDRS; i++) {
+    w.f[i] = fetched(a[i], MTS_FETCH_OK, 200, "text/plain", GOOD_BODY);
+  }
+  w.nf = MTS_MAX_POLICY_ADDRS;
+  world_assess(&w);
+  ck_assert_ptr_nonnull(
+      finding_about(&w, MTS_F_POLICY_ADDRESS_NOT_CHECKED, "192.0.2.5"));
+  ck_assert_uint_eq(count_code(&w, MTS_F_POLICY_ADDRESS_NOT_CHECKED), 1);
+  ck_assert_uint_eq(w.r.policy.n_addrs, MTS_MAX_POLICY_ADDRS);
+  ck_assert_int_eq(w.r.status, MTS_STATUS_OK);
+  world_release(&w);
+}
+END_TEST
+
 static Suite *
 policy_assess_suite(void)
 {
@@ -810,6 +836,7 @@ policy_assess_suite(void)
   tcase_add_test(tc, second_address_serves_an_invalid_policy);
   tcase_add_test(tc, certificate_of_every_address_is_judged);
   tcase_add_test(tc, same_failure_everywhere_names_the_address);
+  tcase_add_test(tc, addresses_past_the_cap_are_named);
   suite_add_tcase(s, tc);
   return s;
 }
