@@ -72,6 +72,21 @@ struct mts_changes {
   size_t n;
 };
 
+/*! What one address of the policy host served (JSON policy.addresses). */
+struct mts_policy_addr {
+  char *address;       /*!< the address fetched from */
+  const char *outcome; /*!< static token: "ok", "connect-failed", ... */
+  int selected;        /*!< its response is the one the policy fields show */
+  enum mts_policy_status status; /*!< what this address alone would give */
+  int http_status;               /*!< -1 = null */
+  char *content_type;
+  long long cert_not_after; /*!< -1 = null */
+  int cert_checked;         /*!< 1 the certificate was judged, 0 not (no
+                                 response, or its details were not read) */
+  int same_policy; /*!< 1, 0, or -1 = null: its parsed policy (mode, max_age,
+                        mx set) equals the selected address's */
+};
+
 struct mts_result {
   char *domain;         /*!< A-label form; the input itself if invalid */
   char *domain_unicode; /*!< Unicode form for IDNs, else NULL */
@@ -93,7 +108,10 @@ struct mts_result {
     long max_age; /*!< -1 = null */
     char **mx;
     size_t n_mx;
-    long long cert_not_after; /*!< the certificate's notAfter, -1 = null */
+    long long cert_not_after;      /*!< the certificate's notAfter, -1 = null */
+    struct mts_policy_addr *addrs; /*!< every address fetched from, in
+                                        fetch order (IPv4 first) */
+    size_t n_addrs;
   } policy;
 
   struct {
@@ -141,7 +159,8 @@ void mts_result_set_status(struct mts_result *r);
 enum mts_status mts_findings_status(const struct mts_findings *list);
 
 /*! \return 1 if \p code reports a failed lookup (DNS_SERVFAIL, DNS_TIMEOUT,
- *  DNS_TRUNCATED, DNS_RESPONSE_INVALID, MX_LOOKUP_FAILED). */
+ *  DNS_TRUNCATED, DNS_RESPONSE_INVALID, MX_LOOKUP_FAILED) or something else
+ *  the tool could not judge (POLICY_CERT_UNKNOWN). */
 int mts_code_is_lookup_failure(enum mts_code code);
 
 #endif

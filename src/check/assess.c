@@ -1,9 +1,13 @@
 #include "assess.h"
 
+#include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/bytes.h"
+#include "mtasts/check.h"
 #include "mtasts/rules.h"
 
 static char *
@@ -445,15 +449,19 @@ fetch_code(enum mts_fetch_outcome o, const char **result_type)
 /* How a fetch ended once the certificate rule is judged: the fetcher
  * reports the certificate's subjectAltName, and RFC 8461 §3.3 accepts
  * only a DNS-ID matching the policy host (libcurl falls back to the
- * subject CN; senders following RFC 6125 do not). */
+ * subject CN; senders following RFC 6125 do not). A response whose
+ * certificate details were not read stays MTS_FETCH_OK with *cert_checked
+ * 0: not judged is not passed (POLICY_CERT_UNKNOWN). */
 static enum mts_fetch_outcome
 fetch_outcome(const struct mts_fetch_result *f, const char *host,
-              const char **detail)
+              const char **detail, int *cert_checked)
 {
   *detail = f->detail;
+  *cert_checked = 0;
   if (f->outcome != MTS_FETCH_OK || !f->cert_seen) {
     return f->outcome;
   }
+  *cert_checked = 1;
   if (f->cert_san == NULL) {
     *detail = "the certificate has no subjectAltName; its subject CN does "
               "not count";
@@ -464,6 +472,35 @@ fetch_outcome(const struct mts_fetch_result *f, const char *host,
     return MTS_FETCH_CERT_NAME;
   }
   return MTS_FETCH_OK;
+}
+
+/* The JSON token of an outcome (docs/json.md, policy.addresses). */
+static const char *
+outcome_token(enum mts_fetch_outcome o)
+{
+  switch (o) {
+    case MTS_FETCH_OK:
+      return "ok";
+    case MTS_FETCH_CONNECT:
+      return "connect-failed";
+    case MTS_FETCH_TLS:
+      return "tls-failed";
+    case MTS_FETCH_CERT_UNTRUSTED:
+      return "cert-untrusted";
+    case MTS_FETCH_CERT_EXPIRED:
+      return "cert-expired";
+    case MTS_FETCH_CERT_NAME:
+      return "cert-name-mismatch";
+    case MTS_FETCH_TIMEOUT:
+      return "timeout";
+    case MTS_FETCH_TOO_LARGE:
+      return "too-large";
+    case MTS_FETCH_FAILED:
+      return "failed";
+    case MTS_FETCH_NO_ROUTE:
+      return "no-route";
+  }
+  return "failed";
 }
 
 static enum mts_err
@@ -627,11 +664,507 @@ assess_body(const struct mts_fetch_result *f, struct mts_result *r)
   return err;
 }
 
+/* R58: a redirect; a 304 or a 3xx without Location is just a status. */
+static int
+is_redirect(const struct mts_fetch_result *f)
+{
+  return f->location != NULL ||
+         (f->http_status >= 301 && f->http_status <= 308 &&
+          f->http_status != 304 && f->http_status != 305 &&
+          f->http_status != 306);
+}
+
+/* What one address of the policy host served, judged on its own. Every
+ * address that answered is judged: a sender may reach any of them. */
+struct addr_view {
+  const struct mts_fetch_result *f;
+  enum mts_fetch_outcome outcome; /* after the SAN rule */
+  const char *detail;
+  int cert_checked;
+  int parsed; /* a 200 body was parsed: ct_ok, hash, mode... are set */
+  int ct_ok;
+  enum mts_policy_status status; /* what this address alone would give */
+  uint64_t hash;                 /* canonical fields (mts_state_policy_hash) */
+  char *mode;                    /* as written, or NULL */
+  long max_age;
+  size_t n_mx;
+  enum mts_code problem; /* its body's first error, or MTS_F__COUNT */
+  int rank;              /* lower is better; RANK_NONE: no response */
+};
+
+#define RANK_NONE 100
+
+static void
+addr_view_release(struct addr_view *v)
+{
+  free(v->mode);
+  v->mode = NULL;
+}
+
+static enum mts_err
+judge_addr(struct addr_view *v, const struct mts_fetch_result *f,
+           const char *host)
+{
+  struct mts_findings scratch = {NULL, 0, 0};
+  struct mts_policy pol;
+  enum mts_err err;
+  int ct;
+
+  memset(v, 0, sizeof(*v));
+  v->f = f;
+  v->problem = MTS_F__COUNT;
+  v->max_age = -1;
+  v->rank = RANK_NONE;
+  v->outcome = fetch_outcome(f, host, &v->detail, &v->cert_checked);
+  v->status = v->outcome == MTS_FETCH_NO_ROUTE ? MTS_POLICY_NOT_CHECKED
+                                               : MTS_POLICY_UNREACHABLE;
+  if (v->outcome != MTS_FETCH_OK) {
+    return MTS_OK;
+  }
+  /* A certificate not judged ranks below every judged one. */
+  v->rank = v->cert_checked ? 0 : 3;
+  if (is_redirect(f) || f->http_status != 200) {
+    v->rank += 2;
+    return MTS_OK;
+  }
+  ct = mts_policy_check_content_type(f->content_type, &scratch);
+  err = ct < 0 ? MTS_ENOMEM
+               : mts_policy_parse(f->body, f->body_len, &pol, &scratch);
+  if (err != MTS_OK) {
+    mts_findings_release(&scratch);
+    return err;
+  }
+  v->parsed = 1;
+  v->ct_ok = ct;
+  v->status = ct == 1 && pol.valid ? MTS_POLICY_VALID : MTS_POLICY_INVALID;
+  v->rank += v->status == MTS_POLICY_VALID ? 0 : 1;
+  v->max_age = pol.max_age;
+  v->n_mx = pol.n_mx;
+  v->mode = strdup_null(pol.mode_str);
+  err = pol.mode_str != NULL && v->mode == NULL
+            ? MTS_ENOMEM
+            : mts_state_policy_hash(pol.mode_str, pol.max_age, pol.mx, pol.n_mx,
+                                    &v->hash);
+  for (size_t i = 0; i < scratch.n && v->problem == MTS_F__COUNT; i++) {
+    /* The media type is compared on its own (compare_addr). */
+    if (scratch.v[i].severity == MTS_SEV_ERROR &&
+        scratch.v[i].code != MTS_F_POLICY_CONTENT_TYPE) {
+      v->problem = scratch.v[i].code;
+    }
+  }
+  mts_policy_release(&pol);
+  mts_findings_release(&scratch);
+  return err;
+}
+
+/* Address order, for a choice that does not depend on the order of the
+ * DNS answer: IPv4 before IPv6, then numerically. */
+static int
+addr_cmp(const char *a, const char *b)
+{
+  unsigned char x[16], y[16];
+  int va = strchr(a, ':') != NULL, vb = strchr(b, ':') != NULL;
+
+  if (va != vb) {
+    return va - vb;
+  }
+  if (inet_pton(va ? AF_INET6 : AF_INET, a, x) == 1 &&
+      inet_pton(vb ? AF_INET6 : AF_INET, b, y) == 1) {
+    return memcmp(x, y, va ? 16 : 4);
+  }
+  return strcmp(a, b);
+}
+
+/* The address whose response the policy fields show: the best answer
+ * (a judged certificate, then 200, then a valid policy), the lowest
+ * address among equals. \return its index, or n if none answered. */
+static size_t
+select_addr(const struct addr_view *v, size_t n)
+{
+  size_t best = n;
+
+  for (size_t i = 0; i < n; i++) {
+    if (v[i].f == NULL || v[i].rank == RANK_NONE) {
+      continue;
+    }
+    if (best == n || v[i].rank < v[best].rank ||
+        (v[i].rank == v[best].rank &&
+         addr_cmp(v[i].f->address, v[best].f->address) < 0)) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+/* The media type of a Content-Type value, for comparison: up to ';',
+ * without white space around it. */
+static void
+media_type(const char *ct, const char **p, size_t *n)
+{
+  const char *e;
+
+  if (ct == NULL) {
+    *p = "";
+    *n = 0;
+    return;
+  }
+  while (is_wsp(*ct)) {
+    ct++;
+  }
+  e = strchr(ct, ';');
+  e = e != NULL ? e : ct + strlen(ct);
+  while (e > ct && is_wsp(e[-1])) {
+    e--;
+  }
+  *p = ct;
+  *n = (size_t)(e - ct);
+}
+
+static int
+same_media_type(const char *a, const char *b)
+{
+  const char *pa, *pb;
+  size_t na, nb;
+
+  if ((a == NULL) != (b == NULL)) {
+    return 0;
+  }
+  media_type(a, &pa, &na);
+  media_type(b, &pb, &nb);
+  return na == nb && mem_eq_nocase(pa, pb, na);
+}
+
+/* A response in a few words: "HTTP 404", "a redirect (HTTP 301) to U". */
+static void
+describe_response(const struct mts_fetch_result *f, char *buf, size_t size)
+{
+  if (is_redirect(f)) {
+    snprintf(buf, size, "a redirect (HTTP %ld)%s%s", f->http_status,
+             f->location ? " to " : "", f->location ? f->location : "");
+  } else {
+    snprintf(buf, size, "HTTP %ld", f->http_status);
+  }
+}
+
+/* A policy's canonical fields in a few words. */
+static void
+describe_policy(const struct addr_view *v, char *buf, size_t size)
+{
+  char age[24];
+
+  snprintf(age, sizeof(age), "%ld", v->max_age);
+  snprintf(buf, size, "mode %s, max_age %s, %zu mx line%s",
+           v->mode ? v->mode : "(none)", v->max_age >= 0 ? age : "(invalid)",
+           v->n_mx, v->n_mx == 1 ? "" : "s");
+}
+
+/* Append the text to buf, after "; " unless buf is empty. */
+static void
+append(char *buf, size_t size, const char *text)
+{
+  size_t o = strlen(buf);
+
+  if (o + 1 < size) {
+    snprintf(buf + o, size - o, "%s%s", o ? "; " : "", text);
+  }
+}
+
+/* Issue 10: an address that answers, but not as the selected one does:
+ * another status, media type or policy. \p s is the selected address. */
+static enum mts_err
+compare_addr(struct mts_result *r, const struct addr_view *v,
+             const struct addr_view *s)
+{
+  enum mts_severity sev = MTS_SEV_WARNING;
+  char what[1024] = "", a[512], b[512], part[1200];
+
+  if (v->outcome != MTS_FETCH_OK) {
+    return MTS_OK; /* its failure has its own finding */
+  }
+  if (v->f->http_status != s->f->http_status ||
+      is_redirect(v->f) != is_redirect(s->f) ||
+      (v->f->location != NULL && s->f->location != NULL &&
+       strcmp(v->f->location, s->f->location) != 0)) {
+    describe_response(v->f, a, sizeof(a));
+    describe_response(s->f, b, sizeof(b));
+    snprintf(part, sizeof(part), "it answers %s, not %s", a, b);
+    append(what, sizeof(what), part);
+  } else if (v->parsed && s->parsed) {
+    if (v->ct_ok != s->ct_ok ||
+        !same_media_type(v->f->content_type, s->f->content_type)) {
+      snprintf(part, sizeof(part), "its Content-Type is %s, not %s",
+               v->f->content_type ? v->f->content_type : "missing",
+               s->f->content_type ? s->f->content_type : "missing");
+      append(what, sizeof(what), part);
+    }
+    if (v->hash != s->hash) {
+      describe_policy(v, a, sizeof(a));
+      describe_policy(s, b, sizeof(b));
+      snprintf(part, sizeof(part), "it serves another policy (%s; not %s)", a,
+               b);
+      append(what, sizeof(what), part);
+      if (v->status == MTS_POLICY_VALID && s->status == MTS_POLICY_VALID) {
+        /* Senders cache different policies under the same id. */
+        sev = MTS_SEV_ERROR;
+      }
+    }
+    if (v->status != s->status && v->problem != MTS_F__COUNT) {
+      snprintf(part, sizeof(part), "its policy is %s (%s)",
+               mts_policy_status_str(v->status), mts_code_name(v->problem));
+      append(what, sizeof(what), part);
+    } else if (v->status != s->status && what[0] == '\0') {
+      snprintf(part, sizeof(part), "its policy is %s, not %s",
+               mts_policy_status_str(v->status),
+               mts_policy_status_str(s->status));
+      append(what, sizeof(what), part);
+    }
+  }
+  if (what[0] == '\0') {
+    return MTS_OK;
+  }
+  return mts_findings_add_sev(
+      &r->findings, MTS_F_POLICY_ADDRESSES_DIFFER, sev, v->f->address,
+      strlen(v->f->address),
+      "The policy host's address %s does not answer as %s does: %s. "
+      "Senders pick any address, so what they get depends on the one they "
+      "reach.",
+      v->f->address, s->f->address, what);
+}
+
+/* The certificate of every address that answered: not read (R56 not
+ * judged) or about to expire. */
+static enum mts_err
+check_addr_cert(struct mts_result *r, const struct addr_view *v,
+                const char *host, long long now)
+{
+  const struct mts_fetch_result *f = v->f;
+
+  if (v->outcome != MTS_FETCH_OK) {
+    return MTS_OK;
+  }
+  if (!v->cert_checked) {
+    /* Lookup-failure class: the status becomes unknown, never ok. */
+    enum mts_err err = mts_findings_add(
+        &r->findings, MTS_F_POLICY_CERT_UNKNOWN, f->address, strlen(f->address),
+        "The details of the certificate that %s presented could not be "
+        "read: whether a subjectAltName names %s (RFC 8461 §3.3) is not "
+        "known.",
+        f->address, host);
+    if (err != MTS_OK) {
+      return err;
+    }
+  }
+  if (f->cert_not_after >= 0 && f->cert_not_after - now < 14 * 86400) {
+    return mts_findings_add(&r->findings, MTS_F_POLICY_CERT_EXPIRES_SOON,
+                            f->address, strlen(f->address),
+                            "The certificate that %s presents for the policy "
+                            "host expires in %lld days.",
+                            f->address, (f->cert_not_after - now) / 86400);
+  }
+  return MTS_OK;
+}
+
+/* policy.addresses: one entry per address fetched from. */
+static enum mts_err
+record_addrs(struct mts_result *r, const struct addr_view *v, size_t n,
+             size_t sel)
+{
+  r->policy.addrs = calloc(n ? n : 1, sizeof(*r->policy.addrs));
+  if (r->policy.addrs == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++) {
+    struct mts_policy_addr *a = &r->policy.addrs[r->policy.n_addrs];
+    const struct mts_fetch_result *f = v[i].f;
+    if (f == NULL) {
+      continue;
+    }
+    a->address = strdup(f->address);
+    if (a->address == NULL) {
+      return MTS_ENOMEM;
+    }
+    r->policy.n_addrs++;
+    a->outcome = outcome_token(v[i].outcome);
+    a->selected = i == sel;
+    a->status = v[i].status;
+    a->cert_checked = v[i].cert_checked;
+    a->same_policy = -1;
+    a->http_status = -1;
+    a->cert_not_after = -1;
+    if (v[i].outcome != MTS_FETCH_OK) {
+      continue;
+    }
+    a->http_status = (int)f->http_status;
+    a->cert_not_after = f->cert_not_after;
+    a->content_type = strdup_null(f->content_type);
+    if (f->content_type != NULL && a->content_type == NULL) {
+      return MTS_ENOMEM;
+    }
+    if (sel < n && v[i].parsed && v[sel].parsed) {
+      a->same_policy = v[i].hash == v[sel].hash;
+    }
+  }
+  return MTS_OK;
+}
+
+/* The addresses past MTS_MAX_POLICY_ADDRS are not fetched: say so rather
+ * than judge the host from some of its addresses silently. */
+static enum mts_err
+note_unfetched(const struct mts_lookups *lk, struct mts_result *r,
+               const char *host)
+{
+  const struct mts_dns_result *fam[2] = {lk->policy_a, lk->policy_aaaa};
+  enum mts_err err = MTS_OK;
+
+  if (lk->n_fetched < MTS_MAX_POLICY_ADDRS) {
+    return MTS_OK;
+  }
+  for (int k = 0; k < 2; k++) {
+    for (size_t i = 0;
+         fam[k]->status == MTS_DNS_OK && i < fam[k]->n_addrs && err == MTS_OK;
+         i++) {
+      const char *a = fam[k]->addrs[i];
+      int fetched = 0;
+      for (size_t j = 0; j < lk->n_fetched && !fetched; j++) {
+        fetched = lk->fetched[j] != NULL && lk->fetched[j]->address != NULL &&
+                  strcmp(lk->fetched[j]->address, a) == 0;
+      }
+      if (!fetched) {
+        err = mts_findings_add(&r->findings, MTS_F_POLICY_ADDRESS_NOT_CHECKED,
+                               a, strlen(a),
+                               "%s was not checked: the policy is fetched "
+                               "from at most %d addresses of %s.",
+                               a, MTS_MAX_POLICY_ADDRS, host);
+      }
+    }
+  }
+  return err;
+}
+
+static enum mts_err
+assess_fetches(const struct mts_lookups *lk, struct mts_result *r,
+               const char *host, long long now)
+{
+  struct addr_view v[MTS_MAX_POLICY_ADDRS];
+  size_t n = lk->n_fetched < MTS_MAX_POLICY_ADDRS ? lk->n_fetched
+                                                  : MTS_MAX_POLICY_ADDRS;
+  size_t sel, n_answered = 0;
+  const struct mts_fetch_result *ok = NULL;
+  enum mts_err err = MTS_OK;
+
+  memset(v, 0, sizeof(v));
+  for (size_t i = 0; i < n && err == MTS_OK; i++) {
+    if (lk->fetched[i] != NULL) {
+      err = judge_addr(&v[i], lk->fetched[i], host);
+      n_answered += v[i].outcome == MTS_FETCH_OK;
+    } else {
+      v[i].rank = RANK_NONE;
+    }
+  }
+  if (err != MTS_OK) {
+    goto done;
+  }
+  sel = select_addr(v, n);
+  ok = sel < n ? v[sel].f : NULL;
+  err = record_addrs(r, v, n, sel);
+  if (err == MTS_OK) {
+    err = note_unfetched(lk, r, host);
+  }
+
+  /* Every address that fails gets its finding (R49, R50, R53). */
+  for (size_t i = 0; i < n && err == MTS_OK; i++) {
+    const struct mts_fetch_result *f = v[i].f;
+    const char *detail = v[i].detail;
+    if (f == NULL || v[i].outcome == MTS_FETCH_OK) {
+      continue;
+    }
+    if (v[i].outcome == MTS_FETCH_NO_ROUTE && ok != NULL) {
+      err = mts_findings_add(&r->findings, MTS_F_POLICY_ADDRESS_NOT_CHECKED,
+                             f->address, strlen(f->address),
+                             "%s was not checked: this machine has no route "
+                             "to it (%s).",
+                             f->address, detail ? detail : "no route");
+    } else if (ok != NULL) {
+      err = mts_findings_add(
+          &r->findings, MTS_F_POLICY_ADDRESS_UNREACHABLE, f->address,
+          strlen(f->address),
+          "The policy host's address %s fails (%s%s%s), while %s answers: "
+          "senders that pick it cannot fetch the policy.",
+          f->address, mts_fetch_outcome_str(v[i].outcome), detail ? ": " : "",
+          detail ? detail : "", ok->address);
+    } else {
+      err = add_fetch_failure(r, f, v[i].outcome, detail, r->policy.url);
+    }
+    if (err == MTS_OK && f->old_tls_only) {
+      /* R53: why the handshake fails. */
+      err = mts_findings_add(&r->findings, MTS_F_POLICY_TLS_OLD_VERSION,
+                             f->address, strlen(f->address),
+                             "%s speaks only TLS 1.0 or 1.1; senders need "
+                             "TLS 1.2 or newer (RFC 8461 §7.2, RFC 8996).",
+                             f->address);
+    }
+  }
+  /* Every address that answered: its certificate, and how its answer
+   * differs from the selected one (issue 10). */
+  for (size_t i = 0; i < n && err == MTS_OK && ok != NULL; i++) {
+    if (v[i].f == NULL) {
+      continue;
+    }
+    err = check_addr_cert(r, &v[i], host, now);
+    if (err == MTS_OK && i != sel) {
+      err = compare_addr(r, &v[i], &v[sel]);
+    }
+  }
+  if (err != MTS_OK || ok == NULL) {
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    goto done;
+  }
+  r->policy.http_status = (int)ok->http_status;
+  r->policy.content_type = strdup_null(ok->content_type);
+  r->policy.cert_not_after = ok->cert_not_after;
+  if (ok->content_type != NULL && r->policy.content_type == NULL) {
+    err = MTS_ENOMEM;
+    goto done;
+  }
+  if (is_redirect(ok)) {
+    /* R58: never followed. */
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    err =
+        mts_findings_add(&r->findings, MTS_F_POLICY_HTTP_REDIRECT, ok->location,
+                         ok->location ? strlen(ok->location) : 0,
+                         "The policy URL answers %ld with a redirect%s%s "
+                         "at %s%s: senders do not follow it (senders "
+                         "report sts-policy-fetch-error).",
+                         ok->http_status, ok->location ? " to " : "",
+                         ok->location ? ok->location : "", ok->address,
+                         n_answered > 1 ? " (the best answer of its "
+                                          "addresses)"
+                                        : "");
+  } else if (ok->http_status != 200) {
+    /* R57: only 200 OK; any other status, other 2xx included. */
+    r->policy.status = MTS_POLICY_UNREACHABLE;
+    err = mts_findings_add(&r->findings, MTS_F_POLICY_HTTP_STATUS, NULL, 0,
+                           "The policy URL answers HTTP %ld at %s%s, not 200 "
+                           "(senders report sts-policy-fetch-error).",
+                           ok->http_status, ok->address,
+                           n_answered > 1 ? " (the best answer of its "
+                                            "addresses)"
+                                          : "");
+  } else {
+    err = assess_body(ok, r);
+  }
+
+done:
+  for (size_t i = 0; i < n; i++) {
+    addr_view_release(&v[i]);
+  }
+  return err;
+}
+
 static enum mts_err
 assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
 {
   const struct mts_dns_result *fam[2] = {lk->policy_a, lk->policy_aaaa};
-  const struct mts_fetch_result *ok = NULL;
   const char *host;
   size_t n_addrs = 0;
   int sts_valid = r->sts.record.status == MTS_REC_VALID;
@@ -670,12 +1203,8 @@ assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
                          "The policy host answers, but the _mta-sts record "
                          "is %s: senders ignore the policy.",
                          mts_record_status_str(r->sts.record.status));
-  }
-  for (size_t i = 0; i < lk->n_fetched && ok == NULL; i++) {
-    const char *detail;
-    if (lk->fetched[i] != NULL &&
-        fetch_outcome(lk->fetched[i], host, &detail) == MTS_FETCH_OK) {
-      ok = lk->fetched[i];
+    if (err != MTS_OK) {
+      return err;
     }
   }
   if (lk->n_fetched == 0) {
@@ -689,86 +1218,7 @@ assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
     }
     return err;
   }
-  /* Every address that fails gets its finding (R49, R50, R53). */
-  for (size_t i = 0; i < lk->n_fetched && err == MTS_OK; i++) {
-    const struct mts_fetch_result *f = lk->fetched[i];
-    const char *detail = NULL;
-    enum mts_fetch_outcome outcome =
-        f != NULL ? fetch_outcome(f, host, &detail) : MTS_FETCH_OK;
-    if (outcome == MTS_FETCH_OK) {
-      continue;
-    }
-    if (outcome == MTS_FETCH_NO_ROUTE && ok != NULL) {
-      err = mts_findings_add(&r->findings, MTS_F_POLICY_ADDRESS_NOT_CHECKED,
-                             f->address, strlen(f->address),
-                             "%s was not checked: this machine has no route "
-                             "to it (%s).",
-                             f->address, detail ? detail : "no route");
-    } else if (ok != NULL) {
-      err = mts_findings_add(
-          &r->findings, MTS_F_POLICY_ADDRESS_UNREACHABLE, f->address,
-          strlen(f->address),
-          "The policy host's address %s fails (%s%s%s), while %s works: "
-          "senders that pick it cannot fetch the policy.",
-          f->address, mts_fetch_outcome_str(outcome), detail ? ": " : "",
-          detail ? detail : "", ok->address);
-    } else {
-      err = add_fetch_failure(r, f, outcome, detail, r->policy.url);
-    }
-    if (err == MTS_OK && f->old_tls_only) {
-      /* R53: why the handshake fails. */
-      err = mts_findings_add(&r->findings, MTS_F_POLICY_TLS_OLD_VERSION,
-                             f->address, strlen(f->address),
-                             "%s speaks only TLS 1.0 or 1.1; senders need "
-                             "TLS 1.2 or newer (RFC 8461 §7.2, RFC 8996).",
-                             f->address);
-    }
-  }
-  if (err != MTS_OK || ok == NULL) {
-    r->policy.status = MTS_POLICY_UNREACHABLE;
-    return err;
-  }
-  r->policy.http_status = (int)ok->http_status;
-  r->policy.content_type = strdup_null(ok->content_type);
-  r->policy.cert_not_after = ok->cert_not_after;
-  if (ok->content_type != NULL && r->policy.content_type == NULL) {
-    return MTS_ENOMEM;
-  }
-  if (ok->cert_not_after >= 0 && ok->cert_not_after - now < 14 * 86400) {
-    err = mts_findings_add(&r->findings, MTS_F_POLICY_CERT_EXPIRES_SOON,
-                           ok->address, strlen(ok->address),
-                           "The certificate of the policy host expires in %lld "
-                           "days.",
-                           (ok->cert_not_after - now) / 86400);
-    if (err != MTS_OK) {
-      return err;
-    }
-  }
-  /* R58 redirects; a 304 or a 3xx without Location is just a status. */
-  if (ok->location != NULL ||
-      (ok->http_status >= 301 && ok->http_status <= 308 &&
-       ok->http_status != 304 && ok->http_status != 305 &&
-       ok->http_status != 306)) {
-    /* R58: never followed. */
-    r->policy.status = MTS_POLICY_UNREACHABLE;
-    return mts_findings_add(&r->findings, MTS_F_POLICY_HTTP_REDIRECT,
-                            ok->location,
-                            ok->location ? strlen(ok->location) : 0,
-                            "The policy URL answers %ld with a redirect%s%s: "
-                            "senders do not follow it (senders report "
-                            "sts-policy-fetch-error).",
-                            ok->http_status, ok->location ? " to " : "",
-                            ok->location ? ok->location : "");
-  }
-  if (ok->http_status != 200) {
-    /* R57: only 200 OK; any other status, other 2xx included. */
-    r->policy.status = MTS_POLICY_UNREACHABLE;
-    return mts_findings_add(&r->findings, MTS_F_POLICY_HTTP_STATUS, NULL, 0,
-                            "The policy URL answers HTTP %ld, not 200 "
-                            "(senders report sts-policy-fetch-error).",
-                            ok->http_status);
-  }
-  return assess_body(ok, r);
+  return assess_fetches(lk, r, host, now);
 }
 
 enum mts_err

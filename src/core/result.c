@@ -123,6 +123,11 @@ mts_result_release(struct mts_result *r)
   free(r->policy.content_type);
   free(r->policy.mode);
   strv_free(r->policy.mx, r->policy.n_mx);
+  for (size_t i = 0; i < r->policy.n_addrs; i++) {
+    free(r->policy.addrs[i].address);
+    free(r->policy.addrs[i].content_type);
+  }
+  free(r->policy.addrs);
   for (size_t i = 0; i < r->mx.n_hosts; i++) {
     free(r->mx.hosts[i].name);
     free(r->mx.hosts[i].matched_by);
@@ -148,6 +153,7 @@ mts_code_is_lookup_failure(enum mts_code code)
     case MTS_F_DNS_TRUNCATED:
     case MTS_F_DNS_RESPONSE_INVALID:
     case MTS_F_MX_LOOKUP_FAILED:
+    case MTS_F_POLICY_CERT_UNKNOWN: /* not judged: neither pass nor fail */
       return 1;
     default:
       return 0;

@@ -128,7 +128,8 @@ leaf_info(CURL *easy, const char **san, long long *not_after)
   *not_after = -1;
   if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
       ci == NULL || ci->num_of_certs < 1) {
-    return 0; /* no certificate seen: nothing to judge */
+    return 0; /* no certificate details: the assessment says it could not
+                 judge the certificate (POLICY_CERT_UNKNOWN) */
   }
   for (struct curl_slist *e = ci->certinfo[0]; e != NULL; e = e->next) {
     static const char san_key[] = "X509v3 Subject Alternative Name:";
@@ -518,6 +519,11 @@ mts_fetch_start(struct mts_fetcher *f, const char *host, const char *address,
       curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
       /* R58: redirects are reported, never followed. */
       curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+      /* R53, RFC 8461 §7.2: TLS 1.2 or newer, whatever the system's
+       * OpenSSL configuration allows (libcurl 7.88's default floor is TLS
+       * 1.0); retry_old_tls() alone asks for older versions. */
+      curl_easy_setopt(t->easy, CURLOPT_SSLVERSION,
+                       (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_CERTINFO, 1L) != CURLE_OK ||

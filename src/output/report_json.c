@@ -116,6 +116,28 @@ add_record_head(struct mts_jw *w, const struct mts_record_view *rec)
   mts_jw_close(w, ']');
 }
 
+/* policy "addresses": [] when nothing was fetched. */
+static void
+add_policy_addrs(struct mts_jw *w, const struct mts_result *r)
+{
+  mts_jw_open(w, "addresses", '[');
+  for (size_t i = 0; i < r->policy.n_addrs; i++) {
+    const struct mts_policy_addr *a = &r->policy.addrs[i];
+    mts_jw_open(w, NULL, '{');
+    put_str(w, "address", a->address);
+    mts_jw_number(w, "selected", a->selected ? "true" : "false");
+    put_str(w, "outcome", a->outcome);
+    put_str(w, "status", mts_policy_status_str(a->status));
+    put_count(w, "http_status", a->http_status);
+    put_str(w, "content_type", a->content_type);
+    put_time(w, "cert_not_after", a->cert_not_after);
+    mts_jw_number(w, "cert_checked", a->cert_checked ? "true" : "false");
+    put_tristate(w, "same_policy", a->same_policy);
+    mts_jw_close(w, '}');
+  }
+  mts_jw_close(w, ']');
+}
+
 static void
 add_mta_sts(struct mts_jw *w, const struct mts_result *r)
 {
@@ -146,6 +168,8 @@ add_mta_sts(struct mts_jw *w, const struct mts_result *r)
                     r->policy.cert_not_after >= r->checked_at
                 ? (r->policy.cert_not_after - r->checked_at) / 86400
                 : -1);
+  /* Addition (issue 10): what every address of the policy host served. */
+  add_policy_addrs(w, r);
   mts_jw_close(w, '}');
 
   mts_jw_open(w, "mx", '{');

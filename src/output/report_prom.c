@@ -131,7 +131,15 @@ entry_fill(struct entry *e, const struct mts_result *r)
   e->covered = r->mx.covered;
   e->mode = mode_of(r->policy.mode);
   e->max_age = r->policy.max_age;
+  /* The earliest notAfter of every address that answered: a renewal
+   * forgotten on one server of the policy host alerts too (issue 10). */
   e->cert_not_after = r->policy.cert_not_after;
+  for (size_t i = 0; i < r->policy.n_addrs; i++) {
+    long long t = r->policy.addrs[i].cert_not_after;
+    if (t >= 0 && (e->cert_not_after < 0 || t < e->cert_not_after)) {
+      e->cert_not_after = t;
+    }
+  }
   e->checked_at = r->checked_at;
   e->duration_ms = r->duration_ms;
   e->sts_ttl = r->sts.record.ttl;

@@ -424,6 +424,48 @@ put_duration(struct ctx *c, long s)
   }
 }
 
+/* With several addresses: which one is shown, and how the others
+ * answered ("from 192.0.2.1; 192.0.2.2: HTTP 404"). */
+static void
+put_policy_addrs(struct ctx *c, const struct mts_result *r)
+{
+  int first = 1;
+
+  if (r->policy.n_addrs < 2) {
+    return;
+  }
+  put_label(c, "");
+  for (size_t i = 0; i < r->policy.n_addrs; i++) {
+    const struct mts_policy_addr *a = &r->policy.addrs[i];
+    if (a->selected) {
+      out_s(c, "from ");
+      put_str(c, a->address, 0);
+      first = 0;
+    }
+  }
+  for (size_t i = 0; i < r->policy.n_addrs; i++) {
+    const struct mts_policy_addr *a = &r->policy.addrs[i];
+    if (a->selected) {
+      continue;
+    }
+    out_s(c, first ? "" : "; ");
+    first = 0;
+    put_str(c, a->address, 0);
+    if (a->http_status < 0) {
+      out_s(c, ": ");
+      put_str(c, a->outcome, 0);
+      continue;
+    }
+    out_f(c, ": HTTP %d", a->http_status);
+    if (a->same_policy == 0) {
+      out_s(c, ", another policy");
+    } else if (a->same_policy == 1) {
+      out_s(c, ", same policy");
+    }
+  }
+  out_c(c, '\n');
+}
+
 static void
 put_policy(struct ctx *c, const struct mts_result *r)
 {
@@ -456,6 +498,7 @@ put_policy(struct ctx *c, const struct mts_result *r)
     }
     out_c(c, '\n');
   }
+  put_policy_addrs(c, r);
   if (r->policy.n_mx > 0) {
     put_list(c, "mx", r->policy.mx, r->policy.n_mx);
   }

@@ -34,7 +34,12 @@ ARGS   the arguments after the binary, split like a shell (shlex):
                      the HTTPS servers are not running (for cases that
                      deliberately omit --ca-file)
          {knot} {fault} {srcdir} {ca}  -> that text
+         {https}  -> the first three octets of the HTTPS servers' addresses
+                     (MTS_TEST_HTTPS_PREFIX, default 127.53.2); also expanded
+                     in ASSERTIONS
          <PATH    -> stdin comes from PATH (else /dev/null)
+         %NAME=VALUE -> not an argument: NAME=VALUE is set in the program's
+                     environment (e.g. %OPENSSL_CONF={srcdir}/fixtures/...)
 ASSERTIONS  split like a shell; each one is
   elapsed<N          the run took less than N seconds (wall clock)
   lines=N            MODE json: N JSON objects; text: N non-empty lines
@@ -72,7 +77,16 @@ SKIP = 77
 
 LOOKUP_FAILURES = {"DNS_SERVFAIL", "DNS_TIMEOUT", "DNS_TRUNCATED",
                    "DNS_RESPONSE_INVALID", "MX_LOOKUP_FAILED"}
+# Error findings that make the status unknown, not error (R1,
+# mts_code_is_lookup_failure): the lookup failures and a certificate that
+# could not be judged.
+UNKNOWN_CLASS = LOOKUP_FAILURES | {"POLICY_CERT_UNKNOWN"}
+# Codes whose severity depends on the context (docs/findings.md).
+CONTEXT_SEVERITY = {"MX_NOT_COVERED", "POLICY_ADDRESSES_DIFFER"}
 RECORD_STATUSES = {"valid", "invalid", "missing", "unknown"}
+ADDR_OUTCOMES = {"ok", "connect-failed", "tls-failed", "cert-untrusted",
+                 "cert-expired", "cert-name-mismatch", "timeout", "too-large",
+                 "failed", "no-route"}
 POLICY_STATUSES = {"valid", "invalid", "unreachable", "not-checked"}
 STATUSES = {"ok", "warning", "error", "unknown"}
 SEVERITIES = {"error", "warning", "info"}
@@ -113,6 +127,7 @@ def servers():
         "knot6": ("[%s]:%s" % (knot6, kport)) if knot6 else "",
         "fault": "%s:%s" % (fault, fport),
         "ca": CA_FILE or "",
+        "https": env("MTS_TEST_HTTPS_PREFIX", "127.53.2"),
     }
 
 
@@ -136,6 +151,7 @@ class Case:
     def __init__(self, name, mode, exits, args, asserts, lineno):
         self.name, self.mode, self.exits = name, mode, exits
         self.args, self.asserts, self.lineno = args, asserts, lineno
+        self.env = {}  # %NAME=VALUE arguments (expand_args)
 
 
 def parse_cases(path):
@@ -347,6 +363,23 @@ def check_contract(obj, codes, timeout_s, errors):
     need("mta_sts.policy.mode", str, nullable=True)
     need("mta_sts.policy.max_age", int, nullable=True)
     need("mta_sts.policy.mx", list, nullable=True)
+    # docs/json.md: one entry per address fetched from, at most one selected.
+    addrs = need("mta_sts.policy.addresses", list)
+    if isinstance(addrs, list):
+        n_sel = 0
+        for i in range(len(addrs)):
+            p = "mta_sts.policy.addresses[%d]" % i
+            need(p + ".address", str)
+            n_sel += need(p + ".selected", bool) is True
+            need(p + ".outcome", str, enum=ADDR_OUTCOMES)
+            need(p + ".status", str, enum=POLICY_STATUSES)
+            need(p + ".http_status", int, nullable=True)
+            need(p + ".content_type", str, nullable=True)
+            need(p + ".cert_not_after", str, nullable=True)
+            need(p + ".cert_checked", bool)
+            need(p + ".same_policy", bool, nullable=True)
+        if n_sel > 1:
+            e.append("contract: %d addresses are selected" % n_sel)
     cov = need("mta_sts.mx.covered", bool, nullable=True)
     if pst is not MISSING and pst != "valid" and cov not in (None, MISSING):
         e.append("contract: mta_sts.mx.covered is %s without a valid policy (R5)" % show(cov))
@@ -410,11 +443,11 @@ def check_contract(obj, codes, timeout_s, errors):
             if isinstance(code, str) and codes is not None:
                 if code not in codes:
                     e.append("contract: %s.code %s is not in codes.def" % (p, code))
-                elif code != "MX_NOT_COVERED" and isinstance(sev, str) and sev != codes[code]:
+                elif code not in CONTEXT_SEVERITY and isinstance(sev, str) and sev != codes[code]:
                     e.append("contract: %s %s has severity %s, codes.def says %s"
                              % (p, code, sev, codes[code]))
             if sev == "error":
-                if code in LOOKUP_FAILURES:
+                if code in UNKNOWN_CLASS:
                     any_fail = True
                 else:
                     any_err = True
@@ -454,9 +487,14 @@ def expand_args(case, srv):
             if a == "@https":
                 continue
         a = (a.replace("{knot}", srv["knot"]).replace("{fault}", srv["fault"])
-             .replace("{srcdir}", SRCDIR).replace("{ca}", srv["ca"]))
+             .replace("{srcdir}", SRCDIR).replace("{ca}", srv["ca"])
+             .replace("{https}", srv["https"]))
         if a.startswith("<") and len(a) > 1:
             stdin = a[1:]
+            continue
+        m = re.fullmatch(r"%([A-Za-z_][A-Za-z0-9_]*)=(.*)", a, re.S)
+        if m:
+            case.env[m.group(1)] = m.group(2)
             continue
         args.append(a)
     if case.mode == "json" and not any(
@@ -505,7 +543,8 @@ def run_case(case, binary, codes, verbose=False):
     hung = False
     try:
         p = subprocess.run(cmd, stdin=stdin, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=bound)
+                           stderr=subprocess.PIPE, timeout=bound,
+                           env=dict(os.environ, **case.env) if case.env else None)
         rc, out, err = p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as x:
         hung = True
@@ -550,6 +589,7 @@ def run_case(case, binary, codes, verbose=False):
                                   % (rc, worst, EXIT_OF[worst]))
 
     for a in case.asserts:
+        a = a.replace("{https}", srv["https"])
         m = re.fullmatch(r"elapsed<([\d.]+)", a)
         if m:
             if elapsed >= float(m.group(1)):

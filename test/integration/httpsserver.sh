@@ -35,6 +35,8 @@
 #   .12  nginx, TLS 1.0/1.1 only (mta-sts.tlsold.pol.test)
 #   .13  nginx, plain HTTP on the HTTPS port (mta-sts.plainhttp.pol.test)
 #   .14  slowhttps.py (started by servers.sh, not here)
+#   .15  nginx, TLS 1.2/1.3: the second address of the two-address hosts
+#        (alt_hosts), serving something else than .11 does for them
 #   .19  nothing listens: connection refused
 #
 # nginx runs in the foreground (daemon off) of a background job, as root
@@ -52,6 +54,7 @@ port=${MTS_TEST_HTTPS_PORT:-443}
 addr_main=$prefix.11
 addr_old=$prefix.12
 addr_plain=$prefix.13
+addr_alt=$prefix.15
 
 usage() {
   echo "usage: $0 start RUNDIR [TLSDIR] | stop RUNDIR | status RUNDIR | hosts" >&2
@@ -114,6 +117,26 @@ partialwild file text/plain enforce
 chain file text/plain enforce
 nochain file text/plain enforce
 statechange file text/plain enforce
+twoaddrsame file text/plain enforce
+twoaddr404 file text/plain enforce
+twoaddrtype file text/plain enforce
+twoaddrpolicy file text/plain enforce
+twoaddrcert file text/plain enforce
+EOF
+}
+
+# The hosts on addr_alt, "CASE BEHAVIOUR [ARG]" as in main_hosts: the second
+# address of a policy host that .11 also serves (pol.test.zone gives them
+# both addresses), as a stale or forgotten second server would. Issue 10:
+# every address is judged. twoaddrcert's certificate here is
+# certs/alt-<host>.pem (tlsca.sh: expires in 5 days).
+alt_hosts() {
+  cat <<'EOF'
+twoaddrsame file text/plain enforce
+twoaddr404 status 404
+twoaddrtype file text/html enforce
+twoaddrpolicy file text/plain testing
+twoaddrcert file text/plain enforce
 EOF
 }
 
@@ -128,6 +151,9 @@ do_hosts() {
   echo "$prefix.14 mta-sts.slow.pol.test slowhttps.py: headers + 16 bytes, then hangs"
   echo "$prefix.14 mta-sts.drip.pol.test slowhttps.py: one byte every 0.5 s, never ends"
   echo "$prefix.14 mta-sts.chunked.pol.test slowhttps.py: chunked 70,000-byte policy"
+  while read -r c b a; do
+    echo "$addr_alt mta-sts.$c.pol.test $b ${a//_/ }"
+  done < <(alt_hosts)
   echo "$prefix.19 (nothing listens: connection refused)"
 }
 
@@ -249,8 +275,8 @@ server_block() {
   echo "        listen $listen;"
   echo "        server_name $host;"
   if [[ $tls == tls ]]; then
-    echo "        ssl_certificate     $tlsdir/certs/$host.pem;"
-    echo "        ssl_certificate_key $tlsdir/certs/$host.key;"
+    echo "        ssl_certificate     $tlsdir/certs/${cert_name:-$host}.pem;"
+    echo "        ssl_certificate_key $tlsdir/certs/${cert_name:-$host}.key;"
   fi
   local x
   for x in "$@"; do
@@ -260,10 +286,11 @@ server_block() {
 }
 
 static_location() {
-  # static_location HOST TYPE: serve www/HOST/.well-known/mta-sts.txt
-  local host=$1 type=$2
+  # static_location HOST TYPE [WWW]: serve WWW/HOST/.well-known/mta-sts.txt
+  # (WWW: default RUNDIR/www)
+  local host=$1 type=$2 www=${3:-$rundir/www}
   echo "        location = /.well-known/mta-sts.txt {"
-  echo "            root $rundir/www/$host;"
+  echo "            root $www/$host;"
   if [[ $type == - ]]; then
     echo "            types { }"
     echo "            default_type \"\";"
@@ -274,8 +301,47 @@ static_location() {
   echo "        }"
 }
 
+# site LISTEN WWW CASE BEHAVIOUR ARG [CERT_PREFIX]: the server block of
+# mta-sts.CASE.pol.test on LISTEN, its files under WWW. Its certificate is
+# certs/CERT_PREFIX<host>.pem when tlsca.sh made one, else certs/<host>.pem.
+site() {
+  local listen=$1 www=$2 c=$3 b=$4 a=$5 pre=${6:-} host d type kind cert_name
+  host=mta-sts.$c.pol.test
+  d=$c.pol.test
+  cert_name=$host
+  if [[ -n $pre && -f $tlsdir/certs/$pre$host.pem ]]; then
+    cert_name=$pre$host
+  fi
+  if [[ ! -f $tlsdir/certs/$cert_name.pem ]]; then
+    echo "httpsserver.sh: no certificate $tlsdir/certs/$cert_name.pem (tlsca.sh)" >&2
+    return 1
+  fi
+  echo ""
+  server_block "$listen" "$host" tls
+  mkdir -p "$www/$host/.well-known"
+  case $b in
+    file)
+      read -r type kind <<<"$a"
+      make_body "$www/$host/.well-known/mta-sts.txt" "$kind" "$d"
+      static_location "$host" "$type" "$www" ;;
+    status)
+      make_body "$www/$host/status-body.txt" enforce "$d"
+      echo "        location = /.well-known/mta-sts.txt {"
+      echo "            types { }"
+      echo "            default_type text/plain;"
+      echo "            return $a $(nginx_string "$www/$host/status-body.txt");"
+      echo "        }" ;;
+    redirect)
+      echo "        location = /.well-known/mta-sts.txt { return 301 $a; }" ;;
+    *)
+      echo "httpsserver.sh: unknown behaviour $b" >&2
+      return 1 ;;
+  esac
+  echo "    }"
+}
+
 write_conf() {
-  local c b a host d user=""
+  local c b a host user=""
   if (($(id -u) == 0)); then
     user="user root root;"
   fi
@@ -307,35 +373,11 @@ write_conf() {
     echo "        location = /.well-known/mta-sts.txt { return 421; }"
     echo "    }"
     while read -r c b a; do
-      host=mta-sts.$c.pol.test
-      d=$c.pol.test
-      if [[ ! -f $tlsdir/certs/$host.pem ]]; then
-        echo "httpsserver.sh: no certificate $tlsdir/certs/$host.pem (tlsca.sh)" >&2
-        return 1
-      fi
-      echo ""
-      server_block "$addr_main:$port ssl" "$host" tls
-      mkdir -p "$rundir/www/$host/.well-known"
-      case $b in
-        file)
-          read -r type kind <<<"$a"
-          make_body "$rundir/www/$host/.well-known/mta-sts.txt" "$kind" "$d"
-          static_location "$host" "$type" ;;
-        status)
-          make_body "$rundir/www/$host/status-body.txt" enforce "$d"
-          echo "        location = /.well-known/mta-sts.txt {"
-          echo "            types { }"
-          echo "            default_type text/plain;"
-          echo "            return $a $(nginx_string "$rundir/www/$host/status-body.txt");"
-          echo "        }" ;;
-        redirect)
-          echo "        location = /.well-known/mta-sts.txt { return 301 $a; }" ;;
-        *)
-          echo "httpsserver.sh: unknown behaviour $b" >&2
-          return 1 ;;
-      esac
-      echo "    }"
+      site "$addr_main:$port ssl" "$rundir/www" "$c" "$b" "$a"
     done < <(main_hosts)
+    while read -r c b a; do
+      site "$addr_alt:$port ssl" "$rundir/www-alt" "$c" "$b" "$a" alt-
+    done < <(alt_hosts)
 
     # TLS 1.0/1.1 only. OpenSSL 3 allows them only at security level 0.
     host=mta-sts.tlsold.pol.test
@@ -382,7 +424,7 @@ do_start() {
     fi
     rm -f "$rundir/nginx.pid"
   fi
-  for a in "$addr_main" "$addr_old" "$addr_plain"; do
+  for a in "$addr_main" "$addr_old" "$addr_plain" "$addr_alt"; do
     if tcp_open "$a" "$port"; then
       echo "httpsserver.sh: something already listens on $a:$port;" \
         "stop it or set MTS_TEST_HTTPS_PREFIX/MTS_TEST_HTTPS_PORT" >&2
@@ -390,7 +432,7 @@ do_start() {
     fi
   done
 
-  rm -rf "$rundir/www" "$rundir/tmp"
+  rm -rf "$rundir/www" "$rundir/www-alt" "$rundir/tmp"
   write_conf
   if ! "$nginx" -t -q -p "$rundir" -c "$rundir/nginx.conf" >"$rundir/nginx-t.log" 2>&1; then
     echo "httpsserver.sh: nginx rejects $rundir/nginx.conf:" >&2
@@ -412,7 +454,7 @@ do_start() {
       exit 1
     fi
     ok=1
-    for a in "$addr_main" "$addr_old" "$addr_plain"; do
+    for a in "$addr_main" "$addr_old" "$addr_plain" "$addr_alt"; do
       if ! tcp_open "$a" "$port"; then
         ok=0
         break
@@ -427,7 +469,7 @@ do_start() {
     do_stop "$rundir" >&2
     exit 1
   fi
-  echo "httpsserver.sh: nginx $pid on $addr_main, $addr_old, $addr_plain port $port" \
+  echo "httpsserver.sh: nginx $pid on $addr_main, $addr_old, $addr_plain, $addr_alt port $port" \
     "(run dir $rundir, CA $tlsdir/ca.pem)"
 }
 

@@ -11,7 +11,9 @@
 #   ca.key, ca/            the root CA's key and "openssl ca" database
 #   int.pem, int.key       an intermediate CA (signed by the root)
 #   certs/HOST.pem         what the server for HOST presents (leaf first,
-#   certs/HOST.key         then any chain) and its key
+#   certs/HOST.key         then any chain) and its key; certs/FILE.pem for
+#                          a host's second certificate (a table line with a
+#                          FILE: another server of the same host)
 #   INDEX                  one line per host: HOST KIND (what tlsca.sh made)
 #
 # Leaf kinds (keys are EC P-256, certificates SHA-256):
@@ -41,14 +43,16 @@ fi
 dir=$1
 openssl=${OPENSSL:-openssl}
 
-# HOST KIND: the policy hosts of pol.test and the certificate each presents.
+# HOST KIND [FILE]: the policy hosts of pol.test and the certificate each
+# presents (FILE: written as certs/FILE.pem instead of certs/HOST.pem).
 # Keep in step with httpsserver.sh (which serves them) and pol.test.zone.
 hosts_table() {
   local h
   for h in valid testing none badmaxage notcovered notcoveredtesting wildmx \
     texthtml notype charset typecase status404 status203 redirect toolarge \
     limit twoaddr norecord norecordinvalid cnamehost slow drip chunked \
-    tlsold plainhttp lfonly wilddeep statechange; do
+    tlsold plainhttp lfonly wilddeep statechange twoaddrsame twoaddr404 \
+    twoaddrtype twoaddrpolicy twoaddrcert; do
     echo "mta-sts.$h.pol.test valid"
   done
   echo "provider.pol.test valid"
@@ -63,6 +67,8 @@ hosts_table() {
   echo "mta-sts.partialwild.pol.test partialwild"
   echo "mta-sts.chain.pol.test chain"
   echo "mta-sts.nochain.pol.test nochain"
+  # the second address of mta-sts.twoaddrcert (httpsserver.sh alt_hosts)
+  echo "mta-sts.twoaddrcert.pol.test soon alt-mta-sts.twoaddrcert.pol.test"
 }
 
 if [[ -s $dir/INDEX && -s $dir/ca.pem ]]; then
@@ -152,8 +158,8 @@ sign "$dir/ca.pem" "$dir/ca.key" "mtasts-check test intermediate CA" ext_int \
   "$dir/int.pem" -days 3650
 
 root=("$dir/ca.pem" "$dir/ca.key")
-while read -r host kind; do
-  out=$dir/certs/$host.pem
+while read -r host kind file; do
+  out=$dir/certs/${file:-$host}.pem
   parent=${host#*.}
   export TLSCA_SAN=DNS:$host
   case $kind in
@@ -189,7 +195,7 @@ while read -r host kind; do
       echo "tlsca.sh: unknown kind $kind" >&2
       exit 1 ;;
   esac
-  echo "$host $kind" >>"$dir/INDEX.tmp"
+  echo "$host $kind${file:+ $file}" >>"$dir/INDEX.tmp"
 done < <(hosts_table)
 mv "$dir/INDEX.tmp" "$dir/INDEX"
 chmod 644 "$dir/ca.pem" "$dir/int.pem" "$dir"/certs/*.pem

@@ -72,6 +72,10 @@ fetched(const char *addr, enum mts_fetch_outcome o, long status, const char *ct,
   f->cert_not_after = NOW + 90 * 86400LL;
   if (o != MTS_FETCH_OK) {
     f->detail = strdup("details from libcurl");
+  } else {
+    /* A response: the fetcher read the certificate, as a real fetch does. */
+    f->cert_seen = 1;
+    f->cert_san = strdup("DNS:mta-sts.example.com");
   }
   return f;
 }
@@ -428,6 +432,7 @@ START_TEST(certificate_name_is_judged_from_the_san)
     struct world w;
     world_init(&w);
     w.f[0]->cert_seen = 1;
+    free(w.f[0]->cert_san);
     w.f[0]->cert_san = cases[i].san ? strdup(cases[i].san) : NULL;
     world_assess(&w);
     if (cases[i].ok) {
@@ -515,6 +520,288 @@ START_TEST(unreachable_is_never_bare)
 }
 END_TEST
 
+/* Issue 10 item 4: a response whose certificate details libcurl did not
+ * give is "could not judge" (status unknown), never a pass, even when the
+ * certificate would have been CN-only. */
+START_TEST(certificate_not_read_is_not_a_pass)
+{
+  struct world w;
+
+  world_init(&w);
+  w.f[0]->cert_seen = 0;
+  free(w.f[0]->cert_san);
+  w.f[0]->cert_san = NULL;
+  world_assess(&w);
+  HAS(w, POLICY_CERT_UNKNOWN);
+  HASNT(w, POLICY_CERT_NAME_MISMATCH);
+  ck_assert(mts_code_is_lookup_failure(MTS_F_POLICY_CERT_UNKNOWN));
+  ck_assert_int_eq(w.r.status, MTS_STATUS_UNKNOWN);
+  ck_assert_uint_eq(w.r.policy.n_addrs, 1);
+  ck_assert_int_eq(w.r.policy.addrs[0].cert_checked, 0);
+  world_release(&w);
+}
+END_TEST
+
+/* The finding of code c whose subject is s, or NULL. */
+static const struct mts_finding *
+finding_about(const struct world *w, enum mts_code c, const char *s)
+{
+  for (size_t i = 0; i < w->r.findings.n; i++) {
+    const struct mts_finding *f = &w->r.findings.v[i];
+    if (f->code == c && f->subject != NULL && strcmp(f->subject, s) == 0) {
+      return f;
+    }
+  }
+  return NULL;
+}
+
+static size_t
+count_code(const struct world *w, enum mts_code c)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < w->r.findings.n; i++) {
+    n += w->r.findings.v[i].code == c;
+  }
+  return n;
+}
+
+/* Two addresses: 192.0.2.1 healthy, 192.0.2.2 as \p second; \p swap puts
+ * the second first in fetch order (DNS answers come in any order). */
+static void
+two_addrs(struct world *w, struct mts_fetch_result *second, int swap)
+{
+  world_init(w);
+  add_addr(w->a, "192.0.2.2");
+  w->f[1] = second;
+  w->nf = 2;
+  if (swap) {
+    struct mts_fetch_result *t = w->f[0];
+    w->f[0] = w->f[1];
+    w->f[1] = t;
+  }
+}
+
+static const struct mts_policy_addr *
+addr_entry(const struct world *w, const char *a)
+{
+  for (size_t i = 0; i < w->r.policy.n_addrs; i++) {
+    if (strcmp(w->r.policy.addrs[i].address, a) == 0) {
+      return &w->r.policy.addrs[i];
+    }
+  }
+  ck_abort_msg("no policy.addresses entry for %s", a);
+  return NULL;
+}
+
+/* Issue 10 item 1: every address that answered is judged; the good answer
+ * is the one shown, whichever came first; the other is named. */
+START_TEST(second_address_serves_404)
+{
+  for (int swap = 0; swap < 2; swap++) {
+    struct world w;
+    const struct mts_finding *f;
+    two_addrs(&w, fetched("192.0.2.2", MTS_FETCH_OK, 404, "text/html", "x"),
+              swap);
+    world_assess(&w);
+    f = finding_about(&w, MTS_F_POLICY_ADDRESSES_DIFFER, "192.0.2.2");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->severity, MTS_SEV_WARNING);
+    ck_assert_ptr_nonnull(strstr(f->message, "HTTP 404"));
+    ck_assert_uint_eq(count_code(&w, MTS_F_POLICY_ADDRESSES_DIFFER), 1);
+    HASNT(w, POLICY_HTTP_STATUS);
+    ck_assert_int_eq(w.r.policy.status, MTS_POLICY_VALID);
+    ck_assert_int_eq(w.r.policy.http_status, 200);
+    ck_assert_int_eq(w.r.status, MTS_STATUS_WARNING);
+    ck_assert_uint_eq(w.r.policy.n_addrs, 2);
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.1")->selected, 1);
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.1")->same_policy, 1);
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.2")->selected, 0);
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.2")->http_status, 404);
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.2")->status,
+                     MTS_POLICY_UNREACHABLE);
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.2")->same_policy, -1);
+    ck_assert_str_eq(addr_entry(&w, "192.0.2.2")->outcome, "ok");
+    world_release(&w);
+  }
+}
+END_TEST
+
+/* Another valid policy (an older revision) at one address: senders cache
+ * different policies under one id: an error. */
+START_TEST(second_address_serves_another_policy)
+{
+  for (int swap = 0; swap < 2; swap++) {
+    struct world w;
+    const struct mts_finding *f;
+    two_addrs(&w,
+              fetched("192.0.2.2", MTS_FETCH_OK, 200, "text/plain",
+                      "version: STSv1\r\nmode: testing\r\nmx: "
+                      "mx1.example.com\r\nmax_age: 86400\r\n"),
+              swap);
+    world_assess(&w);
+    /* Both valid: the lower address is the one shown. */
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.1")->selected, 1);
+    ck_assert_str_eq(w.r.policy.mode, "enforce");
+    f = finding_about(&w, MTS_F_POLICY_ADDRESSES_DIFFER, "192.0.2.2");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->severity, MTS_SEV_ERROR);
+    ck_assert_ptr_nonnull(strstr(f->message, "mode testing"));
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.2")->same_policy, 0);
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.2")->status, MTS_POLICY_VALID);
+    ck_assert_int_eq(w.r.status, MTS_STATUS_ERROR);
+    world_release(&w);
+  }
+}
+END_TEST
+
+/* Same fields in another order, other line ends: the same policy. */
+START_TEST(same_policy_written_differently_is_the_same)
+{
+  struct world w;
+
+  two_addrs(&w,
+            fetched("192.0.2.2", MTS_FETCH_OK, 200, "text/plain; charset=utf-8",
+                    "version: STSv1\nmax_age: 604800\nmx: "
+                    "*.backup.example.net\nmode: enforce\nmx: "
+                    "mx1.example.com\n"),
+            0);
+  world_assess(&w);
+  HASNT(w, POLICY_ADDRESSES_DIFFER);
+  ck_assert_int_eq(addr_entry(&w, "192.0.2.2")->same_policy, 1);
+  world_release(&w);
+}
+END_TEST
+
+START_TEST(second_address_serves_another_media_type)
+{
+  struct world w;
+  const struct mts_finding *f;
+
+  two_addrs(&w, fetched("192.0.2.2", MTS_FETCH_OK, 200, "text/html", GOOD_BODY),
+            1);
+  world_assess(&w);
+  f = finding_about(&w, MTS_F_POLICY_ADDRESSES_DIFFER, "192.0.2.2");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(f->severity, MTS_SEV_WARNING);
+  ck_assert_ptr_nonnull(strstr(f->message, "text/html"));
+  /* The good one is shown: no POLICY_CONTENT_TYPE for the domain. */
+  HASNT(w, POLICY_CONTENT_TYPE);
+  ck_assert_int_eq(w.r.policy.status, MTS_POLICY_VALID);
+  ck_assert_str_eq(w.r.policy.content_type, "text/plain");
+  ck_assert_int_eq(addr_entry(&w, "192.0.2.2")->status, MTS_POLICY_INVALID);
+  ck_assert_int_eq(addr_entry(&w, "192.0.2.2")->same_policy, 1);
+  ck_assert_int_eq(w.r.status, MTS_STATUS_WARNING);
+  world_release(&w);
+}
+END_TEST
+
+START_TEST(second_address_serves_an_invalid_policy)
+{
+  struct world w;
+  const struct mts_finding *f;
+
+  two_addrs(&w,
+            fetched("192.0.2.2", MTS_FETCH_OK, 200, "text/plain",
+                    "version: STSv1\r\nmode: enforce\r\nmx: "
+                    "mx1.example.com\r\nmax_age: 604800s\r\n"),
+            1);
+  world_assess(&w);
+  f = finding_about(&w, MTS_F_POLICY_ADDRESSES_DIFFER, "192.0.2.2");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_ptr_nonnull(strstr(f->message, "POLICY_MAX_AGE_INVALID"));
+  HASNT(w, POLICY_MAX_AGE_INVALID); /* the shown policy is fine */
+  ck_assert_int_eq(w.r.policy.status, MTS_POLICY_VALID);
+  world_release(&w);
+}
+END_TEST
+
+/* A nearly expired certificate at the address that is not shown. */
+START_TEST(certificate_of_every_address_is_judged)
+{
+  struct world w;
+  struct mts_fetch_result *b =
+      fetched("192.0.2.2", MTS_FETCH_OK, 200, "text/plain", GOOD_BODY);
+
+  b->cert_not_after = NOW + 3 * 86400LL;
+  two_addrs(&w, b, 0);
+  world_assess(&w);
+  ck_assert_ptr_nonnull(
+      finding_about(&w, MTS_F_POLICY_CERT_EXPIRES_SOON, "192.0.2.2"));
+  ck_assert_ptr_null(
+      finding_about(&w, MTS_F_POLICY_CERT_EXPIRES_SOON, "192.0.2.1"));
+  ck_assert_int_eq(w.r.status, MTS_STATUS_WARNING);
+  world_release(&w);
+
+  /* Its certificate not read: not judged, so not ok. */
+  b = fetched("192.0.2.2", MTS_FETCH_OK, 200, "text/plain", GOOD_BODY);
+  b->cert_seen = 0;
+  two_addrs(&w, b, 1);
+  world_assess(&w);
+  ck_assert_ptr_nonnull(
+      finding_about(&w, MTS_F_POLICY_CERT_UNKNOWN, "192.0.2.2"));
+  ck_assert_int_eq(addr_entry(&w, "192.0.2.1")->selected, 1);
+  ck_assert_int_eq(w.r.status, MTS_STATUS_UNKNOWN);
+  world_release(&w);
+}
+END_TEST
+
+/* Every address answers 404: reported once, naming the address shown; the
+ * choice is the lowest address, by number, not by text or DNS order. */
+START_TEST(same_failure_everywhere_names_the_address)
+{
+  for (int swap = 0; swap < 2; swap++) {
+    struct world w;
+    world_init(&w);
+    mts_fetch_result_free(&w.f[0]);
+    add_addr(w.a, "192.0.2.10");
+    add_addr(w.aaaa, "2001:db8::1");
+    w.f[0] = fetched("2001:db8::1", MTS_FETCH_OK, 404, "text/html", "x");
+    w.f[1] = fetched(swap ? "192.0.2.9" : "192.0.2.10", MTS_FETCH_OK, 404,
+                     "text/html", "x");
+    w.f[2] = fetched(swap ? "192.0.2.10" : "192.0.2.9", MTS_FETCH_OK, 404,
+                     "text/html", "x");
+    w.nf = 3;
+    world_assess(&w);
+    HAS(w, POLICY_HTTP_STATUS);
+    HASNT(w, POLICY_ADDRESSES_DIFFER);
+    ck_assert_int_eq(addr_entry(&w, "192.0.2.9")->selected, 1);
+    for (size_t i = 0; i < w.r.findings.n; i++) {
+      if (w.r.findings.v[i].code == MTS_F_POLICY_HTTP_STATUS) {
+        ck_assert_ptr_nonnull(strstr(w.r.findings.v[i].message, "192.0.2.9"));
+      }
+    }
+    world_release(&w);
+  }
+}
+END_TEST
+
+/* More addresses than are fetched: the rest are named, not silently
+ * skipped. */
+START_TEST(addresses_past_the_cap_are_named)
+{
+  static const char *const a[] = {"192.0.2.1", "192.0.2.2", "192.0.2.3",
+                                  "192.0.2.4", "192.0.2.5"};
+  struct world w;
+
+  world_init(&w);
+  for (size_t i = 1; i < 5; i++) {
+    add_addr(w.a, a[i]);
+  }
+  for (size_t i = 1; i < MTS_MAX_POLICY_ADDRS; i++) {
+    w.f[i] = fetched(a[i], MTS_FETCH_OK, 200, "text/plain", GOOD_BODY);
+  }
+  w.nf = MTS_MAX_POLICY_ADDRS;
+  world_assess(&w);
+  ck_assert_ptr_nonnull(
+      finding_about(&w, MTS_F_POLICY_ADDRESS_NOT_CHECKED, "192.0.2.5"));
+  ck_assert_uint_eq(count_code(&w, MTS_F_POLICY_ADDRESS_NOT_CHECKED), 1);
+  ck_assert_uint_eq(w.r.policy.n_addrs, MTS_MAX_POLICY_ADDRS);
+  ck_assert_int_eq(w.r.status, MTS_STATUS_OK);
+  world_release(&w);
+}
+END_TEST
+
 static Suite *
 policy_assess_suite(void)
 {
@@ -541,6 +828,15 @@ policy_assess_suite(void)
   tcase_add_test(tc, every_failing_address_is_reported);
   tcase_add_test(tc, no_route_is_not_the_servers_fault);
   tcase_add_test(tc, unreachable_is_never_bare);
+  tcase_add_test(tc, certificate_not_read_is_not_a_pass);
+  tcase_add_test(tc, second_address_serves_404);
+  tcase_add_test(tc, second_address_serves_another_policy);
+  tcase_add_test(tc, same_policy_written_differently_is_the_same);
+  tcase_add_test(tc, second_address_serves_another_media_type);
+  tcase_add_test(tc, second_address_serves_an_invalid_policy);
+  tcase_add_test(tc, certificate_of_every_address_is_judged);
+  tcase_add_test(tc, same_failure_everywhere_names_the_address);
+  tcase_add_test(tc, addresses_past_the_cap_are_named);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -82,6 +82,29 @@ add_host(struct mts_result *r, const char *name, unsigned pref, int covered,
   h->matched_by = matched_by ? xstrdup(matched_by) : NULL;
 }
 
+/* One entry of policy.addresses that answered HTTP 200. */
+static void
+add_policy_addr(struct mts_result *r, const char *address, int selected,
+                int same_policy)
+{
+  struct mts_policy_addr *a =
+      realloc(r->policy.addrs, (r->policy.n_addrs + 1) * sizeof(*a));
+
+  ck_assert_ptr_nonnull(a);
+  r->policy.addrs = a;
+  a += r->policy.n_addrs++;
+  memset(a, 0, sizeof(*a));
+  a->address = xstrdup(address);
+  a->outcome = "ok";
+  a->selected = selected;
+  a->status = MTS_POLICY_VALID;
+  a->http_status = 200;
+  a->content_type = xstrdup("text/plain");
+  a->cert_not_after = -1;
+  a->cert_checked = 1;
+  a->same_policy = same_policy;
+}
+
 static void
 set_record(struct mts_record_view *v, enum mts_record_status st,
            const char *name, long ttl)
@@ -112,6 +135,8 @@ build_valid(struct mts_result *r)
   r->policy.max_age = 604800;
   add_str(&r->policy.mx, &r->policy.n_mx, "mx1.example.com");
   add_str(&r->policy.mx, &r->policy.n_mx, "*.example.net");
+  add_policy_addr(r, "192.0.2.10", 1, 1);
+  add_policy_addr(r, "2001:db8::10", 0, 1);
 
   r->mx.covered = 1;
   add_host(r, "mx1.example.com", 10, 1, "mx1.example.com");
@@ -596,8 +621,14 @@ check_schema(const cJSON *root)
   static const char *const sts_rec_keys[] = {"status", "name", "txt",
                                              "id",     "ttl",  NULL};
   static const char *const policy_keys[] = {
-      "status",  "url", "http_status",    "content_type",   "mode",
-      "max_age", "mx",  "cert_not_after", "cert_days_left", NULL};
+      "status",         "url",       "http_status", "content_type",
+      "mode",           "max_age",   "mx",          "cert_not_after",
+      "cert_days_left", "addresses", NULL};
+  static const char *const addr_keys[] = {"address",        "selected",
+                                          "outcome",        "status",
+                                          "http_status",    "content_type",
+                                          "cert_not_after", "cert_checked",
+                                          "same_policy",    NULL};
   static const char *const mx_keys[] = {"covered", "hosts", NULL};
   static const char *const host_keys[] = {"name", "preference", "covered",
                                           "matched_by", NULL};
@@ -648,6 +679,24 @@ check_schema(const cJSON *root)
   ck_assert(cJSON_IsNull(member(pol, "cert_not_after")) ||
             cJSON_IsString(member(pol, "cert_not_after")));
   check_count_or_null(member(pol, "cert_days_left"), "policy.cert_days_left");
+  v = member(pol, "addresses");
+  ck_assert(cJSON_IsArray(v));
+  cJSON_ArrayForEach(it, v)
+  {
+    check_keys(it, "mta_sts.policy.addresses[]", addr_keys);
+    ck_assert(cJSON_IsString(member(it, "address")));
+    ck_assert(cJSON_IsBool(member(it, "selected")));
+    ck_assert(cJSON_IsString(member(it, "outcome")));
+    check_one_of(member(it, "status"), "addresses[].status", policy_statuses);
+    check_count_or_null(member(it, "http_status"), "addresses[].http_status");
+    check_string_or_null(member(it, "content_type"),
+                         "addresses[].content_type");
+    check_string_or_null(member(it, "cert_not_after"),
+                         "addresses[].cert_not_after");
+    ck_assert(cJSON_IsBool(member(it, "cert_checked")));
+    ck_assert(cJSON_IsBool(member(it, "same_policy")) ||
+              cJSON_IsNull(member(it, "same_policy")));
+  }
 
   mx = member(sts, "mx");
   check_keys(mx, "mta_sts.mx", mx_keys);

@@ -445,6 +445,32 @@ START_TEST(values)
 }
 END_TEST
 
+/* Issue 10: the earliest certificate of the policy host's addresses, not
+ * only the one whose answer is shown. */
+START_TEST(cert_of_every_address)
+{
+  struct mts_result r;
+  size_t len;
+  char *out;
+
+  build_valid(&r, "example.com");
+  r.policy.addrs = calloc(2, sizeof(*r.policy.addrs));
+  ck_assert_ptr_nonnull(r.policy.addrs);
+  r.policy.n_addrs = 2;
+  r.policy.addrs[0].address = xstrdup("192.0.2.1");
+  r.policy.addrs[0].cert_not_after = r.policy.cert_not_after;
+  r.policy.addrs[0].selected = 1;
+  r.policy.addrs[1].address = xstrdup("192.0.2.2");
+  r.policy.addrs[1].cert_not_after = CHECKED_AT + 3 * 86400;
+  out = render(&r, 1, &len);
+  ck_assert_msg(strstr(out, "mtasts_policy_cert_expiry_days{domain=\"example."
+                            "com\"} 3.000\n") != NULL,
+                "%s", out);
+  free(out);
+  mts_result_release(&r);
+}
+END_TEST
+
 /* The same domain twice: one set of series, the last result, at the first
  * place (the textfile collector rejects duplicate series). */
 START_TEST(duplicate_domain)
@@ -536,6 +562,7 @@ report_prom_suite(void)
   tcase_add_test(tc, golden);
   tcase_add_test(tc, escaping);
   tcase_add_test(tc, values);
+  tcase_add_test(tc, cert_of_every_address);
   tcase_add_test(tc, duplicate_domain);
   tcase_add_test(tc, empty);
   tcase_add_test(tc, many);
