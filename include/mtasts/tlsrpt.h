@@ -352,4 +352,11 @@ enum mts_err mts_report_tlsrpt_tally_text_write(FILE *out,
 void mts_rpt_rate_str(uint64_t successful, uint64_t failed, char *rate,
                       size_t rate_size, char *pct, size_t pct_size);
 
+/* ---- libver -------------------------------------------------------------- */
+
+/*! The versions of the parsing libraries this process runs with, for
+ *  --version: "cJSON 1.7.15, GMime 3.2.13, zlib 1.2.13, libidn2 2.3.3".
+ *  Truncated to fit. */
+void mts_tlsrpt_libversions(char *buf, size_t size);
+
 #endif
