@@ -13,6 +13,8 @@ packages=(
   check python3 knot knot-dnsutils nginx-light openssl
   # fuzzing, linting, benchmarks
   clang clang-format valgrind dnsperf time
+  # the completion test (test/completion_test.py)
+  bash-completion zsh
 )
 
 missing=()

@@ -1,5 +1,6 @@
 /* Unit tests for the command line (contract.md "Command line"). */
 #include "cli/cli.h"
+#include "cli/opttab.h"
 
 #include <check.h>
 #include <stdarg.h>
@@ -229,6 +230,37 @@ START_TEST(help_lists_every_option)
 }
 END_TEST
 
+/* The words the completions offer after --format, --color, --progress
+ * (the table's values) are the ones the parser takes. */
+START_TEST(option_words_accepted)
+{
+  size_t n;
+  const struct mts_optdef *defs = mts_cli_optdefs(&n);
+  struct mts_opts o;
+  char err[256], name[64];
+  size_t with_words = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    if (defs[i].values == NULL) {
+      continue;
+    }
+    with_words++;
+    snprintf(name, sizeof(name), "--%s", defs[i].name);
+    for (size_t j = 0; defs[i].values[j] != NULL; j++) {
+      ck_assert_msg(parse(&o, err, sizeof(err), name, defs[i].values[j],
+                          "a.example", NULL) == MTS_OK,
+                    "%s %s: %s", name, defs[i].values[j], err);
+      mts_cli_release(&o);
+    }
+    ck_assert_int_eq(
+        parse(&o, err, sizeof(err), name, "bogus", "a.example", NULL),
+        MTS_EINVAL);
+    mts_cli_release(&o);
+  }
+  ck_assert_uint_eq(with_words, 3); /* --format, --color, --progress */
+}
+END_TEST
+
 static Suite *
 cli_suite(void)
 {
@@ -240,6 +272,7 @@ cli_suite(void)
   tcase_add_loop_test(tc, usage_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
   tcase_add_test(tc, man_page_lists_every_option);
   tcase_add_test(tc, help_lists_every_option);
+  tcase_add_test(tc, option_words_accepted);
   suite_add_tcase(s, tc);
   return s;
 }
