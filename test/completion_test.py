@@ -69,8 +69,11 @@ def main():
     ap.add_argument("--bash", help="the bash completion (else DIR/...)")
     ap.add_argument("--zsh", help="the zsh completion (else DIR/...)")
     a = ap.parse_args()
-    bash_script = a.bash or os.path.join(a.dir, "mtasts-check")
-    zsh_script = a.zsh or os.path.join(a.dir, "_mtasts-check")
+    # Absolute: bash runs in a temporary directory.
+    bash_script = os.path.abspath(a.bash or os.path.join(a.dir,
+                                                         "mtasts-check"))
+    zsh_script = os.path.abspath(a.zsh or os.path.join(a.dir,
+                                                       "_mtasts-check"))
     if not os.path.exists(BASH_COMPLETION) or not shutil.which("zsh"):
         print("skipped: needs bash-completion and zsh")
         return SKIP
