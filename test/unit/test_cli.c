@@ -230,6 +230,39 @@ START_TEST(help_lists_every_option)
 }
 END_TEST
 
+/* The words the parser names when it rejects a value ("expected text,
+ * json or prometheus") are all in the table's values: a word added to the
+ * parser but not to the table fails here. */
+static void
+error_words_in_values(const char *err, const char *const *values)
+{
+  const char *p = strstr(err, "expected ");
+
+  ck_assert_msg(p != NULL, "no 'expected' in: %s", err);
+  p += strlen("expected ");
+  while (*p != '\0') {
+    char w[32];
+    size_t n = 0;
+    int found = 0;
+
+    while (*p != '\0' && !(*p >= 'a' && *p <= 'z')) {
+      p++;
+    }
+    while (*p >= 'a' && *p <= 'z' && n < sizeof(w) - 1) {
+      w[n++] = *p++;
+    }
+    w[n] = '\0';
+    if (n == 0 || strcmp(w, "or") == 0) {
+      continue;
+    }
+    for (size_t i = 0; values[i] != NULL; i++) {
+      found |= strcmp(values[i], w) == 0;
+    }
+    ck_assert_msg(found, "the parser takes '%s', the table's values lack it",
+                  w);
+  }
+}
+
 /* The words the completions offer after --format, --color, --progress
  * (the table's values) are the ones the parser takes. */
 START_TEST(option_words_accepted)
@@ -255,6 +288,7 @@ START_TEST(option_words_accepted)
     ck_assert_int_eq(
         parse(&o, err, sizeof(err), name, "bogus", "a.example", NULL),
         MTS_EINVAL);
+    error_words_in_values(err, defs[i].values);
     mts_cli_release(&o);
   }
   ck_assert_uint_eq(with_words, 3); /* --format, --color, --progress */

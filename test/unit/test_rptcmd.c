@@ -156,6 +156,39 @@ START_TEST(test_documented)
 }
 END_TEST
 
+/* The words the parser names when it rejects a value ("expected text,
+ * json or prometheus") are all in the table's values: a word added to the
+ * parser but not to the table fails here. */
+static void
+error_words_in_values(const char *err, const char *const *values)
+{
+  const char *p = strstr(err, "expected ");
+
+  ck_assert_msg(p != NULL, "no 'expected' in: %s", err);
+  p += strlen("expected ");
+  while (*p != '\0') {
+    char w[32];
+    size_t n = 0;
+    int found = 0;
+
+    while (*p != '\0' && !(*p >= 'a' && *p <= 'z')) {
+      p++;
+    }
+    while (*p >= 'a' && *p <= 'z' && n < sizeof(w) - 1) {
+      w[n++] = *p++;
+    }
+    w[n] = '\0';
+    if (n == 0 || strcmp(w, "or") == 0) {
+      continue;
+    }
+    for (size_t i = 0; values[i] != NULL; i++) {
+      found |= strcmp(values[i], w) == 0;
+    }
+    ck_assert_msg(found, "the parser takes '%s', the table's values lack it",
+                  w);
+  }
+}
+
 /* The words the completions offer after --format and --color (the
  * table's values) are the ones the parser takes. */
 START_TEST(test_option_words_accepted)
@@ -186,6 +219,7 @@ START_TEST(test_option_words_accepted)
                       NULL};
       ck_assert_int_eq(mts_rptcmd_parse(4, argv, &o, errbuf, sizeof(errbuf)),
                        MTS_EINVAL);
+      error_words_in_values(errbuf, defs[i].values);
     }
   }
   ck_assert_uint_eq(with_words, 2); /* --format, --color */
