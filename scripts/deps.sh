@@ -17,6 +17,8 @@ packages=(
   prometheus
   # fuzzing, linting, benchmarks
   clang clang-format valgrind dnsperf time
+  # the completion test (test/completion_test.py)
+  bash-completion zsh
 )
 
 missing=()

@@ -291,4 +291,11 @@ struct mts_fetch_result *mts_fetch_expire(struct mts_fetch *fetch);
 
 void mts_fetch_result_free(struct mts_fetch_result **res);
 
+/* ---- libver -------------------------------------------------------------- */
+
+/*! The versions of the network libraries this process runs with (not the
+ *  headers it was built against), for --version and bug reports:
+ *  "c-ares 1.18.1, libcurl 7.88.1 (OpenSSL/3.0.17)". Truncated to fit. */
+void mts_net_libversions(char *buf, size_t size);
+
 #endif

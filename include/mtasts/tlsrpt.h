@@ -400,4 +400,11 @@ enum mts_err mts_rpt_prom_add(struct mts_rpt_prom *p, const struct mts_rpt *r);
 enum mts_err mts_rpt_prom_write(FILE *out, const struct mts_rpt_prom *p,
                                 const struct mts_rpt_tally *t, long long now);
 
+/* ---- libver -------------------------------------------------------------- */
+
+/*! The versions of the parsing libraries this process runs with, for
+ *  --version: "cJSON 1.7.15, GMime 3.2.13, zlib 1.2.13, libidn2 2.3.3".
+ *  Truncated to fit. */
+void mts_tlsrpt_libversions(char *buf, size_t size);
+
 #endif

@@ -35,40 +35,52 @@ enum {
 #define MAX_QPS 1000000.0
 
 /* One table feeds getopt_long and --help (curl's tool_listhelp.c idea). */
+/* The words of --format, --color and --progress (the completions offer
+ * them; test_cli checks that the parser takes each). */
+static const char *const format_words[] = {"text", "json", "prometheus", NULL};
+static const char *const when_words[] = {"auto", "always", "never", NULL};
+
 static const struct mts_optdef optdefs[] = {
     {"ca-file", required_argument, OPT_CA_FILE, "FILE",
-     "CA certificates for the policy fetch (PEM)"},
+     "CA certificates for the policy fetch (PEM)", NULL},
     {"concurrency", required_argument, OPT_CONCURRENCY, "N",
-     "domains checked at once (default 64)"},
+     "domains checked at once (default 64)", NULL},
     {"color", required_argument, OPT_COLOR, "WHEN",
-     "colour: auto (default), always, never"},
+     "colour: auto (default), always, never", when_words},
     {"file", required_argument, 'f', "FILE",
-     "domains from FILE, one a line (- = stdin)"},
+     "domains from FILE, one a line (- = stdin)", NULL},
     {"format", required_argument, OPT_FORMAT, "FMT",
-     "output: text (default), json or prometheus"},
-    {"help", no_argument, 'h', NULL, "show this help"},
-    {"json", no_argument, 'j', NULL, "JSON Lines, one object a domain"},
+     "output: text (default), json or prometheus", format_words},
+    {"help", no_argument, 'h', NULL, "show this help", NULL},
+    {"json", no_argument, 'j', NULL, "JSON Lines, one object a domain", NULL},
     {"no-policy", no_argument, OPT_NO_POLICY, NULL,
-     "DNS checks only, no HTTPS policy fetch"},
+     "DNS checks only, no HTTPS policy fetch", NULL},
     {"policy-file", required_argument, OPT_POLICY_FILE, "FILE",
-     "check a local policy file offline"},
+     "check a local policy file offline", NULL},
     {"progress", required_argument, OPT_PROGRESS, "WHEN",
-     "progress on stderr: auto (default), always, never"},
+     "progress on stderr: auto (default), always, never", when_words},
     {"qps", required_argument, OPT_QPS, "N",
-     "at most N DNS queries a second (default: no limit)"},
-    {"quiet", no_argument, 'q', NULL, "text: print only domains not ok"},
+     "at most N DNS queries a second (default: no limit)", NULL},
+    {"quiet", no_argument, 'q', NULL, "text: print only domains not ok", NULL},
     {"resolver", required_argument, 'r', "ADDR[:PORT]",
-     "DNS server to ask (repeatable)"},
+     "DNS server to ask (repeatable)", NULL},
     {"shard", required_argument, OPT_SHARD, "K/N",
-     "check only the domains of shard K of N"},
+     "check only the domains of shard K of N", NULL},
     {"state", required_argument, OPT_STATE, "FILE",
-     "remember results in FILE, report changes"},
+     "remember results in FILE, report changes", NULL},
     {"timeout", required_argument, 't', "SECONDS",
-     "time limit per domain (default 20)"},
-    {"version", no_argument, 'V', NULL, "show the version"},
+     "time limit per domain (default 20)", NULL},
+    {"version", no_argument, 'V', NULL, "show the version", NULL},
 };
 
 #define N_OPTS (sizeof(optdefs) / sizeof(optdefs[0]))
+
+const struct mts_optdef *
+mts_cli_optdefs(size_t *n)
+{
+  *n = N_OPTS;
+  return optdefs;
+}
 
 const char *const *
 mts_cli_long_options(void)

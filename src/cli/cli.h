@@ -41,4 +41,9 @@ const char *const *mts_cli_long_options(void);
 
 void mts_cli_release(struct mts_opts *o);
 
+struct mts_optdef;
+/*! The option table (opttab.h), for the shell completions (complete.h).
+ *  \param[out] n the number of entries */
+const struct mts_optdef *mts_cli_optdefs(size_t *n);
+
 #endif

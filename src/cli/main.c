@@ -13,6 +13,8 @@
 #include "rptcmd.h"
 #include "writer.h"
 #include "mtasts/check.h"
+#include "mtasts/net.h"
+#include "mtasts/tlsrpt.h"
 
 int
 main(int argc, char **argv)
@@ -48,7 +50,11 @@ main(int argc, char **argv)
     if (o.help) {
       mts_cli_help(stdout);
     } else {
-      printf("mtasts-check %s\n", MTS_VERSION);
+      /* The libraries as loaded at run time, for bug reports. */
+      char net[256], parse[256];
+      mts_net_libversions(net, sizeof(net));
+      mts_tlsrpt_libversions(parse, sizeof(parse));
+      printf("mtasts-check %s\n%s, %s\n", MTS_VERSION, net, parse);
     }
     mts_cli_release(&o);
     return 0;

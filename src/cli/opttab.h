@@ -15,6 +15,10 @@ struct mts_optdef {
   int val;          /*!< short letter, or a value >= 256 for long only */
   const char *arg;  /*!< the argument's name in --help, or NULL */
   const char *help; /*!< one line */
+  /*! The argument's only valid words (NULL-terminated), for the shell
+   *  completions; NULL when the argument is free (a number, a FILE, ...).
+   *  The parser accepts exactly these (a unit test checks). */
+  const char *const *values;
 };
 
 /*! Fill \p longopts (room for \p n + 1) for getopt_long. */

@@ -31,23 +31,35 @@ enum {
   OPT_SUMMARY,
 };
 
+/* The words of --format and --color, for the completions. */
+static const char *const format_words[] = {"text", "json", "prometheus", NULL};
+static const char *const when_words[] = {"auto", "always", "never", NULL};
+
 static const struct mts_optdef optdefs[] = {
     {"color", required_argument, OPT_COLOR, "WHEN",
-     "colour: auto (default), always, never"},
+     "colour: auto (default), always, never", when_words},
     {"fail-threshold", required_argument, OPT_FAIL_THRESHOLD, "PCT",
-     "failure rate that makes exit 2 (default 5)"},
+     "failure rate that makes exit 2 (default 5)", NULL},
     {"format", required_argument, OPT_FORMAT, "FMT",
-     "output: text (default), json or prometheus"},
-    {"help", no_argument, 'h', NULL, "show this help"},
-    {"json", no_argument, 'j', NULL, "JSON Lines, one object a report"},
+     "output: text (default), json or prometheus", format_words},
+    {"help", no_argument, 'h', NULL, "show this help", NULL},
+    {"json", no_argument, 'j', NULL, "JSON Lines, one object a report", NULL},
     {"max-size", required_argument, OPT_MAX_SIZE, "BYTES",
-     "largest file or message read (default 32M)"},
-    {"quiet", no_argument, 'q', NULL, "text: print only reports with problems"},
+     "largest file or message read (default 32M)", NULL},
+    {"quiet", no_argument, 'q', NULL, "text: print only reports with problems",
+     NULL},
     {"summary", no_argument, OPT_SUMMARY, NULL,
-     "add totals per policy domain and day"},
+     "add totals per policy domain and day", NULL},
 };
 
 #define N_OPTS (sizeof(optdefs) / sizeof(optdefs[0]))
+
+const struct mts_optdef *
+mts_rptcmd_optdefs(size_t *n)
+{
+  *n = N_OPTS;
+  return optdefs;
+}
 
 const char *const *
 mts_rptcmd_long_options(void)

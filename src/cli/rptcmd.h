@@ -40,6 +40,11 @@ void mts_rptcmd_help(FILE *out);
 /*! \return the long option names, NULL-terminated (for tests and docs). */
 const char *const *mts_rptcmd_long_options(void);
 
+struct mts_optdef;
+/*! The sub-command's option table (opttab.h), for the completions.
+ *  \param[out] n the number of entries */
+const struct mts_optdef *mts_rptcmd_optdefs(size_t *n);
+
 /*! Run `mtasts-check report`: \p argv[0] is "report" (main passes
  *  argc - 1, argv + 1).
  *  \return the exit code (contract.md): 0, 1, 2, 3 or 64. */

@@ -1,5 +1,6 @@
 /* Unit tests for the command line (contract.md "Command line"). */
 #include "cli/cli.h"
+#include "cli/opttab.h"
 
 #include <check.h>
 #include <stdarg.h>
@@ -229,6 +230,71 @@ START_TEST(help_lists_every_option)
 }
 END_TEST
 
+/* The words the parser names when it rejects a value ("expected text,
+ * json or prometheus") are all in the table's values: a word added to the
+ * parser but not to the table fails here. */
+static void
+error_words_in_values(const char *err, const char *const *values)
+{
+  const char *p = strstr(err, "expected ");
+
+  ck_assert_msg(p != NULL, "no 'expected' in: %s", err);
+  p += strlen("expected ");
+  while (*p != '\0') {
+    char w[32];
+    size_t n = 0;
+    int found = 0;
+
+    while (*p != '\0' && !(*p >= 'a' && *p <= 'z')) {
+      p++;
+    }
+    while (*p >= 'a' && *p <= 'z' && n < sizeof(w) - 1) {
+      w[n++] = *p++;
+    }
+    w[n] = '\0';
+    if (n == 0 || strcmp(w, "or") == 0) {
+      continue;
+    }
+    for (size_t i = 0; values[i] != NULL; i++) {
+      found |= strcmp(values[i], w) == 0;
+    }
+    ck_assert_msg(found, "the parser takes '%s', the table's values lack it",
+                  w);
+  }
+}
+
+/* The words the completions offer after --format, --color, --progress
+ * (the table's values) are the ones the parser takes. */
+START_TEST(option_words_accepted)
+{
+  size_t n;
+  const struct mts_optdef *defs = mts_cli_optdefs(&n);
+  struct mts_opts o;
+  char err[256], name[64];
+  size_t with_words = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    if (defs[i].values == NULL) {
+      continue;
+    }
+    with_words++;
+    snprintf(name, sizeof(name), "--%s", defs[i].name);
+    for (size_t j = 0; defs[i].values[j] != NULL; j++) {
+      ck_assert_msg(parse(&o, err, sizeof(err), name, defs[i].values[j],
+                          "a.example", NULL) == MTS_OK,
+                    "%s %s: %s", name, defs[i].values[j], err);
+      mts_cli_release(&o);
+    }
+    ck_assert_int_eq(
+        parse(&o, err, sizeof(err), name, "bogus", "a.example", NULL),
+        MTS_EINVAL);
+    error_words_in_values(err, defs[i].values);
+    mts_cli_release(&o);
+  }
+  ck_assert_uint_eq(with_words, 3); /* --format, --color, --progress */
+}
+END_TEST
+
 static Suite *
 cli_suite(void)
 {
@@ -240,6 +306,7 @@ cli_suite(void)
   tcase_add_loop_test(tc, usage_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
   tcase_add_test(tc, man_page_lists_every_option);
   tcase_add_test(tc, help_lists_every_option);
+  tcase_add_test(tc, option_words_accepted);
   suite_add_tcase(s, tc);
   return s;
 }

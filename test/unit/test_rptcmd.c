@@ -2,6 +2,7 @@
  * man page section. The driver itself is tested end to end by
  * test/integration/report_cases.py. */
 
+#include "cli/opttab.h"
 #include "cli/rptcmd.h"
 
 #include <check.h>
@@ -197,6 +198,76 @@ START_TEST(test_documented)
 }
 END_TEST
 
+/* The words the parser names when it rejects a value ("expected text,
+ * json or prometheus") are all in the table's values: a word added to the
+ * parser but not to the table fails here. */
+static void
+error_words_in_values(const char *err, const char *const *values)
+{
+  const char *p = strstr(err, "expected ");
+
+  ck_assert_msg(p != NULL, "no 'expected' in: %s", err);
+  p += strlen("expected ");
+  while (*p != '\0') {
+    char w[32];
+    size_t n = 0;
+    int found = 0;
+
+    while (*p != '\0' && !(*p >= 'a' && *p <= 'z')) {
+      p++;
+    }
+    while (*p >= 'a' && *p <= 'z' && n < sizeof(w) - 1) {
+      w[n++] = *p++;
+    }
+    w[n] = '\0';
+    if (n == 0 || strcmp(w, "or") == 0) {
+      continue;
+    }
+    for (size_t i = 0; values[i] != NULL; i++) {
+      found |= strcmp(values[i], w) == 0;
+    }
+    ck_assert_msg(found, "the parser takes '%s', the table's values lack it",
+                  w);
+  }
+}
+
+/* The words the completions offer after --format and --color (the
+ * table's values) are the ones the parser takes. */
+START_TEST(test_option_words_accepted)
+{
+  size_t n;
+  const struct mts_optdef *defs = mts_rptcmd_optdefs(&n);
+  struct mts_rptcmd_opts o;
+  char errbuf[256], name[64];
+  size_t with_words = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    if (defs[i].values == NULL) {
+      continue;
+    }
+    with_words++;
+    snprintf(name, sizeof(name), "--%s", defs[i].name);
+    for (size_t j = 0; defs[i].values[j] != NULL; j++) {
+      char *argv[] = {(char *)(uintptr_t) "report", name,
+                      (char *)(uintptr_t)defs[i].values[j],
+                      (char *)(uintptr_t) "-", NULL};
+      ck_assert_msg(mts_rptcmd_parse(4, argv, &o, errbuf, sizeof(errbuf)) ==
+                        MTS_OK,
+                    "%s %s: %s", name, defs[i].values[j], errbuf);
+    }
+    {
+      char *argv[] = {(char *)(uintptr_t) "report", name,
+                      (char *)(uintptr_t) "bogus", (char *)(uintptr_t) "-",
+                      NULL};
+      ck_assert_int_eq(mts_rptcmd_parse(4, argv, &o, errbuf, sizeof(errbuf)),
+                       MTS_EINVAL);
+      error_words_in_values(errbuf, defs[i].values);
+    }
+  }
+  ck_assert_uint_eq(with_words, 2); /* --format, --color */
+}
+END_TEST
+
 static Suite *
 rptcmd_suite(void)
 {
@@ -209,6 +280,7 @@ rptcmd_suite(void)
                       (int)(sizeof(prom_cases) / sizeof(prom_cases[0])));
   tcase_add_test(tc, test_help_option);
   tcase_add_test(tc, test_documented);
+  tcase_add_test(tc, test_option_words_accepted);
   suite_add_tcase(s, tc);
   return s;
 }
