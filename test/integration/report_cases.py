@@ -533,6 +533,54 @@ def hostile_mail_memory(c):
 
 
 @case
+def interrupted(c):
+    """Ctrl-C (SIGINT) or SIGTERM as in a domain check: the reports
+    written are whole, standard error says so, the exit code is that of
+    what was read (3 if nothing). Deterministic: the run writes the first
+    path's report, then blocks reading '-' (a pipe) until the test has
+    sent the signal; the report read after it is not written."""
+    import signal
+    for sig, name in [(signal.SIGINT, b"SIGINT"), (signal.SIGTERM, b"SIGTERM")]:
+        for fmt in (["--json"], ["--summary"]):
+            p = subprocess.Popen([c.bin, "report"] + fmt +
+                                 ["json/microsoft.json", "-",
+                                  "json/microsoft.json"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, cwd=c.fx)
+            first = p.stdout.readline()  # the first report is out
+            check(first, "no first report")
+            p.send_signal(sig)
+            with open(os.path.join(c.fx, GOOGLE), "rb") as f:
+                out, err = p.communicate(f.read(), timeout=60)
+            out = first + out
+            check(p.returncode == 0, "%s %r: exit %d, %r" %
+                  (name, fmt, p.returncode, err))
+            check(err == b"mtasts-check report: interrupted by %s after 1 "
+                  b"report%s\n" % (name, b" (no --summary totals)"
+                                    if fmt == ["--summary"] else b""),
+                  "stderr %r" % err)
+            if fmt == ["--json"]:
+                lines = out.decode().splitlines()
+                check(len(lines) == 1 and
+                      json.loads(lines[0])["status"] == "valid",
+                      "one whole report: %r" % out[:300])
+            else:
+                check(b"Summary" not in out and b"google" not in out.lower(),
+                      "no summary, no second report: %r" % out[-300:])
+    # Nothing read yet: exit 3.
+    p = subprocess.Popen([c.bin, "report", "-j", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         cwd=c.fx)
+    import time
+    time.sleep(0.5)  # let it start; should the signal come first, it dies
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(b'{"a": 1}', timeout=60)
+    check((p.returncode == 3 and out == b"" and b"after 0 reports" in err) or
+          p.returncode == -signal.SIGINT, "nothing read: %d %r" %
+          (p.returncode, err))
+
+
+@case
 def max_size(c):
     (o,) = c.json("--max-size", "10", "json/microsoft.json", rc=3)
     check(o["status"] == "invalid", "over --max-size")
