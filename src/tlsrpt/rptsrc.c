@@ -1313,9 +1313,10 @@ walk_one(struct walk *w, const struct origin *o, GMimeStream *src,
       err = walk_message(w, o, m);
       g_object_unref(m);
     } else if (!single) {
-      err = emit_unreadable(
-          w, o->label, o->path, 1, MTS_F_REPORT_NO_REPORT_PART,
-          "message %lu of %s is not a mail message", o->nth, o->label);
+      name = name_message(o, NULL, &mid);
+      err = emit_unreadable(w, name, o->path, 1, MTS_F_REPORT_NO_REPORT_PART,
+                            "message %lu of %s is not a mail message", o->nth,
+                            o->label);
     }
   }
   g_free(name);
