@@ -991,7 +991,7 @@ done:
 #define MAX_PARTS 1000
 #define MAX_BOUNDARY_LINES 1000
 #define MAX_HEADER_FIELDS 10000
-#define MAX_HEADER_BYTES ((size_t)256 * 1024)
+#define MAX_HEADER_BYTES 262144 /* 256 KiB */
 /* The bytes of a line the scan looks at. */
 #define LINE_HEAD 128
 
@@ -1228,7 +1228,8 @@ prescan_over(const struct prescan *ps)
     return "more than " G_STRINGIFY(MAX_HEADER_FIELDS) " header fields";
   }
   if (ps->header_bytes > MAX_HEADER_BYTES) {
-    return "more than 262144 bytes of header fields";
+    return "more than " G_STRINGIFY(MAX_HEADER_BYTES) " bytes of header "
+                                                      "fields";
   }
   return NULL;
 }
