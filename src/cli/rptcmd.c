@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -289,6 +290,68 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
   return MTS_OK;
 }
 
+/* ---- signals ---------------------------------------------------------- */
+
+/* Ctrl-C (SIGINT) or SIGTERM, as in a domain check (docs/design.md "Rate
+ * limit, progress and signals"): the first stops the walk before the next
+ * report is written, so the output holds whole reports only; a second has
+ * its usual effect at once (a read or a write that blocks cannot see the
+ * first). The walk is synchronous, so a flag read before each report does
+ * what the check's self-pipe does for its loop. The handler's state is
+ * necessarily static; mts_rptcmd_main restores the old dispositions. */
+static volatile sig_atomic_t rpt_sig; /* the first signal, 0: none yet */
+
+static const int rpt_sigs[] = {SIGINT, SIGTERM};
+#define N_RPT_SIGS (sizeof(rpt_sigs) / sizeof(rpt_sigs[0]))
+
+struct sigsave {
+  struct sigaction old[N_RPT_SIGS];
+  int set[N_RPT_SIGS];
+};
+
+static void
+on_rpt_signal(int sig)
+{
+  if (rpt_sig != 0) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+  } else {
+    rpt_sig = sig;
+  }
+}
+
+/* Catch SIGINT and SIGTERM, unless they are ignored (nohup). */
+static void
+signals_catch(struct sigsave *sv)
+{
+  struct sigaction sa;
+
+  memset(sv, 0, sizeof(*sv));
+  rpt_sig = 0;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_rpt_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (size_t i = 0; i < N_RPT_SIGS; i++) {
+    if (sigaction(rpt_sigs[i], NULL, &sv->old[i]) != 0 ||
+        sv->old[i].sa_handler == SIG_IGN) {
+      continue;
+    }
+    sv->set[i] = sigaction(rpt_sigs[i], &sa, NULL) == 0;
+  }
+}
+
+static void
+signals_release(struct sigsave *sv)
+{
+  for (size_t i = 0; i < N_RPT_SIGS; i++) {
+    if (sv->set[i]) {
+      (void)sigaction(rpt_sigs[i], &sv->old[i], NULL);
+      sv->set[i] = 0;
+    }
+  }
+}
+
 /* ---- the driver ------------------------------------------------------- */
 
 struct drv {
@@ -422,6 +485,11 @@ on_part(void *arg, struct mts_rpt_part *part)
 
   memset(&part->envelope, 0, sizeof(part->envelope));
   memset(&r, 0, sizeof(r));
+  if (rpt_sig != 0) {
+    /* Interrupted: this report is neither read nor written. */
+    err = MTS_EINTR;
+    goto done;
+  }
   if (!part->unreadable) {
     err = mts_rpt_parse(part->data, part->len, part->gzip_expected, &d->o->lim,
                         &r);
@@ -542,6 +610,7 @@ mts_rptcmd_main(int argc, char **argv)
 {
   struct mts_rptcmd_opts o;
   struct drv d;
+  struct sigsave sv;
   char errbuf[256];
   enum mts_err err;
   int rc;
@@ -569,15 +638,23 @@ mts_rptcmd_main(int argc, char **argv)
     return EXIT_UNKNOWN;
   }
   mts_rpt_init();
+  signals_catch(&sv);
   err = MTS_OK;
   for (size_t i = 0; i < o.n_paths && err == MTS_OK; i++) {
-    err = mts_rpt_walk(o.paths[i], &o.lim, on_part, &d);
+    err = rpt_sig != 0 ? MTS_EINTR
+                       : mts_rpt_walk(o.paths[i], &o.lim, on_part, &d);
     /* Each path's reports reach a pipe when the path is done. */
     if (err == MTS_OK && fflush(d.out) != 0) {
       err = MTS_EIO;
     }
   }
+  if (err == MTS_OK && rpt_sig != 0) {
+    err = MTS_EINTR; /* caught after the last report */
+  }
   mts_rpt_shutdown();
+  /* Interrupted: the totals of --summary would look like a whole run's,
+   * so, like the Prometheus metrics of a check, they are not written; the
+   * count line of text output says what was. */
   if (err == MTS_OK && o.summary) {
     err = write_summary(&d);
   }
@@ -586,14 +663,26 @@ mts_rptcmd_main(int argc, char **argv)
   if (err == MTS_OK && d.prom != NULL) {
     err = mts_rpt_prom_write(d.out, d.prom, &d.t, (long long)time(NULL));
   }
-  if (err == MTS_OK) {
-    err = write_tally(&d);
+  if (err == MTS_OK || err == MTS_EINTR) {
+    enum mts_err werr = write_tally(&d);
+    if (werr != MTS_OK) {
+      err = werr;
+    }
   }
-  if (fflush(d.out) != 0 && err == MTS_OK) {
+  if (fflush(d.out) != 0 && (err == MTS_OK || err == MTS_EINTR)) {
     err = MTS_EIO;
   }
   rc = mts_rpt_sum_exit(d.sum, &d.t, o.threshold);
-  if (err != MTS_OK) {
+  if (err == MTS_EINTR) {
+    fprintf(stderr,
+            "mtasts-check report: interrupted by %s after %llu report%s%s\n",
+            rpt_sig == SIGTERM ? "SIGTERM" : "SIGINT",
+            (unsigned long long)d.t.reports, d.t.reports == 1 ? "" : "s",
+            o.summary ? " (no --summary totals)" : "");
+    if (d.t.reports == 0) {
+      rc = EXIT_UNKNOWN; /* nothing was read */
+    }
+  } else if (err != MTS_OK) {
     /* The run could not be completed: UNKNOWN, unless worse is known. */
     fprintf(stderr, "mtasts-check report: %s\n",
             err == MTS_EIO ? "cannot write the output" : mts_strerror(err));
@@ -601,6 +690,7 @@ mts_rptcmd_main(int argc, char **argv)
       rc = EXIT_UNKNOWN;
     }
   }
+  signals_release(&sv);
   mts_rpt_sum_free(&d.sum);
   mts_rpt_prom_free(&d.prom);
   return rc;

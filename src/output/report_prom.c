@@ -59,6 +59,10 @@ struct mts_report_prom {
   size_t n, cap;
   size_t *slots; /* open addressing on the domain: index + 1, 0 = empty */
   size_t n_slots;
+  /* The domains are the operator's, but a list may gather names that
+   * others chose (customers' domains): keyed, so they cannot collide on
+   * purpose. */
+  struct mts_hash_key key;
 };
 
 enum mts_err
@@ -69,6 +73,7 @@ mts_report_prom_new(struct mts_report_prom **out)
   if (p == NULL) {
     return MTS_ENOMEM;
   }
+  mts_hash_key_new(&p->key);
   *out = p;
   return MTS_OK;
 }
@@ -172,7 +177,7 @@ static size_t
 slot_find(const struct mts_report_prom *p, const char *domain)
 {
   size_t mask = p->n_slots - 1;
-  size_t i = (size_t)mts_fnv1a64(MTS_FNV64_INIT, domain, strlen(domain)) & mask;
+  size_t i = (size_t)mts_siphash(&p->key, domain, strlen(domain)) & mask;
 
   while (p->slots[i] != 0 && strcmp(p->v[p->slots[i] - 1].domain, domain)) {
     i = (i + 1) & mask;

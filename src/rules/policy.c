@@ -4,7 +4,9 @@
  *
  * The body is a borrowed byte string that may hold any octet and need not be
  * NUL-terminated. Nothing here recurses, keeps state between calls or does
- * I/O; the work is linear in the body (duplicates are found with hash sets)
+ * I/O; the work is linear in the body (duplicates are found with hash sets,
+ * keyed at random per set: a fetched policy is the server's choice, so its
+ * names must not be able to collide on purpose)
  * and the findings are bounded whatever the length (SAME_MAX per code, then
  * one finding that counts the rest; subjects are cut at SUBJECT_MAX).
  *
@@ -83,6 +85,7 @@ struct hset {
   struct span *v;
   size_t cap; /* 0 or a power of two */
   size_t n;
+  struct mts_hash_key key; /* drawn when the set is first used */
 };
 
 enum known {
@@ -255,17 +258,16 @@ line_add(struct parse *ps, enum mts_code code, const char *fmt, ...)
 /* ---- hash set ----------------------------------------------------------- */
 
 static size_t
-hash(const char *p, size_t n)
+hash(const struct hset *s, const char *p, size_t n)
 {
-  uint64_t h = mts_fnv1a64(MTS_FNV64_INIT, p, n);
-
-  return (size_t)(h ^ (h >> 32));
+  return (size_t)mts_siphash(&s->key, p, n);
 }
 
 static void
-hset_put(struct span *v, size_t cap, const char *p, size_t n)
+hset_put(const struct hset *s, struct span *v, size_t cap, const char *p,
+         size_t n)
 {
-  size_t i = hash(p, n) & (cap - 1);
+  size_t i = hash(s, p, n) & (cap - 1);
   while (v[i].p != NULL) {
     i = (i + 1) & (cap - 1);
   }
@@ -278,8 +280,10 @@ hset_put(struct span *v, size_t cap, const char *p, size_t n)
 static int
 hset_add(struct hset *s, const char *p, size_t n)
 {
-  if (s->cap > 0) {
-    size_t i = hash(p, n) & (s->cap - 1);
+  if (s->cap == 0) {
+    mts_hash_key_new(&s->key);
+  } else {
+    size_t i = hash(s, p, n) & (s->cap - 1);
     while (s->v[i].p != NULL) {
       if (s->v[i].n == n && memcmp(s->v[i].p, p, n) == 0) {
         return 1;
@@ -295,14 +299,14 @@ hset_add(struct hset *s, const char *p, size_t n)
     }
     for (size_t i = 0; i < s->cap; i++) {
       if (s->v[i].p != NULL) {
-        hset_put(v, cap, s->v[i].p, s->v[i].n);
+        hset_put(s, v, cap, s->v[i].p, s->v[i].n);
       }
     }
     free(s->v);
     s->v = v;
     s->cap = cap;
   }
-  hset_put(s->v, s->cap, p, n);
+  hset_put(s, s->v, s->cap, p, n);
   s->n++;
   return 0;
 }

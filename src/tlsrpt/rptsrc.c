@@ -933,11 +933,12 @@ check_part(enum report_media media, GMimePart *part, const char *filename,
 }
 
 /* \return the message's source (rptsrc.h), g_free it; its Message-ID
- * with angle brackets in *message_id (g_free it), or NULL. */
+ * with angle brackets in *message_id (g_free it), or NULL. \p m NULL: a
+ * message whose headers were not read. */
 static char *
 name_message(const struct origin *o, GMimeMessage *m, char **message_id)
 {
-  const char *mid = g_mime_message_get_message_id(m);
+  const char *mid = m != NULL ? g_mime_message_get_message_id(m) : NULL;
 
   *message_id = NULL;
   if (mid != NULL && mid[0] != '\0') {
@@ -1084,71 +1085,396 @@ done:
   return err;
 }
 
-/* Parse one message from \p stream. \return 1 in *parsed when it was a
- * message (and was walked), 0 when GMime could not read it. */
-static enum mts_err
-walk_message_stream(struct walk *w, const struct origin *o, GMimeStream *stream,
-                    int *parsed)
+/* ---- mail: the pre-scan --------------------------------------------- */
+
+/* GMime builds a message's whole tree before anything can be checked,
+ * and what costs it memory is not the message's size but the number of
+ * things in it: about 2 KB a MIME part, 500 bytes a header field, 300 a
+ * parameter or an address. 200,000 empty parts in 1 MB took 290 MB, and
+ * 1.8 million header fields in 7 MB, 900 MB. So a message is scanned line
+ * by line first, cheaply and without building anything, and parsed only
+ * when it is under these caps (docs/reports.md "Caps"); the counts are
+ * upper bounds of what GMime 3.2 would build from it. */
+#define MAX_PARTS 1000
+#define MAX_BOUNDARY_LINES 1000
+#define MAX_HEADER_FIELDS 10000
+#define MAX_HEADER_BYTES 262144 /* 256 KiB */
+/* The bytes of a line the scan looks at. */
+#define LINE_HEAD 128
+
+/* One line: where it is, its length without the LF (a CR stays), and its
+ * first bytes. */
+struct line {
+  uint64_t off, end; /* end: just past the LF */
+  size_t len;
+  size_t headlen;
+  unsigned char head[LINE_HEAD];
+};
+
+/* Lines of a buffer, or of a file read in chunks with pread (so that a
+ * GMime stream on the same descriptor may seek as it likes). */
+struct lines {
+  const unsigned char *mem; /* the buffer, or NULL */
+  int fd;
+  unsigned char *buf; /* mem, or the chunk read from fd */
+  size_t pos, fill;
+  uint64_t base; /* the offset of buf[0] */
+  int eof;
+};
+
+static void
+lines_mem(struct lines *lr, const unsigned char *p, size_t n)
 {
-  GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+  memset(lr, 0, sizeof(*lr));
+  lr->mem = p;
+  lr->buf = (unsigned char *)(uintptr_t)p;
+  lr->fill = n;
+  lr->fd = -1;
+  lr->eof = 1;
+}
+
+static enum mts_err
+lines_fd(struct lines *lr, int fd)
+{
+  memset(lr, 0, sizeof(*lr));
+  lr->fd = fd;
+  lr->buf = malloc(CHUNK);
+  return lr->buf == NULL ? MTS_ENOMEM : MTS_OK;
+}
+
+static void
+lines_release(struct lines *lr)
+{
+  if (lr->mem == NULL) {
+    free(lr->buf);
+  }
+  lr->buf = NULL;
+}
+
+/* \return 1 with the next line in *ln, 0 at the end, or an errno value
+ * negated. */
+static int
+lines_next(struct lines *lr, struct line *ln)
+{
+  size_t total = 0;
+
+  ln->off = lr->base + lr->pos;
+  ln->headlen = 0;
+  for (;;) {
+    unsigned char *start = lr->buf + lr->pos;
+    size_t avail = lr->fill - lr->pos;
+    unsigned char *nl = avail > 0 ? memchr(start, '\n', avail) : NULL;
+    size_t take = nl != NULL ? (size_t)(nl - start) : avail;
+    ssize_t n;
+
+    if (ln->headlen < LINE_HEAD) {
+      size_t k =
+          LINE_HEAD - ln->headlen < take ? LINE_HEAD - ln->headlen : take;
+      memcpy(ln->head + ln->headlen, start, k);
+      ln->headlen += k;
+    }
+    total += take;
+    if (nl != NULL) {
+      lr->pos += take + 1;
+      ln->len = total;
+      ln->end = ln->off + total + 1;
+      return 1;
+    }
+    lr->pos += take;
+    if (lr->eof) {
+      ln->len = total;
+      ln->end = ln->off + total;
+      return total > 0;
+    }
+    /* The chunk is used up (its part of this line is counted). */
+    lr->base += lr->fill;
+    lr->pos = 0;
+    lr->fill = 0;
+    do {
+      n = pread(lr->fd, lr->buf, CHUNK, (off_t)lr->base);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      return -errno;
+    }
+    lr->fill = (size_t)n;
+    lr->eof = n == 0;
+  }
+}
+
+struct prescan {
+  size_t parts, boundaries, fields, header_bytes;
+  /* The message's own header block: where it ends, and its share. */
+  uint64_t top_end;
+  size_t top_fields, top_bytes;
+  int top_done;
+  int in_header;     /* in a header block */
+  int block_child;   /* ... that follows a boundary line */
+  int block_ct;      /* ... that has a Content-Type field */
+  int block_leaf;    /* ... whose Content-Types all name a type other than
+                        message */
+  int maybe_message; /* the next line starts an enclosed message's header
+                        block */
+};
+
+static void
+block_start(struct prescan *ps, int child)
+{
+  ps->parts++;
+  ps->in_header = 1;
+  ps->block_child = child;
+  ps->block_ct = 0;
+  ps->block_leaf = 1;
+}
+
+static void
+prescan_start(struct prescan *ps)
+{
+  memset(ps, 0, sizeof(*ps));
+  block_start(ps, 0);
+}
+
+static void
+top_done(struct prescan *ps, uint64_t end)
+{
+  if (!ps->top_done) {
+    ps->top_done = 1;
+    ps->top_end = end;
+    ps->top_fields = ps->fields;
+    ps->top_bytes = ps->header_bytes;
+  }
+}
+
+/* A Content-Type field: 1, and in *leaf whether its value plainly starts
+ * with a type other than "message" (RFC 2045 §5.1 token "/"); anything
+ * else (a comment, a folded value, a longer head) may be message/rfc822. */
+static int
+content_type_field(const unsigned char *h, size_t n, int *leaf)
+{
+  static const char name[] = "content-type";
+  size_t i = sizeof(name) - 1, t;
+
+  if (n < i || g_ascii_strncasecmp((const char *)h, name, i) != 0) {
+    return 0;
+  }
+  while (i < n && (h[i] == ' ' || h[i] == '\t')) {
+    i++;
+  }
+  if (i == n || h[i] != ':') {
+    return 0;
+  }
+  i++;
+  while (i < n && (h[i] == ' ' || h[i] == '\t')) {
+    i++;
+  }
+  t = i;
+  while (i < n && h[i] > ' ' && h[i] < 127 &&
+         !strchr("()<>@,;:\\\"/[]?=", h[i])) {
+    i++;
+  }
+  *leaf = i > t && i < n && h[i] == '/' &&
+          !(i - t == 7 &&
+            g_ascii_strncasecmp((const char *)h + t, "message", 7) == 0);
+  return 1;
+}
+
+/* Count one line of a message (RFC 2046 §5.1: a boundary line starts
+ * with "--"; RFC 5322 §2.2: a header block ends at an empty line). Every
+ * "--" line counts as a boundary and opens a part's header block; an
+ * enclosed message's header block follows a block whose type may be
+ * message/ (or, in a multipart/digest, a block without a type). */
+static void
+prescan_line(struct prescan *ps, const struct line *ln)
+{
+  const unsigned char *h = ln->head;
+  int empty = ln->len == 0 || (ln->len == 1 && h[0] == '\r');
+  int leaf;
+
+  if (ln->len >= 2 && h[0] == '-' && h[1] == '-') {
+    ps->boundaries++;
+    ps->maybe_message = 0;
+    top_done(ps, ln->off);
+    block_start(ps, 1);
+    return;
+  }
+  if (ps->maybe_message) {
+    ps->maybe_message = 0;
+    block_start(ps, 0);
+  }
+  if (!ps->in_header) {
+    return;
+  }
+  if (empty) {
+    ps->in_header = 0;
+    top_done(ps, ln->end);
+    ps->maybe_message = ps->block_ct ? !ps->block_leaf : ps->block_child;
+    return;
+  }
+  ps->header_bytes += ln->len + 1;
+  if (h[0] == ' ' || h[0] == '\t') {
+    return; /* a folded field goes on */
+  }
+  ps->fields++;
+  if (content_type_field(h, ln->headlen, &leaf)) {
+    ps->block_ct = 1;
+    ps->block_leaf &= leaf;
+  }
+}
+
+/* \return NULL when the counts are under the caps, else what is over
+ * (static text). */
+static const char *
+prescan_over(const struct prescan *ps)
+{
+  if (ps->parts > MAX_PARTS) {
+    return "more than " G_STRINGIFY(MAX_PARTS) " MIME parts";
+  }
+  if (ps->boundaries > MAX_BOUNDARY_LINES) {
+    return "more than " G_STRINGIFY(MAX_BOUNDARY_LINES) " boundary lines";
+  }
+  if (ps->fields > MAX_HEADER_FIELDS) {
+    return "more than " G_STRINGIFY(MAX_HEADER_FIELDS) " header fields";
+  }
+  if (ps->header_bytes > MAX_HEADER_BYTES) {
+    return "more than " G_STRINGIFY(MAX_HEADER_BYTES) " bytes of header "
+                                                      "fields";
+  }
+  return NULL;
+}
+
+/* ---- mail: messages ------------------------------------------------- */
+
+/* Parse \p src (a whole message) into *m (NULL when GMime cannot). */
+static GMimeMessage *
+parse_message(GMimeStream *src)
+{
+  GMimeParser *parser = g_mime_parser_new_with_stream(src);
   GMimeMessage *m;
-  enum mts_err err = MTS_OK;
 
   g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
   m = g_mime_parser_construct_message(parser, NULL);
-  *parsed = m != NULL;
+  g_object_unref(parser);
+  return m;
+}
+
+/* The source of a message that is not read (over a cap): named by its
+ * Message-ID when its own header block is under the caps (only that block
+ * is parsed), else by its place. g_free the result and *message_id. */
+static char *
+name_unread(const struct origin *o, GMimeStream *src, uint64_t begin,
+            const struct prescan *ps, char **message_id)
+{
+  GMimeMessage *m = NULL;
+  char *name;
+
+  if (ps->top_done && ps->top_fields <= MAX_HEADER_FIELDS &&
+      ps->top_bytes <= MAX_HEADER_BYTES) {
+    GMimeStream *hdr =
+        g_mime_stream_substream(src, (gint64)begin, (gint64)ps->top_end);
+    m = parse_message(hdr);
+    g_object_unref(hdr);
+  }
+  name = name_message(o, m, message_id);
   if (m != NULL) {
-    err = walk_message(w, o, m);
     g_object_unref(m);
   }
-  g_object_unref(parser);
+  return name;
+}
+
+/* One message: the bytes [begin, end) of \p src (its From line left out),
+ * with their pre-scan. \p single: a file that is one message (not an
+ * mbox). \return in *parsed whether GMime read it as a message. */
+static enum mts_err
+walk_one(struct walk *w, const struct origin *o, GMimeStream *src,
+         uint64_t begin, uint64_t end, const struct prescan *ps, int single,
+         int *parsed)
+{
+  const char *over = prescan_over(ps);
+  char *name, *mid = NULL;
+  enum mts_err err = MTS_OK;
+
+  *parsed = 1;
+  if (end - begin > w->lim->max_input) {
+    /* Only in an mbox: a file's size was checked when it was read. */
+    name = name_unread(o, src, begin, ps, &mid);
+    err = emit_unreadable(w, name, o->path, 1, MTS_F_REPORT_TOO_LARGE,
+                          "message %lu of %s is larger than %zu bytes; it "
+                          "was skipped",
+                          o->nth, o->label, w->lim->max_input);
+  } else if (over != NULL) {
+    name = name_unread(o, src, begin, ps, &mid);
+    if (single) {
+      err = emit_unreadable(w, name, o->path, 1, MTS_F_REPORT_TOO_LARGE,
+                            "the message %s has %s; it was not read", o->label,
+                            over);
+    } else {
+      err = emit_unreadable(w, name, o->path, 1, MTS_F_REPORT_TOO_LARGE,
+                            "message %lu of %s has %s; it was skipped", o->nth,
+                            o->label, over);
+    }
+  } else {
+    GMimeStream *sub = g_mime_stream_substream(src, (gint64)begin, (gint64)end);
+    GMimeMessage *m = parse_message(sub);
+    g_object_unref(sub);
+    name = NULL;
+    *parsed = m != NULL;
+    if (m != NULL) {
+      err = walk_message(w, o, m);
+      g_object_unref(m);
+    } else if (!single) {
+      name = name_message(o, NULL, &mid);
+      err = emit_unreadable(w, name, o->path, 1, MTS_F_REPORT_NO_REPORT_PART,
+                            "message %lu of %s is not a mail message", o->nth,
+                            o->label);
+    }
+  }
+  g_free(name);
+  g_free(mid);
   return err;
 }
 
-/* Stream an mbox: messages one at a time, each bounded by max_input. */
+/* An mbox, from its lines: each "From " line starts a message, which is
+ * pre-scanned as its lines go by, then parsed on its own (bodies stay in
+ * \p src). A message over max_input is never read into memory. */
 static enum mts_err
-walk_mbox(struct walk *w, const char *label, const char *path,
-          GMimeStream *stream)
+walk_mbox(struct walk *w, const char *label, const char *path, struct lines *lr,
+          GMimeStream *src)
 {
-  GMimeParser *parser = g_mime_parser_new_with_stream(stream);
   struct origin o = {path, label, 0};
+  struct prescan ps;
+  struct line ln;
+  uint64_t begin = 0;
+  int in_msg = 0, parsed;
   enum mts_err err = MTS_OK;
 
-  g_mime_parser_set_format(parser, GMIME_FORMAT_MBOX);
-  /* Bodies stay in the file (substreams), not in memory. */
-  g_mime_parser_set_persist_stream(parser, TRUE);
-  while (!g_mime_parser_eos(parser)) {
-    gint64 begin = g_mime_parser_tell(parser);
-    GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
-    gint64 end = g_mime_parser_tell(parser);
-    gint64 marker = g_mime_parser_get_mbox_marker_offset(parser);
+  for (;;) {
+    int rc = lines_next(lr, &ln);
+    int from;
 
-    if (m == NULL) {
-      break;
+    if (rc < 0) {
+      return emit_unreadable(w, label, path, 1, MTS_F_REPORT_READ_FAILED,
+                             "cannot read %s: %s", label, strerror(-rc));
     }
-    o.nth++;
-    if (marker >= 0 && marker < end) {
-      begin = marker;
+    from = rc == 1 && ln.headlen >= 5 && memcmp(ln.head, "From ", 5) == 0;
+    if (rc == 0 || from) {
+      if (in_msg) {
+        err = walk_one(w, &o, src, begin, ln.off, &ps, 0, &parsed);
+        if (err != MTS_OK) {
+          return err;
+        }
+      }
+      if (rc == 0) {
+        return MTS_OK;
+      }
+      in_msg = 1;
+      o.nth++;
+      begin = ln.end;
+      prescan_start(&ps);
+      continue;
     }
-    if (end - begin > 0 && (guint64)(end - begin) > w->lim->max_input) {
-      char *mid = NULL;
-      char *src = name_message(&o, m, &mid);
-      err = emit_unreadable(w, src, path, 1, MTS_F_REPORT_TOO_LARGE,
-                            "message %lu of %s is larger than %zu bytes; it "
-                            "was skipped",
-                            o.nth, label, w->lim->max_input);
-      g_free(src);
-      g_free(mid);
-    } else {
-      err = walk_message(w, &o, m);
-    }
-    g_object_unref(m);
-    if (err != MTS_OK) {
-      break;
+    if (in_msg) {
+      prescan_line(&ps, &ln);
     }
   }
-  g_object_unref(parser);
-  return err;
 }
 
 /* Bytes already in memory: a report, a message, an mbox, or other bytes. */
@@ -1162,13 +1488,24 @@ walk_buffer(struct walk *w, const char *label, const char *path,
 
   if (k == KIND_MBOX || k == KIND_MAIL) {
     GMimeStream *s = g_mime_stream_mem_new_with_buffer((const char *)buf, len);
+    struct lines lr;
+
+    lines_mem(&lr, buf, len);
     if (k == KIND_MBOX) {
-      err = walk_mbox(w, label, path, s);
+      err = walk_mbox(w, label, path, &lr, s);
     } else {
+      struct prescan ps;
+      struct line ln;
       int parsed = 0;
-      err = walk_message_stream(w, &o, s, &parsed);
+
+      prescan_start(&ps);
+      while (lines_next(&lr, &ln) == 1) {
+        prescan_line(&ps, &ln);
+      }
+      err = walk_one(w, &o, s, 0, len, &ps, 1, &parsed);
       k = parsed ? KIND_MAIL : KIND_RAW;
     }
+    lines_release(&lr);
     g_object_unref(s);
   }
   if (k != KIND_MBOX && k != KIND_MAIL) {
@@ -1247,10 +1584,17 @@ walk_file(struct walk *w, const char *path)
     }
   }
   if (n == (ssize_t)sizeof(head) && memcmp(head, "From ", 5) == 0) {
-    /* An mbox may be larger than max_input: stream it. */
-    GMimeStream *s = g_mime_stream_fs_new(fd);
-    fd = -1; /* the stream owns it */
-    err = walk_mbox(w, path, path, s);
+    /* An mbox may be larger than max_input: its lines are read in
+     * chunks, and each message is parsed from the file. */
+    GMimeStream *s = g_mime_stream_fs_new_with_bounds(fd, 0, -1);
+    struct lines lr;
+
+    g_mime_stream_fs_set_owner(GMIME_STREAM_FS(s), FALSE);
+    err = lines_fd(&lr, fd);
+    if (err == MTS_OK) {
+      err = walk_mbox(w, path, path, &lr, s);
+    }
+    lines_release(&lr);
     g_object_unref(s);
     goto done;
   }

@@ -5,13 +5,17 @@
 #include <string.h>
 
 #include "mtasts/hash.h"
+#include "tlsrpt_sum.h"
 
 /* Aggregation of TLS-RPT reports (docs/reports.md "Summary").
  *
  * Every table is an array of entries plus an open-addressing index of
  * their hashes, so that hostile input (a report with 100,000 distinct MX
- * host names) costs linear time, not quadratic. Sorting happens once, on
- * a shallow copy, when the caller asks for the groups. */
+ * host names) costs linear time, not quadratic. Every name in the tables
+ * comes from a report, so the hash is keyed (SipHash-2-4, a key drawn at
+ * random for each mts_rpt_sum): names made to collide under an unkeyed
+ * hash (FNV-1a) do not collide here. Sorting happens once, on a shallow
+ * copy, when the caller asks for the groups. */
 
 #define UNKNOWN_NAME "(unknown)"
 /* The first capacity of every array (and of its index, twice that): most
@@ -29,6 +33,7 @@ struct hidx {
   size_t nslot; /* a power of two, or 0 */
   uint64_t *h;
   size_t n, cap;
+  uint64_t probes; /* slots looked at, for the tests (tlsrpt_sum.h) */
 };
 
 typedef int (*eq_fn)(const void *ctx, size_t i);
@@ -43,7 +48,7 @@ hidx_release(struct hidx *x)
 
 /* \return the entry equal to ctx (eq), or SIZE_MAX. */
 static size_t
-hidx_find(const struct hidx *x, uint64_t hash, eq_fn eq, const void *ctx)
+hidx_find(struct hidx *x, uint64_t hash, eq_fn eq, const void *ctx)
 {
   size_t mask, i;
 
@@ -53,6 +58,7 @@ hidx_find(const struct hidx *x, uint64_t hash, eq_fn eq, const void *ctx)
   mask = x->nslot - 1;
   for (i = (size_t)hash & mask; x->slot[i] != 0; i = (i + 1) & mask) {
     size_t e = x->slot[i] - 1u;
+    x->probes++;
     if (x->h[e] == hash && eq(ctx, e)) {
       return e;
     }
@@ -66,6 +72,7 @@ hidx_place(struct hidx *x, size_t e)
   size_t mask = x->nslot - 1, i;
 
   for (i = (size_t)x->h[e] & mask; x->slot[i] != 0; i = (i + 1) & mask) {
+    x->probes++;
   }
   x->slot[i] = (uint32_t)(e + 1);
 }
@@ -137,10 +144,11 @@ name_eq(const void *ctx, size_t i)
 
 /* The row named s[0..len), added (zero) when new. \return it, or NULL. */
 static struct mts_rpt_count *
-ctab_get(struct ctab *t, const char *s, size_t len)
+ctab_get(struct ctab *t, const struct mts_hash_key *key, const char *s,
+         size_t len)
 {
   struct name_key k = {t, s, len};
-  uint64_t hash = mts_fnv1a64(MTS_FNV64_INIT, s, len);
+  uint64_t hash = mts_siphash(key, s, len);
   size_t i = hidx_find(&t->x, hash, name_eq, &k);
   struct mts_rpt_count *row;
   char *name;
@@ -201,6 +209,7 @@ struct dup {
 };
 
 struct mts_rpt_sum {
+  struct mts_hash_key key; /* of every table, drawn at creation */
   struct group *g;
   struct hidx gx;
   struct dup *d;
@@ -219,6 +228,7 @@ mts_rpt_sum_new(struct mts_rpt_sum **out)
   if (s == NULL) {
     return MTS_ENOMEM;
   }
+  mts_hash_key_new(&s->key);
   *out = s;
   return MTS_OK;
 }
@@ -281,6 +291,7 @@ mts_rpt_sum_dedup(struct mts_rpt_sum *s, const char *org, const char *report_id,
                   const char *source, const char **first)
 {
   struct dup_key k;
+  struct mts_siphash sh;
   uint64_t hash;
   size_t i, slen;
   char *key;
@@ -294,8 +305,10 @@ mts_rpt_sum_dedup(struct mts_rpt_sum *s, const char *org, const char *report_id,
   k.id = report_id;
   k.org_len = strlen(org);
   k.id_len = strlen(report_id);
-  hash = mts_fnv1a64(mts_fnv1a64(MTS_FNV64_INIT, org, k.org_len + 1), report_id,
-                     k.id_len);
+  mts_siphash_init(&sh, &s->key);
+  mts_siphash_update(&sh, org, k.org_len + 1);
+  mts_siphash_update(&sh, report_id, k.id_len);
+  hash = mts_siphash_final(&sh);
   i = hidx_find(&s->dx, hash, dup_eq, &k);
   if (i != SIZE_MAX) {
     *first = s->d[i].key + s->d[i].org_len + 1 + s->d[i].id_len + 1;
@@ -389,13 +402,17 @@ static struct group *
 group_get(struct mts_rpt_sum *s, char **domain, int64_t day)
 {
   struct group_key k = {s->g, *domain, day};
-  uint64_t hash = mts_fnv1a64(MTS_FNV64_INIT, &day, sizeof(day));
+  struct mts_siphash sh;
+  uint64_t hash;
   size_t i;
   struct group *g;
 
+  mts_siphash_init(&sh, &s->key);
+  mts_siphash_update(&sh, &day, sizeof(day));
   if (*domain != NULL) {
-    hash = mts_fnv1a64(hash, *domain, strlen(*domain) + 1);
+    mts_siphash_update(&sh, *domain, strlen(*domain) + 1);
   }
+  hash = mts_siphash_final(&sh);
   i = hidx_find(&s->gx, hash, group_eq, &k);
   if (i != SIZE_MAX) {
     return &s->g[i];
@@ -532,7 +549,7 @@ add_policy(struct mts_rpt_sum *s, const struct mts_rpt *r,
   if (g == NULL) {
     goto done;
   }
-  row = ctab_get(&g->org, org, strlen(org));
+  row = ctab_get(&g->org, &s->key, org, strlen(org));
   if (row == NULL) {
     goto done;
   }
@@ -559,7 +576,7 @@ add_policy(struct mts_rpt_sum *s, const struct mts_rpt *r,
     if (rt == NULL) {
       rt = UNKNOWN_NAME;
     }
-    row = ctab_get(&g->rt, rt, strlen(rt));
+    row = ctab_get(&g->rt, &s->key, rt, strlen(rt));
     if (row == NULL) {
       goto done;
     }
@@ -573,7 +590,7 @@ add_policy(struct mts_rpt_sum *s, const struct mts_rpt *r,
     if (oom) {
       goto done;
     }
-    row = ctab_get(&g->mx, name, strlen(name));
+    row = ctab_get(&g->mx, &s->key, name, strlen(name));
     free(mx);
     if (row == NULL) {
       goto done;
@@ -783,4 +800,15 @@ mts_rpt_day_str(int64_t day, char *buf, size_t size)
   }
   snprintf(buf, size, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
   return buf;
+}
+
+uint64_t
+mts_rpt_sum_probes(const struct mts_rpt_sum *s)
+{
+  uint64_t n = s->gx.probes + s->dx.probes;
+
+  for (size_t i = 0; i < s->gx.n; i++) {
+    n += s->g[i].rt.x.probes + s->g[i].org.x.probes + s->g[i].mx.x.probes;
+  }
+  return n;
 }

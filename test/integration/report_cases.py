@@ -548,6 +548,126 @@ def submitter(c):
                   "%r vs %r: %r" % (contact, sub, sorted(codes(o))))
 
 
+def peak_rss_kib(argv, cwd, env):
+    """Run argv under /usr/bin/time (package time): return its exit code,
+    stdout and peak RSS in KiB. Not os.wait4 from here: a child forked from
+    this Python process counts the parent's pages it started with."""
+    with tempfile.NamedTemporaryFile() as t:
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", t.name] + argv,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           cwd=cwd, env=env, timeout=120)
+        kib = int(open(t.name).read().split()[-1])
+        return p.returncode, p.stdout, kib
+
+
+@case
+def hostile_mail_memory(c):
+    """Issue 10 item 5: mail built to make GMime allocate (empty parts,
+    header fields, parameters, an mbox message over the cap) stays within
+    a small multiple of --max-size. Before the pre-scan, 7 MB of empty
+    parts took 290 MB and 7 MB of header fields 900 MB; a 35 MB mbox
+    message "skipped" as too large, 6 GB. A memory bound, not a timing."""
+    cap = 8 << 20
+    hdr = b"From: a@b.example\nSubject: x\nMIME-Version: 1.0\n"
+    parts = (hdr + b"Content-Type: multipart/mixed; boundary=b\n\n" +
+             b"--b\n\n" * 1400000 + b"--b--\n")
+    fields = hdr + b"X:y\n" * 1700000 + b"\nbody\n"
+    params = (hdr + b"Content-Type: text/plain" + b";a=b" * 1700000 +
+              b"\n\nbody\n")
+    addrs = hdr + b"To: " + b"a@b," * 1700000 + b"a@b\n\nbody\n"
+    nested = hdr + b"Content-Type: message/rfc822\n\n" * 200000 + b"x\n"
+    sep = b"From tlsrpt@mail.example Thu Nov 26 00:00:00 2026\n"
+    big = (hdr + b"Content-Type: multipart/mixed; boundary=b\n\n" +
+           b"--b\n\n" * 2600000 + b"--b--\n")  # 13 MB: over the cap
+    good = tlsrpt_mail("tlsrpt@mail.example", "mail.example", "after")
+    mbox = sep + parts + sep + fields + sep + big + sep + good
+    env = dict(os.environ)
+    # Under AddressSanitizer, freed memory would stay in its quarantine.
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") +
+                           ":quarantine_size_mb=0").lstrip(":")
+    with tempfile.TemporaryDirectory() as d:
+        files = {}
+        for name, data in [("parts.eml", parts), ("fields.eml", fields),
+                           ("params.eml", params), ("addrs.eml", addrs),
+                           ("nested.eml", nested), ("hostile.mbox", mbox),
+                           ("good.eml", good)]:
+            check(len(data) < cap or name.endswith(".mbox"),
+                  "%s is under the cap" % name)
+            files[name] = os.path.join(d, name)
+            with open(files[name], "wb") as f:
+                f.write(data)
+        base = [c.bin, "report", "--json", "--max-size", "8M"]
+        code, out, base_kib = peak_rss_kib(base + [files["good.eml"]],
+                                           c.fx, env)
+        check(code in (0, 1), "good.eml: exit %d" % code)  # no DKIM: 1
+        for name in ["parts.eml", "fields.eml", "params.eml", "addrs.eml",
+                     "nested.eml", "hostile.mbox"]:
+            code, out, kib = peak_rss_kib(base + [files[name]], c.fx, env)
+            objs = [json.loads(x) for x in out.decode().splitlines()]
+            over = (kib - base_kib) * 1024
+            check(over < 4 * cap,
+                  "%s: peak RSS %d KiB, %d KiB over a clean run (cap %d)" %
+                  (name, kib, kib - base_kib, cap))
+            check(code == 3, "%s: exit %d" % (name, code))
+            if name == "hostile.mbox":
+                check(len(objs) == 4 and [codes(o) for o in objs[:3]] ==
+                      [{"REPORT_TOO_LARGE"}] * 3,
+                      "mbox: %r" % [codes(o) for o in objs])
+                check(objs[3]["status"] == "valid", "the report after")
+            else:
+                check(len(objs) == 1 and
+                      codes(objs[0]) == {"REPORT_TOO_LARGE"},
+                      "%s: %r" % (name, [codes(o) for o in objs]))
+
+
+@case
+def interrupted(c):
+    """Ctrl-C (SIGINT) or SIGTERM as in a domain check: the reports
+    written are whole, standard error says so, the exit code is that of
+    what was read (3 if nothing). Deterministic: the run writes the first
+    path's report, then blocks reading '-' (a pipe) until the test has
+    sent the signal; the report read after it is not written."""
+    import signal
+    for sig, name in [(signal.SIGINT, b"SIGINT"), (signal.SIGTERM, b"SIGTERM")]:
+        for fmt in (["--json"], ["--summary"]):
+            p = subprocess.Popen([c.bin, "report"] + fmt +
+                                 ["json/microsoft.json", "-",
+                                  "json/microsoft.json"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, cwd=c.fx)
+            first = p.stdout.readline()  # the first report is out
+            check(first, "no first report")
+            p.send_signal(sig)
+            with open(os.path.join(c.fx, GOOGLE), "rb") as f:
+                out, err = p.communicate(f.read(), timeout=60)
+            out = first + out
+            check(p.returncode == 0, "%s %r: exit %d, %r" %
+                  (name, fmt, p.returncode, err))
+            check(err == b"mtasts-check report: interrupted by %s after 1 "
+                  b"report%s\n" % (name, b" (no --summary totals)"
+                                    if fmt == ["--summary"] else b""),
+                  "stderr %r" % err)
+            if fmt == ["--json"]:
+                lines = out.decode().splitlines()
+                check(len(lines) == 1 and
+                      json.loads(lines[0])["status"] == "valid",
+                      "one whole report: %r" % out[:300])
+            else:
+                check(b"Summary" not in out and b"google" not in out.lower(),
+                      "no summary, no second report: %r" % out[-300:])
+    # Nothing read yet: exit 3.
+    p = subprocess.Popen([c.bin, "report", "-j", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         cwd=c.fx)
+    import time
+    time.sleep(0.5)  # let it start; should the signal come first, it dies
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(b'{"a": 1}', timeout=60)
+    check((p.returncode == 3 and out == b"" and b"after 0 reports" in err) or
+          p.returncode == -signal.SIGINT, "nothing read: %d %r" %
+          (p.returncode, err))
+
+
 @case
 def max_size(c):
     (o,) = c.json("--max-size", "10", "json/microsoft.json", rc=3)

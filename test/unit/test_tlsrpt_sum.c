@@ -2,11 +2,14 @@
  * code (tlsrpt_sum.h), on reports built by hand: no parser involved. */
 
 #include "mtasts/tlsrpt.h"
+#include "tlsrpt/tlsrpt_sum.h"
 
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mtasts/hash.h"
 
 /* ---- building reports by hand ----------------------------------------- */
 
@@ -474,6 +477,172 @@ START_TEST(test_day_str)
 }
 END_TEST
 
+/* ---- a flood of colliding names (issue 10, item 6) --------------------- */
+
+/* FNV-1a's low bits after a byte depend only on its low bits before, so
+ * two 4-letter blocks that take state s to the same low FLOOD_BITS bits
+ * give, chained FLOOD_BLOCKS times, 2^FLOOD_BLOCKS names whose FNV-1a
+ * hashes agree in those bits: they all start at the same slot of any
+ * table of up to 2^FLOOD_BITS slots, and linear probing turns quadratic.
+ * 2^17 slots is the largest index of 65,536 names (load at most one
+ * half). That is what hostile reports could send to the unkeyed hash. */
+#define FLOOD_BITS 17
+#define FLOOD_MASK ((1ULL << FLOOD_BITS) - 1)
+#define FLOOD_BLOCKS 16
+#define FLOOD_N (1u << FLOOD_BLOCKS)
+#define FLOOD_SUFFIX ".flood.example"
+
+struct cand {
+  uint64_t state;
+  unsigned idx;
+};
+
+static int
+cand_cmp(const void *a, const void *b)
+{
+  const struct cand *x = a, *y = b;
+
+  if (x->state != y->state) {
+    return x->state < y->state ? -1 : 1;
+  }
+  return x->idx < y->idx ? -1 : (x->idx > y->idx);
+}
+
+static void
+block_of(unsigned idx, char out[4])
+{
+  for (int i = 0; i < 4; i++) {
+    out[i] = (char)('a' + idx % 26);
+    idx /= 26;
+  }
+}
+
+/* Two blocks taking \p state to the same low FLOOD_BITS. */
+static void
+block_pair(uint64_t state, char a[4], char b[4], uint64_t *next)
+{
+  enum { NCAND = 16384 };
+  struct cand *c = xcalloc(NCAND, sizeof(*c));
+  int found = 0;
+
+  for (unsigned i = 0; i < NCAND; i++) {
+    char blk[4];
+    block_of(i, blk);
+    c[i].state = mts_fnv1a64(state, blk, 4) & FLOOD_MASK;
+    c[i].idx = i;
+  }
+  qsort(c, NCAND, sizeof(*c), cand_cmp);
+  for (unsigned i = 0; i + 1 < NCAND && !found; i++) {
+    if (c[i].state == c[i + 1].state) {
+      block_of(c[i].idx, a);
+      block_of(c[i + 1].idx, b);
+      *next = c[i].state;
+      found = 1;
+    }
+  }
+  free(c);
+  ck_assert_msg(found, "no FNV-1a collision among the candidates");
+}
+
+/* FLOOD_N distinct names with the same FNV-1a low FLOOD_BITS bits. */
+static char **
+flood_names(void)
+{
+  char blocks[FLOOD_BLOCKS][2][4];
+  uint64_t state = MTS_FNV64_INIT;
+  char **names = xcalloc(FLOOD_N, sizeof(*names));
+  uint64_t first = 0;
+  unsigned bad = 0;
+
+  for (int k = 0; k < FLOOD_BLOCKS; k++) {
+    uint64_t next;
+    block_pair(state, blocks[k][0], blocks[k][1], &next);
+    /* Only the low bits matter: carry on from any full state with them. */
+    state = next;
+  }
+  for (unsigned i = 0; i < FLOOD_N; i++) {
+    /* No ck_assert in these loops: each one costs Check a message. */
+    char *n = calloc(FLOOD_BLOCKS * 4 + sizeof(FLOOD_SUFFIX), 1);
+    uint64_t h;
+
+    if (n == NULL) {
+      ck_abort_msg("no memory");
+    }
+    for (int k = 0; k < FLOOD_BLOCKS; k++) {
+      memcpy(n + 4 * k, blocks[k][(i >> k) & 1], 4);
+    }
+    strcpy(n + FLOOD_BLOCKS * 4, FLOOD_SUFFIX);
+    names[i] = n;
+    /* The flood is real: every name has the same low bits under FNV-1a. */
+    h = mts_fnv1a64(MTS_FNV64_INIT, n, strlen(n)) & FLOOD_MASK;
+    if (i == 0) {
+      first = h;
+    }
+    bad += h != first;
+  }
+  ck_assert_uint_eq(bad, 0);
+  ck_assert_str_ne(names[0], names[FLOOD_N - 1]);
+  return names;
+}
+
+static void
+flood_free(char **names)
+{
+  for (unsigned i = 0; i < FLOOD_N; i++) {
+    free(names[i]);
+  }
+  free(names);
+}
+
+/* 65,536 MX host names colliding under FNV-1a, in one report, then as
+ * 65,536 report-ids: the tables look at a number of slots linear in the
+ * names (about 2 to 6 a name at a load of at most one half), where the
+ * unkeyed hash would have looked at about n^2/2 = 2^31. */
+START_TEST(test_flood_linear)
+{
+  char **names = flood_names();
+  struct mts_rpt_sum *s = NULL;
+  struct mts_rpt r;
+  struct mts_rpt_policy *p;
+  const struct mts_rpt_day *d;
+  const char *first;
+  uint64_t before;
+  size_t n;
+  unsigned bad = 0;
+
+  ck_assert_int_eq(mts_rpt_sum_new(&s), MTS_OK);
+  rpt_init(&r, "Flood Inc.", "flood", DAY0);
+  p = rpt_policy(&r, "example.com", 0, FLOOD_N);
+  free(p->failures);
+  p->failures = xcalloc(FLOOD_N, sizeof(*p->failures));
+  for (unsigned i = 0; i < FLOOD_N; i++) {
+    p->failures[i].receiving_mx_hostname = strdup(names[i]);
+    bad += p->failures[i].receiving_mx_hostname == NULL;
+    p->failures[i].count = 1;
+  }
+  ck_assert_uint_eq(bad, 0);
+  p->n_failures = FLOOD_N;
+  ck_assert_int_eq(mts_rpt_sum_add(s, &r), MTS_OK);
+  mts_rpt_release(&r);
+  ck_assert_uint_le(mts_rpt_sum_probes(s), 16ULL * FLOOD_N);
+
+  before = mts_rpt_sum_probes(s);
+  for (unsigned i = 0; i < FLOOD_N; i++) {
+    bad +=
+        mts_rpt_sum_dedup(s, "Flood Inc.", names[i], "src", &first) != MTS_OK ||
+        first != NULL;
+  }
+  ck_assert_uint_eq(bad, 0);
+  ck_assert_uint_le(mts_rpt_sum_probes(s) - before, 16ULL * FLOOD_N);
+
+  ck_assert_int_eq(mts_rpt_sum_days(s, &d, &n), MTS_OK);
+  ck_assert_uint_eq(n, 1);
+  ck_assert_uint_eq(d[0].n_by_mx_host, FLOOD_N);
+  mts_rpt_sum_free(&s);
+  flood_free(names);
+}
+END_TEST
+
 static Suite *
 sum_suite(void)
 {
@@ -493,6 +662,11 @@ sum_suite(void)
   tcase_add_test(tc, test_exit);
   tcase_add_loop_test(tc, test_day_str, 0,
                       (int)(sizeof(day_cases) / sizeof(day_cases[0])));
+  suite_add_tcase(s, tc);
+  /* 65,536 names: seconds under valgrind or on a loaded machine. */
+  tc = tcase_create("flood");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, test_flood_linear);
   suite_add_tcase(s, tc);
   return s;
 }
