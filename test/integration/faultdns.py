@@ -54,6 +54,11 @@ MODE-SCOPE:
     sts       _mta-sts.<d> TXT         rpt   _smtp._tls.<d> TXT
     mx        <d> MX                    apex  <d> TXT
 
+With --all MODE (start and serve) the server does MODE for every name, in
+the zone or not, whatever its labels: a resolver that is broken for
+everything (the failover cases use "--all servfail" and "--all refused").
+A MODE that never answers (silent) cannot pass the start-up check.
+
 Examples: "_mta-sts.servfail.fault.test" TXT gets SERVFAIL; for the domain
 "servfail-mx.fault.test" only the MX query fails and both TXT records are
 valid.
@@ -262,6 +267,8 @@ class Classified:
             self.kind = "other"
         # The fault applies to every lookup, or only to SCOPE's.
         self.faulty = self.mode != "ok" and (not self.scope or self.scope == self.kind)
+        if ALL_MODE:
+            self.mode, self.scope, self.faulty = ALL_MODE, "", True
         self.badsts = "badsts" in rest[1:]
 
 
@@ -395,6 +402,7 @@ def handle(buf, transport):
 # Servers
 
 SLOW_DELAY = 1.5
+ALL_MODE = None  # --all MODE: that behaviour for every name
 
 
 def serve_udp(sock):
@@ -501,8 +509,9 @@ def tcp_first(conn):
 
 
 def cmd_serve(args):
-    global SLOW_DELAY
+    global SLOW_DELAY, ALL_MODE
     SLOW_DELAY = args.slow_delay
+    ALL_MODE = args.all
     family = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
     # No SO_REUSEADDR on UDP: a second server on the port must fail to
     # bind, not share the datagrams.
@@ -670,7 +679,8 @@ def cmd_start(args):
     proc = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "serve",
          "--addr", args.addr, "--port", str(args.port),
-         "--slow-delay", str(args.slow_delay)],
+         "--slow-delay", str(args.slow_delay)]
+        + (["--all", args.all] if args.all else []),
         stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
         start_new_session=True, close_fds=True)
     logf.close()
@@ -730,6 +740,8 @@ def main():
         sp.add_argument("--addr", default=DEFAULT_ADDR)
         sp.add_argument("--port", type=int, default=DEFAULT_PORT)
         sp.add_argument("--slow-delay", type=float, default=1.5)
+        sp.add_argument("--all", choices=sorted(MODES - {"ok"}), default=None,
+                        metavar="MODE", help="MODE for every name")
 
     sp = sub.add_parser("start")
     sp.add_argument("rundir")
