@@ -115,8 +115,10 @@ on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
       (readable ? MTS_EV_READ : 0u) | (writable ? MTS_EV_WRITE : 0u);
 
   /* Failure here leaves the socket unwatched: its queries then time out
-   * through the timer, which is the right outcome for a dead socket. */
-  (void)mts_loop_watch(c->res->loop, fd, events, on_io, c);
+   * through the timer, which is the right outcome for a dead socket. The
+   * UDP sockets are udpbatch's, which also watches them for room to send:
+   * it passes the events asked for here on to on_io. */
+  (void)mts_udpbatch_watch(c->res->batch, fd, events, on_io, c);
 }
 
 static size_t
