@@ -82,10 +82,11 @@ import random
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
+
+import daemon
 
 ZONE = ("fault", "test")
 DEFAULT_ADDR = os.environ.get("MTS_TEST_FAULT_ADDR", "127.53.0.2")
@@ -640,96 +641,28 @@ def cmd_query(args):
 
 
 # ---------------------------------------------------------------------------
-# start / stop with a PID file
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except OSError:
-        return False
-
-
-def pid_is_ours(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return b"faultdns.py" in f.read()
-    except OSError:
-        return False
-
+# start / stop with a PID file (daemon.py)
 
 def cmd_start(args):
-    rundir = os.path.abspath(args.rundir)
-    os.makedirs(rundir, exist_ok=True)
-    pidfile = os.path.join(rundir, "faultdns.pid")
-    if os.path.exists(pidfile):
-        cmd_stop(args)
-    if ask(args.addr, args.port, "fault.test", T_SOA, timeout=0.3) is not None:
-        sys.stderr.write("faultdns.py: something already answers on %s port %d\n"
-                         % (args.addr, args.port))
-        return 1
-    logf = open(os.path.join(rundir, "faultdns.log"), "ab")
-    proc = subprocess.Popen(
-        [sys.executable, os.path.abspath(__file__), "serve",
-         "--addr", args.addr, "--port", str(args.port),
-         "--slow-delay", str(args.slow_delay)]
-        + (["--all", args.all] if args.all else []),
-        stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
-        start_new_session=True, close_fds=True)
-    logf.close()
-    with open(pidfile, "w") as f:
-        f.write("%d\n" % proc.pid)
-    for _ in range(100):
-        if proc.poll() is not None:
-            sys.stderr.write("faultdns.py: the server exited (%d); log:\n" % proc.returncode)
-            with open(os.path.join(rundir, "faultdns.log")) as f:
-                sys.stderr.write(f.read())
-            os.unlink(pidfile)
-            return 1
-        udp = ask(args.addr, args.port, "fault.test", T_SOA, tcp=False, timeout=0.2)
-        tcp = ask(args.addr, args.port, "fault.test", T_SOA, tcp=True, timeout=0.2)
-        if udp and tcp:
-            print("faultdns.py: PID %d answering on %s port %d (run dir %s)"
-                  % (proc.pid, args.addr, args.port, rundir))
-            return 0
-        time.sleep(0.1)
-    sys.stderr.write("faultdns.py: no answer on %s port %d\n" % (args.addr, args.port))
-    cmd_stop(args)
-    return 1
+    def busy():
+        return ask(args.addr, args.port, "fault.test", T_SOA, timeout=0.3) is not None
+
+    def ready():
+        return (ask(args.addr, args.port, "fault.test", T_SOA, timeout=0.2)
+                and ask(args.addr, args.port, "fault.test", T_SOA, tcp=True,
+                        timeout=0.2))
+
+    argv = [sys.executable, os.path.abspath(__file__), "serve",
+            "--addr", args.addr, "--port", str(args.port),
+            "--slow-delay", str(args.slow_delay)]
+    if args.all:
+        argv += ["--all", args.all]
+    return daemon.start("faultdns", args.rundir, argv, ready,
+                        "answering on %s port %d" % (args.addr, args.port), busy)
 
 
 def cmd_stop(args):
-    pidfile = os.path.join(os.path.abspath(args.rundir), "faultdns.pid")
-    try:
-        with open(pidfile) as f:
-            pid = int(f.read().strip())
-    except FileNotFoundError:
-        print("faultdns.py: no %s: not running" % pidfile)
-        return 0
-    except ValueError:
-        sys.stderr.write("faultdns.py: bad PID file %s\n" % pidfile)
-        return 1
-    if pid_alive(pid) and pid_is_ours(pid):
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(50):
-            if not pid_alive(pid):
-                break
-            time.sleep(0.1)
-        if pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
-            time.sleep(0.2)
-    elif pid_alive(pid):
-        sys.stderr.write("faultdns.py: PID %d is not faultdns.py; not killed\n" % pid)
-    os.unlink(pidfile)
-    print("faultdns.py: PID %d stopped" % pid)
-    return 0
+    return daemon.stop("faultdns", args.rundir)
 
 
 def main():
