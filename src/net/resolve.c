@@ -391,8 +391,11 @@ chans_init(struct mts_resolver *res, const struct mts_resolver_opts *opts,
 
   /* c-ares' own order, kept: every server once with the first timeout,
    * then every server again with it doubled, and so on (its next_server
-   * and ares__send_query). The doubling is capped: 8 rounds. */
-  res->rounds = (unsigned)(tries < 8 ? tries : 8);
+   * and ares__send_query). The doubling is capped: 8 rounds. With one
+   * server there is nowhere to fail over to: its channel retries on its
+   * own, exactly as before, and still takes a late answer to an earlier
+   * try (a channel of ours ends the query at its timeout). */
+  res->rounds = n == 1 ? 1u : (unsigned)(tries < 8 ? tries : 8);
   res->chans = calloc((res->rounds + 1) * n, sizeof(*res->chans));
   if (res->chans == NULL) {
     return MTS_ENOMEM;
@@ -401,7 +404,7 @@ chans_init(struct mts_resolver *res, const struct mts_resolver_opts *opts,
   for (unsigned r = 0; r < res->rounds; r++) {
     for (size_t s = 0; s < n; s++) {
       struct chan *c = &res->chans[r * n + s];
-      err = chan_init(res, c, ARES_FLAG_IGNTC, first << r, 1,
+      err = chan_init(res, c, ARES_FLAG_IGNTC, first << r, n == 1 ? tries : 1,
                       &res->servers[s].node, errbuf, errsz);
       if (err != MTS_OK) {
         return err;
@@ -610,8 +613,8 @@ on_bucket(void *arg)
 
 /* Every DNS query of the tool passes here (first tries, CNAME hops, the
  * TCP retry, the next try after a timeout or a failing server), so --qps
- * caps them all. Only c-ares' own retries inside a TCP channel are not
- * seen, hence not counted. */
+ * caps them all. Only c-ares' own retries after a timeout inside a channel
+ * (TCP, and UDP with a single server) are not seen, hence not counted. */
 static void
 send_query(struct mts_query *q)
 {
@@ -668,7 +671,8 @@ finish_detail(struct mts_query *q, enum mts_dns_status st, const char *detail)
  * asked at once, as a sender's stub resolver does (glibc res_send, c-ares
  * without NOCHECKRESP). Only when every server has failed does the lookup
  * fail, saying what each one did. Every try passes send_query, so --qps
- * counts retries too. */
+ * counts retries too. (With a single server there is one round, and its
+ * channel retries on its own, as before: see chans_init.) */
 
 /* A new question (the first, or a CNAME target): every server may help. */
 static void
