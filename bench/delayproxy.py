@@ -14,7 +14,7 @@ Usage:
                   bound (the child writes RUNDIR/delayproxy.ready)
     delayproxy.py stop RUNDIR
                   kill exactly that PID (SIGTERM, then SIGKILL after 5 s),
-                  wait for it, remove the PID file
+                  wait for it, remove the PID file (test/integration/daemon.py)
     delayproxy.py serve --rtt-ms D [--udp L=U ...] [--tcp L=U ...]
                   run in the foreground (what "start" runs)
 
@@ -67,9 +67,13 @@ import collections
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
+
+# The start/stop code of every Python test server: test/integration/daemon.py.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "test", "integration"))
+import daemon  # noqa: E402
 
 def log(msg):
     sys.stdout.write("%s %s\n" % (time.strftime("%H:%M:%S"), msg))
@@ -308,81 +312,19 @@ async def serve(args):
     log("stopping")
 
 
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def do_start(args, argv):
     rundir = os.path.abspath(args.rundir)
-    os.makedirs(rundir, exist_ok=True)
-    pidfile = os.path.join(rundir, "delayproxy.pid")
     ready = os.path.join(rundir, "delayproxy.ready")
-    if os.path.exists(pidfile):
-        do_stop(rundir)
+    os.makedirs(rundir, exist_ok=True)
     if os.path.exists(ready):
         os.unlink(ready)
     cmd = [sys.executable, os.path.abspath(__file__), "serve", "--ready", ready] + argv
-    with open(os.path.join(rundir, "delayproxy.log"), "ab") as logf:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    with open(pidfile, "w") as f:
-        f.write("%d\n" % proc.pid)
-    for _ in range(100):
-        if proc.poll() is not None:
-            sys.stderr.write("delayproxy.py: the server exited (status %s); log:\n"
-                             % proc.returncode)
-            with open(os.path.join(rundir, "delayproxy.log")) as f:
-                sys.stderr.write(f.read())
-            os.unlink(pidfile)
-            return 1
-        if os.path.exists(ready):
-            print("delayproxy.py: PID %d serving (log %s/delayproxy.log)" % (proc.pid, rundir))
-            return 0
-        time.sleep(0.05)
-    sys.stderr.write("delayproxy.py: not ready after 5 s\n")
-    do_stop(rundir)
-    return 1
+    return daemon.start("delayproxy", rundir, cmd, lambda: os.path.exists(ready),
+                        "serving (log %s/delayproxy.log)" % rundir, delay=0.05)
 
 
 def do_stop(rundir):
-    pidfile = os.path.join(rundir, "delayproxy.pid")
-    try:
-        with open(pidfile) as f:
-            pid = int(f.read().strip())
-    except (OSError, ValueError):
-        print("delayproxy.py: no PID file in %s: not running" % rundir)
-        return 0
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            mine = b"delayproxy.py" in f.read()
-    except OSError:
-        mine = False
-    if pid_alive(pid) and not mine:
-        sys.stderr.write("delayproxy.py: PID %d is not delayproxy.py (stale %s); not killed\n"
-                         % (pid, pidfile))
-    elif pid_alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            if not pid_alive(pid):
-                break
-            time.sleep(0.05)
-        if pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
-        try:
-            os.waitpid(pid, 0)  # only if it is our child; harmless otherwise
-        except ChildProcessError:
-            pass
-    os.unlink(pidfile)
-    print("delayproxy.py: %d stopped" % pid)
-    return 0
+    return daemon.stop("delayproxy", rundir)
 
 
 def main():

@@ -47,12 +47,11 @@ bench_find_prog() {
   fi
 }
 
-bench_pid_alive() {
-  local state
-  kill -0 "$1" 2>/dev/null || return 1
-  state=$(ps -o stat= -p "$1" 2>/dev/null || true)
-  [[ -n $state && $state != Z* ]]
-}
+# The test servers' start/stop helpers (daemon_pid_alive, ...).
+# shellcheck source=SCRIPTDIR/../test/integration/daemon.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../test/integration/daemon.sh"
+
+bench_pid_alive() { daemon_pid_alive "$@"; }
 
 # shellcheck disable=SC2317 # called from EXIT traps
 bench_stop_pid() {

@@ -64,7 +64,9 @@ struct mts_dns_result {
   size_t n_mx;
   char **addrs; /*!< A/AAAA: the addresses as text, answer order */
   size_t n_addrs;
-  char *detail; /*!< resolver's own words on a failure, or NULL */
+  char *detail;          /*!< resolver's own words on a failure, or NULL */
+  size_t servers_failed; /*!< with several resolvers: how many were asked
+                              in vain (detail says what each did), else 0 */
 };
 
 /*! \return "NOERROR"-style names for RCODEs 0..10, else "RCODE n". */
@@ -153,10 +155,13 @@ struct mts_query;
 
 struct mts_resolver_opts {
   const char *const *servers; /*!< "IP", "IP:port", "[IPv6]:port"; n == 0
-                                   means the system's (resolv.conf) */
+                                   means the system's (resolv.conf). Asked
+                                   in order: a server that fails (SERVFAIL,
+                                   REFUSED, NOTIMP, no answer) hands the
+                                   question to the next */
   size_t n_servers;
-  int try_timeout_ms; /*!< first try's timeout (c-ares doubles it) */
-  int tries;          /*!< tries per server */
+  int try_timeout_ms; /*!< first try's timeout (doubled each round) */
+  int tries;          /*!< tries per server: rounds over the servers */
   double qps;         /*!< --qps: DNS queries sent per second at most
                            (a token bucket, docs/design.md); <= 0: no cap */
 };
@@ -187,6 +192,9 @@ enum mts_err mts_resolve(struct mts_resolver *res, const char *name, int type,
 /*! Forget the callback of a query in flight: it will not be called. The
  *  handle is invalid afterwards. */
 void mts_resolve_cancel(struct mts_query *q);
+
+/*! At most this many resolvers (arguments or resolv.conf). */
+#define MTS_RESOLVER_MAX_SERVERS 32
 
 /*! The --qps bucket holds at least this many queries: a domain's first
  *  queries (3, or 5 with the policy host's) can leave together. */

@@ -48,7 +48,10 @@ describe_failure(const struct mts_dns_result *d, char *buf, size_t size)
 
   switch (d->status) {
     case MTS_DNS_SERVFAIL:
-      if (d->rcode >= 0) {
+      if (d->servers_failed > 1 && d->detail != NULL) {
+        snprintf(buf, size, "none of the %zu resolvers answered: %s",
+                 d->servers_failed, d->detail);
+      } else if (d->rcode >= 0) {
         snprintf(buf, size, "the server answered %s%s%s",
                  mts_rcode_str(d->rcode, rc, sizeof(rc)), d->detail ? ": " : "",
                  d->detail ? d->detail : "");
@@ -105,7 +108,7 @@ failure_code(enum mts_dns_status st)
 static enum mts_err
 add_lookup_failure(struct mts_result *r, const struct mts_dns_result *d)
 {
-  char why[256];
+  char why[1024]; /* room for what a few resolvers each said */
 
   describe_failure(d, why, sizeof(why));
   return mts_findings_add(

@@ -16,7 +16,7 @@
  * dropped query and no retry timeout (docs/benchmarks.md). */
 #define DEFAULT_CONCURRENCY 64
 #define MAX_CONCURRENCY 10000
-#define MAX_SERVERS 32
+#define MAX_SERVERS MTS_RESOLVER_MAX_SERVERS
 
 enum {
   OPT_CA_FILE = 256,

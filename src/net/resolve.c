@@ -21,17 +21,38 @@
  * fragmentation on every common path. */
 #define EDNS_PAYLOAD 1232
 
-/* Two channels: answers over UDP with TC=1 are not retried by c-ares
- * (ARES_FLAG_IGNTC), so that the retry over TCP is ours to see and to report
- * (rfc-rules R17: DNS_TCP_FALLBACK, DNS_TRUNCATED). */
+/* Channels of one server each: the failover from one resolver to the next
+ * is ours (see "Servers and failover" below). UDP answers with TC=1 are not
+ * retried by c-ares (ARES_FLAG_IGNTC), so that the retry over TCP is ours to
+ * see and to report (rfc-rules R17: DNS_TCP_FALLBACK, DNS_TRUNCATED). */
 struct chan {
   struct mts_resolver *res;
   ares_channel ch;
+  unsigned pending; /* queries c-ares has not called back for */
+};
+
+/* A resolver: where to send, and its name for messages. */
+struct server {
+  struct ares_addr_port_node node; /* node.next stays NULL */
+  char name[INET6_ADDRSTRLEN + 8]; /* "192.0.2.1:53", "[2001:db8::1]:53" */
+};
+
+/* What a server did with the current question (struct mts_query.said). */
+enum {
+  SAID_NOTHING = -1, /* not asked yet */
+  SAID_TIMEOUT = -2, /* asked, no answer in time */
+  SAID_REFUSED = -3, /* the datagram was refused (ICMP unreachable) */
 };
 
 struct mts_resolver {
   struct mts_loop *loop;
-  struct chan udp, tcp;
+  struct server *servers;
+  size_t n_servers;
+  unsigned rounds; /* tries per server */
+  /* chans[r * n_servers + s]: server s's try in round r, whose timeout is
+   * the first try's doubled r times; tcp[s]: server s over TCP. */
+  struct chan *chans; /* udp then tcp, one array */
+  struct chan *tcp;
   struct mts_timer timer;
   unsigned long sent;
   struct mts_query *live;     /* every query not yet finished by c-ares */
@@ -54,6 +75,10 @@ struct mts_query {
   void *arg;
   int type;
   int over_tcp;
+  struct chan *chan; /* of the query c-ares has, if any */
+  unsigned attempt;  /* round * n_servers + server of the current try */
+  uint32_t given_up; /* servers not to ask again for this question */
+  signed char said[MTS_RESOLVER_MAX_SERVERS]; /* an RCODE or SAID_* */
   long cname_ttl; /* smallest TTL of the CNAMEs followed so far, or -1 */
   char cur[4 * MTS_DNS_NAME_MAX]; /* the name being asked now, in the
                                      c-ares form (see cares_name) */
@@ -90,8 +115,16 @@ on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
       (readable ? MTS_EV_READ : 0u) | (writable ? MTS_EV_WRITE : 0u);
 
   /* Failure here leaves the socket unwatched: its queries then time out
-   * through the timer, which is the right outcome for a dead socket. */
-  (void)mts_loop_watch(c->res->loop, fd, events, on_io, c);
+   * through the timer, which is the right outcome for a dead socket. The
+   * UDP sockets are udpbatch's, which also watches them for room to send:
+   * it passes the events asked for here on to on_io. */
+  (void)mts_udpbatch_watch(c->res->batch, fd, events, on_io, c);
+}
+
+static size_t
+n_chans(const struct mts_resolver *res)
+{
+  return (res->rounds + 1) * res->n_servers; /* udp and tcp are one array */
 }
 
 static void
@@ -99,9 +132,13 @@ on_timer(void *arg)
 {
   struct mts_resolver *res = arg;
 
-  /* docs/ares_process.3: process timeouts with no fd ready. */
-  ares_process_fd(res->udp.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-  ares_process_fd(res->tcp.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  /* docs/ares_process.3: process timeouts with no fd ready. A channel
+   * with nothing pending has nothing to time out. */
+  for (size_t i = 0; i < n_chans(res); i++) {
+    if (res->chans[i].pending > 0) {
+      ares_process_fd(res->chans[i].ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    }
+  }
 }
 
 /* Before each wait: arm the timer for the earliest c-ares deadline. Done
@@ -119,15 +156,16 @@ on_prepare(void *arg)
     (void)mts_loop_timer_set(res->loop, &res->timer, -1);
     return;
   }
-  tvp = ares_timeout(res->udp.ch, NULL, &tv);
-  if (tvp != NULL) {
-    ms = (long)tvp->tv_sec * 1000 + (long)tvp->tv_usec / 1000;
-  }
-  tvp = ares_timeout(res->tcp.ch, NULL, &tv);
-  if (tvp != NULL) {
-    long t = (long)tvp->tv_sec * 1000 + (long)tvp->tv_usec / 1000;
-    if (ms < 0 || t < ms) {
-      ms = t;
+  for (size_t i = 0; i < n_chans(res); i++) {
+    if (res->chans[i].pending == 0) {
+      continue;
+    }
+    tvp = ares_timeout(res->chans[i].ch, NULL, &tv);
+    if (tvp != NULL) {
+      long t = (long)tvp->tv_sec * 1000 + (long)tvp->tv_usec / 1000;
+      if (ms < 0 || t < ms) {
+        ms = t;
+      }
     }
   }
   /* c-ares rounds down: add 1 ms so that the query is due when we wake. */
@@ -139,24 +177,12 @@ on_prepare(void *arg)
 /* All UDP answers of a channel arrive on one socket. The default receive
  * buffer (208 KiB on Linux, a few hundred small datagrams counting the
  * kernel's overhead) overflows when many domains are checked at once, and
- * every dropped answer then costs a retry timeout. Ask for more; the
- * kernel caps the request at net.core.rmem_max. */
-#define UDP_RCVBUF (4 * 1024 * 1024)
+ * every dropped answer then costs a retry timeout. udpbatch.c asks for
+ * more, for receiving and for sending; the kernel caps the requests at
+ * net.core.rmem_max and wmem_max. */
+#define UDP_SOCKBUF (4 * 1024 * 1024)
 
-static int
-on_socket_config(ares_socket_t fd, int type, void *data)
-{
-  int size = UDP_RCVBUF;
-
-  (void)data;
-  if (type == SOCK_DGRAM) {
-    /* Best effort: a smaller buffer only makes losses likelier. */
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-  }
-  return 0;
-}
-
-/* The UDP channel's sockets go through udpbatch.c: its queries leave in
+/* The UDP channels' sockets go through udpbatch.c: its queries leave in
  * one sendmmsg(2) per loop turn (docs/benchmarks.md). */
 static ares_socket_t
 batch_socket(int domain, int type, int protocol, void *data)
@@ -196,9 +222,19 @@ static const struct ares_socket_functions batch_funcs = {
     batch_socket, batch_close, batch_connect, batch_recvfrom, batch_sendv};
 
 static enum mts_err
-chan_init(struct mts_resolver *res, struct chan *c, int flags,
-          const struct mts_resolver_opts *opts, const char *servers,
-          char *errbuf, size_t errsz)
+cares_err(int rc, const char *what, char *errbuf, size_t errsz)
+{
+  snprintf(errbuf, errsz, "%s: %s", what, ares_strerror(rc));
+  return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_ERESOLV;
+}
+
+/* A channel asking \p node only (NULL: the system's servers, for the list
+ * of them), each query \p tries times with a first timeout of
+ * \p timeout_ms. */
+static enum mts_err
+chan_init(struct mts_resolver *res, struct chan *c, int flags, int timeout_ms,
+          int tries, struct ares_addr_port_node *node, char *errbuf,
+          size_t errsz)
 {
   struct ares_options o;
   int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
@@ -207,30 +243,25 @@ chan_init(struct mts_resolver *res, struct chan *c, int flags,
 
   memset(&o, 0, sizeof(o));
   /* ARES_FLAG_NOCHECKRESP: hand SERVFAIL, REFUSED and NOTIMP answers to us.
-   * Without it c-ares 1.18 retries them and, once out of servers, ends the
-   * query with ARES_ECONNREFUSED: the tool would report a timeout where the
-   * server in fact answered (rfc-rules R16 wants the RCODE). The price is no
-   * failover to the next resolver on SERVFAIL; timeouts still fail over. */
+   * Without it c-ares 1.18 retries them on its own, out of --qps' sight,
+   * and reports neither the RCODE nor who said it (rfc-rules R16 wants
+   * the RCODE). The failover to the next resolver is ours (send_next). */
   o.flags = flags | ARES_FLAG_NOSEARCH | ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
-  o.timeout = opts->try_timeout_ms > 0 ? opts->try_timeout_ms : 2000;
-  o.tries = opts->tries > 0 ? opts->tries : 2;
+  o.timeout = timeout_ms;
+  o.tries = tries;
   o.sock_state_cb = on_sock_state;
   o.sock_state_cb_data = c;
   o.ednspsz = EDNS_PAYLOAD;
   c->res = res;
   rc = ares_init_options(&c->ch, &o, mask);
   if (rc != ARES_SUCCESS) {
-    snprintf(errbuf, errsz, "cannot set up the resolver: %s",
-             ares_strerror(rc));
-    return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_ERESOLV;
+    c->ch = NULL;
+    return cares_err(rc, "cannot set up the resolver", errbuf, errsz);
   }
-  ares_set_socket_configure_callback(c->ch, on_socket_config, NULL);
-  if (servers != NULL) {
-    rc = ares_set_servers_ports_csv(c->ch, servers);
+  if (node != NULL) {
+    rc = ares_set_servers_ports(c->ch, node);
     if (rc != ARES_SUCCESS) {
-      snprintf(errbuf, errsz, "invalid resolver address in '%s': %s", servers,
-               ares_strerror(rc));
-      return rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_EINVAL;
+      return cares_err(rc, "cannot set up the resolver", errbuf, errsz);
     }
   }
   return MTS_OK;
@@ -281,6 +312,118 @@ servers_csv(const struct mts_resolver_opts *opts, char **out)
   return MTS_OK;
 }
 
+/* The servers to ask, in order: those of \p csv, or the system's
+ * (resolv.conf, as c-ares reads it), each with its name for messages. */
+static enum mts_err
+servers_load(struct mts_resolver *res, const char *csv, char *errbuf,
+             size_t errsz)
+{
+  struct chan probe = {NULL, NULL, 0};
+  struct ares_addr_port_node *list = NULL, *e;
+  enum mts_err err;
+  size_t n = 0;
+  int rc;
+
+  err = chan_init(res, &probe, 0, 1000, 1, NULL, errbuf, errsz);
+  if (err != MTS_OK) {
+    goto done;
+  }
+  if (csv != NULL) {
+    rc = ares_set_servers_ports_csv(probe.ch, csv);
+    if (rc != ARES_SUCCESS) {
+      snprintf(errbuf, errsz, "invalid resolver address in '%s': %s", csv,
+               ares_strerror(rc));
+      err = rc == ARES_ENOMEM ? MTS_ENOMEM : MTS_EINVAL;
+      goto done;
+    }
+  }
+  rc = ares_get_servers_ports(probe.ch, &list);
+  if (rc != ARES_SUCCESS) {
+    err = cares_err(rc, "cannot list the resolvers", errbuf, errsz);
+    goto done;
+  }
+  for (e = list; e != NULL; e = e->next) {
+    n++;
+  }
+  if (n == 0 || n > MTS_RESOLVER_MAX_SERVERS) {
+    snprintf(errbuf, errsz, "%zu resolvers: between 1 and %d are needed", n,
+             MTS_RESOLVER_MAX_SERVERS);
+    err = MTS_EINVAL;
+    goto done;
+  }
+  res->servers = calloc(n, sizeof(*res->servers));
+  if (res->servers == NULL) {
+    err = MTS_ENOMEM;
+    goto done;
+  }
+  for (e = list; e != NULL; e = e->next) {
+    struct server *s = &res->servers[res->n_servers++];
+    char text[INET6_ADDRSTRLEN];
+    int port = e->udp_port > 0 ? e->udp_port : 53; /* 0: the default */
+
+    s->node = *e;
+    s->node.next = NULL;
+    if (ares_inet_ntop(e->family, &e->addr, text, sizeof(text)) == NULL) {
+      snprintf(text, sizeof(text), "?");
+    }
+    snprintf(s->name, sizeof(s->name),
+             e->family == AF_INET6 ? "[%s]:%d" : "%s:%d", text, port);
+  }
+  err = MTS_OK;
+
+done:
+  ares_free_data(list);
+  if (probe.ch != NULL) {
+    ares_destroy(probe.ch);
+  }
+  return err;
+}
+
+/* One UDP channel per server and round, and one TCP channel per server. */
+static enum mts_err
+chans_init(struct mts_resolver *res, const struct mts_resolver_opts *opts,
+           char *errbuf, size_t errsz)
+{
+  int first = opts->try_timeout_ms > 0 ? opts->try_timeout_ms : 2000;
+  int tries = opts->tries > 0 ? opts->tries : 2;
+  size_t n = res->n_servers;
+  enum mts_err err;
+
+  /* c-ares' own order, kept: every server once with the first timeout,
+   * then every server again with it doubled, and so on (its next_server
+   * and ares__send_query). The doubling is capped: 8 rounds. With one
+   * server there is nowhere to fail over to: its channel retries on its
+   * own, exactly as before, and still takes a late answer to an earlier
+   * try (a channel of ours ends the query at its timeout). */
+  res->rounds = n == 1 ? 1u : (unsigned)(tries < 8 ? tries : 8);
+  res->chans = calloc((res->rounds + 1) * n, sizeof(*res->chans));
+  if (res->chans == NULL) {
+    return MTS_ENOMEM;
+  }
+  res->tcp = res->chans + res->rounds * n;
+  for (unsigned r = 0; r < res->rounds; r++) {
+    for (size_t s = 0; s < n; s++) {
+      struct chan *c = &res->chans[r * n + s];
+      err = chan_init(res, c, ARES_FLAG_IGNTC, first << r, n == 1 ? tries : 1,
+                      &res->servers[s].node, errbuf, errsz);
+      if (err != MTS_OK) {
+        return err;
+      }
+      ares_set_socket_functions(c->ch, &batch_funcs, res->batch);
+    }
+  }
+  /* Over TCP (after TC=1) the server that truncated is asked again, and
+   * c-ares retries it on its own: one connection, one question. */
+  for (size_t s = 0; s < n; s++) {
+    err = chan_init(res, &res->tcp[s], ARES_FLAG_USEVC, first, tries,
+                    &res->servers[s].node, errbuf, errsz);
+    if (err != MTS_OK) {
+      return err;
+    }
+  }
+  return MTS_OK;
+}
+
 enum mts_err
 mts_resolver_new(struct mts_resolver **out, struct mts_loop *loop,
                  const struct mts_resolver_opts *opts, char *errbuf,
@@ -319,16 +462,15 @@ mts_resolver_new(struct mts_resolver **out, struct mts_loop *loop,
   if (err != MTS_OK) {
     goto fail;
   }
-  err = mts_udpbatch_new(&res->batch, loop, UDP_RCVBUF);
+  err = mts_udpbatch_new(&res->batch, loop, UDP_SOCKBUF);
   if (err != MTS_OK) {
     goto fail;
   }
-  err = chan_init(res, &res->udp, ARES_FLAG_IGNTC, opts, csv, errbuf, errsz);
+  err = servers_load(res, csv, errbuf, errsz);
   if (err != MTS_OK) {
     goto fail;
   }
-  ares_set_socket_functions(res->udp.ch, &batch_funcs, res->batch);
-  err = chan_init(res, &res->tcp, ARES_FLAG_USEVC, opts, csv, errbuf, errsz);
+  err = chans_init(res, opts, errbuf, errsz);
   if (err != MTS_OK) {
     goto fail;
   }
@@ -365,11 +507,12 @@ mts_resolver_free(struct mts_resolver **resp)
   for (struct mts_query *q = res->live; q != NULL; q = q->next) {
     q->cb = NULL;
   }
-  if (res->udp.ch != NULL) {
-    ares_destroy(res->udp.ch);
-  }
-  if (res->tcp.ch != NULL) {
-    ares_destroy(res->tcp.ch);
+  if (res->chans != NULL) {
+    for (size_t i = 0; i < n_chans(res); i++) {
+      if (res->chans[i].ch != NULL) {
+        ares_destroy(res->chans[i].ch);
+      }
+    }
   }
   mts_udpbatch_free(&res->batch); /* after ares_destroy closed its sockets */
   /* Queries still waiting for --qps were never handed to c-ares. */
@@ -382,6 +525,8 @@ mts_resolver_free(struct mts_resolver **resp)
   (void)mts_loop_timer_set(res->loop, &res->ready_timer, -1);
   (void)mts_loop_timer_set(res->loop, &res->timer, -1);
   mts_loop_remove_prepare(res->loop, on_prepare, res);
+  free(res->chans);
+  free(res->servers);
   free(res);
   *resp = NULL;
   ares_library_cleanup();
@@ -410,12 +555,17 @@ query_unlink_free(struct mts_query *q)
   free(q);
 }
 
+/* Ask the server of the current try (q->attempt). */
 static void
 transmit(struct mts_query *q)
 {
-  struct chan *c = q->over_tcp ? &q->res->tcp : &q->res->udp;
+  struct mts_resolver *res = q->res;
+  size_t s = q->attempt % res->n_servers;
+  struct chan *c = q->over_tcp ? &res->tcp[s] : &res->chans[q->attempt];
 
-  q->res->sent++;
+  res->sent++;
+  c->pending++;
+  q->chan = c;
   ares_query(c->ch, q->cur, 1 /* C_IN */, q->type, on_answer, q);
 }
 
@@ -462,8 +612,9 @@ on_bucket(void *arg)
 }
 
 /* Every DNS query of the tool passes here (first tries, CNAME hops, the
- * TCP retry), so --qps caps them all. c-ares' own retransmissions after a
- * try's timeout are not seen, hence not counted. */
+ * TCP retry, the next try after a timeout or a failing server), so --qps
+ * caps them all. Only c-ares' own retries after a timeout inside a channel
+ * (TCP, and UDP with a single server) are not seen, hence not counted. */
 static void
 send_query(struct mts_query *q)
 {
@@ -509,6 +660,98 @@ finish_detail(struct mts_query *q, enum mts_dns_status st, const char *detail)
     q->result->detail = strdup(detail); /* best effort: it is only words */
   }
   finish(q, st);
+}
+
+/* ---- servers and failover ----------------------------------------------
+ *
+ * Each try goes to one server, in c-ares' own order: every server once with
+ * the first timeout, then again with the timeout doubled (tries rounds). A
+ * server that answers SERVFAIL, NOTIMP or REFUSED, or whose port is
+ * unreachable, is not asked again for this question, and the next one is
+ * asked at once, as a sender's stub resolver does (glibc res_send, c-ares
+ * without NOCHECKRESP). Only when every server has failed does the lookup
+ * fail, saying what each one did. Every try passes send_query, so --qps
+ * counts retries too. (With a single server there is one round, and its
+ * channel retries on its own, as before: see chans_init.) */
+
+/* A new question (the first, or a CNAME target): every server may help. */
+static void
+question_reset(struct mts_query *q)
+{
+  q->attempt = 0;
+  q->given_up = 0;
+  memset(q->said, SAID_NOTHING, sizeof(q->said));
+}
+
+/* The current try's server did \p what (an RCODE or SAID_*); \p give_up:
+ * it is not asked this question again. Ask the next server that may still
+ * answer.
+ * \return 1 if a try was sent (or waits for --qps), 0 if none is left. */
+static int
+send_next(struct mts_query *q, int what, int give_up)
+{
+  struct mts_resolver *res = q->res;
+  size_t n = res->n_servers;
+  unsigned total = res->rounds * (unsigned)n;
+
+  q->said[q->attempt % n] = (signed char)what;
+  if (give_up) {
+    q->given_up |= (uint32_t)1 << (q->attempt % n);
+  }
+  for (unsigned k = q->attempt + 1; k < total; k++) {
+    if (((q->given_up >> (k % n)) & 1u) == 0) {
+      q->attempt = k;
+      q->over_tcp = 0;
+      send_query(q);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Every server failed: SERVFAIL if one of them answered with an RCODE
+ * (result->rcode holds the last one), else TIMEOUT. With several servers
+ * the detail says what each one did. */
+static void
+finish_failed(struct mts_query *q)
+{
+  struct mts_resolver *res = q->res;
+  char detail[MTS_RESOLVER_MAX_SERVERS * 80];
+  size_t len = 0;
+  int rcode = 0, refused = 1;
+
+  detail[0] = '\0';
+  for (size_t s = 0; s < res->n_servers; s++) {
+    char rc[16];
+    const char *what;
+    int said = q->said[s];
+    int w;
+
+    if (said == SAID_NOTHING) {
+      continue;
+    }
+    rcode |= said >= 0;
+    refused &= said == SAID_REFUSED;
+    what = said == SAID_TIMEOUT   ? "did not answer"
+           : said == SAID_REFUSED ? "refused the connection"
+                                  : NULL;
+    w = snprintf(detail + len, sizeof(detail) - len, "%s%s %s%s",
+                 len > 0 ? ", " : "", res->servers[s].name,
+                 what ? what : "answered ",
+                 what ? "" : mts_rcode_str(said, rc, sizeof(rc)));
+    if (w < 0 || (size_t)w >= sizeof(detail) - len) {
+      break;
+    }
+    len += (size_t)w;
+  }
+  if (res->n_servers > 1) {
+    q->result->servers_failed = res->n_servers;
+    finish_detail(q, rcode ? MTS_DNS_SERVFAIL : MTS_DNS_TIMEOUT, detail);
+  } else if (rcode) {
+    finish(q, MTS_DNS_SERVFAIL);
+  } else {
+    finish_detail(q, MTS_DNS_TIMEOUT, refused ? "connection refused" : NULL);
+  }
 }
 
 static void
@@ -867,6 +1110,15 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
     send_query(q);
     return;
   }
+  /* This server cannot answer: ask the next one (see above). */
+  if (alen >= 4 && ((abuf[3] & 0x0F) == 2 || (abuf[3] & 0x0F) == 4 ||
+                    (abuf[3] & 0x0F) == 5)) {
+    r->rcode = abuf[3] & 0x0F;
+    if (!send_next(q, r->rcode, 1)) {
+      finish_failed(q);
+    }
+    return;
+  }
   if (mts_dnsmsg_parse(&msg, abuf, (size_t)alen) != MTS_OK ||
       mts_dnsmsg_chase(&msg,
                        r->n_cnames ? r->cnames[r->n_cnames - 1] : r->qname,
@@ -913,6 +1165,7 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
         return;
       }
       q->over_tcp = 0;
+      question_reset(q);
       send_query(q);
       return;
     }
@@ -961,6 +1214,8 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
   struct mts_query *q = arg;
 
   (void)timeouts;
+  q->chan->pending--;
+  q->chan = NULL;
   if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
     q->cb = NULL;
     finish(q, MTS_DNS_TIMEOUT);
@@ -992,10 +1247,14 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
       finish(q, MTS_DNS_NXDOMAIN);
       break;
     case ARES_ETIMEOUT:
-      finish(q, MTS_DNS_TIMEOUT);
+      if (!send_next(q, SAID_TIMEOUT, 0)) {
+        finish_failed(q);
+      }
       break;
     case ARES_ECONNREFUSED:
-      finish_detail(q, MTS_DNS_TIMEOUT, "connection refused");
+      if (!send_next(q, SAID_REFUSED, 1)) {
+        finish_failed(q);
+      }
       break;
     case ARES_ESERVFAIL:
       q->result->rcode = 2;
@@ -1054,6 +1313,7 @@ mts_resolve(struct mts_resolver *res, const char *name, int type,
   q->type = type;
   q->cname_ttl = -1;
   memcpy(q->cur, q->result->qname, strlen(q->result->qname) + 1);
+  question_reset(q);
   q->next = res->live;
   if (res->live != NULL) {
     res->live->prev = q;

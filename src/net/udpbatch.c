@@ -11,7 +11,8 @@
  * and an OPT record: under 300 octets. Larger datagrams go out at once. */
 #define SLOT_SIZE 512
 /* Datagrams queued before a flush is forced; a loop turn starts at most
- * 32 domains of up to 6 queries each. */
+ * 32 domains of up to 6 queries each. The queue grows past this only while
+ * sockets wait for room in their send buffers. */
 #define QUEUE_MAX 256
 
 struct slot {
@@ -22,16 +23,21 @@ struct slot {
 
 /* What is known of each fd we created (index: fd). */
 struct fdinfo {
-  unsigned char udp; /* a datagram socket of ours */
-  int err;           /* errno of a failed batched send, for recvfrom */
+  unsigned char udp;     /* a datagram socket of ours */
+  unsigned char blocked; /* its send buffer was full: wait for MTS_EV_WRITE */
+  int err;               /* errno of a failed batched send, for recvfrom */
+  unsigned want;         /* the owner's watch (mts_udpbatch_watch) */
+  mts_io_cb cb;
+  void *arg;
 };
 
 struct mts_udpbatch {
   struct mts_loop *loop;
   struct mts_timer timer;
-  int rcvbuf;
-  struct slot *queue; /* QUEUE_MAX slots */
-  size_t n;
+  int armed; /* the timer is */
+  int sockbuf;
+  struct slot *queue; /* cap slots, n used, in the order queued */
+  size_t n, cap;
   struct fdinfo *fds;
   size_t nfds;
   unsigned long syscalls;
@@ -40,11 +46,14 @@ struct mts_udpbatch {
 static void
 on_timer(void *arg)
 {
-  mts_udpbatch_flush(arg);
+  struct mts_udpbatch *b = arg;
+
+  b->armed = 0;
+  mts_udpbatch_flush(b);
 }
 
 enum mts_err
-mts_udpbatch_new(struct mts_udpbatch **out, struct mts_loop *loop, int rcvbuf)
+mts_udpbatch_new(struct mts_udpbatch **out, struct mts_loop *loop, int sockbuf)
 {
   struct mts_udpbatch *b = calloc(1, sizeof(*b));
 
@@ -56,8 +65,9 @@ mts_udpbatch_new(struct mts_udpbatch **out, struct mts_loop *loop, int rcvbuf)
     free(b);
     return MTS_ENOMEM;
   }
+  b->cap = QUEUE_MAX;
   b->loop = loop;
-  b->rcvbuf = rcvbuf;
+  b->sockbuf = sockbuf;
   b->timer.cb = on_timer;
   b->timer.arg = b;
   *out = b;
@@ -125,13 +135,70 @@ mts_udpbatch_socket(struct mts_udpbatch *b, int domain, int type, int protocol)
     errno = ENOMEM;
     return -1;
   }
+  memset(fi, 0, sizeof(*fi));
   fi->udp = type == SOCK_DGRAM;
-  fi->err = 0;
-  if (fi->udp && b->rcvbuf > 0) {
-    /* Best effort: a smaller buffer only makes losses likelier. */
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &b->rcvbuf, sizeof(b->rcvbuf));
+  if (fi->udp && b->sockbuf > 0) {
+    /* Best effort: smaller buffers only make losses and waits likelier. A
+     * loop turn's queries leave together, so the send buffer must hold a
+     * burst as the receive buffer holds its answers. */
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &b->sockbuf,
+                     sizeof(b->sockbuf));
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &b->sockbuf,
+                     sizeof(b->sockbuf));
   }
   return fd;
+}
+
+static void on_io(void *arg, int fd, unsigned events);
+
+/* Watch \p fd for what its owner wants, and for room to send while its
+ * datagrams wait. */
+static enum mts_err
+rewatch(struct mts_udpbatch *b, int fd, const struct fdinfo *fi)
+{
+  unsigned events = fi->want | (fi->blocked ? (unsigned)MTS_EV_WRITE : 0u);
+
+  return mts_loop_watch(b->loop, fd, events, events ? on_io : NULL, b);
+}
+
+static void
+on_io(void *arg, int fd, unsigned events)
+{
+  struct mts_udpbatch *b = arg;
+  struct fdinfo *fi = fdinfo(b, fd, 0);
+  mts_io_cb cb;
+  void *cb_arg;
+
+  if (fi == NULL) {
+    return;
+  }
+  if ((events & MTS_EV_WRITE) && fi->blocked) {
+    fi->blocked = 0;
+    (void)rewatch(b, fd, fi);
+    mts_udpbatch_flush(b); /* may block it again */
+  }
+  /* The owner may close fd in its callback: call it last. */
+  events &= fi->want;
+  cb = fi->cb;
+  cb_arg = fi->arg;
+  if (events != 0 && cb != NULL) {
+    cb(cb_arg, fd, events);
+  }
+}
+
+enum mts_err
+mts_udpbatch_watch(struct mts_udpbatch *b, int fd, unsigned events,
+                   mts_io_cb cb, void *arg)
+{
+  struct fdinfo *fi = fdinfo(b, fd, 0);
+
+  if (fi == NULL || !fi->udp) {
+    return mts_loop_watch(b->loop, fd, events, cb, arg);
+  }
+  fi->want = events;
+  fi->cb = events ? cb : NULL;
+  fi->arg = events ? arg : NULL;
+  return rewatch(b, fd, fi);
 }
 
 int
@@ -141,7 +208,7 @@ mts_udpbatch_close(struct mts_udpbatch *b, int fd)
   size_t k = 0;
 
   /* The fd number may come back for another socket: nothing queued for
-   * this one may reach it. */
+   * this one may reach it, and no watch of ours may outlive it. */
   for (size_t i = 0; i < b->n; i++) {
     if (b->queue[i].fd != fd) {
       if (k != i) {
@@ -152,8 +219,10 @@ mts_udpbatch_close(struct mts_udpbatch *b, int fd)
   }
   b->n = k;
   if (fi != NULL) {
-    fi->udp = 0;
-    fi->err = 0;
+    if (fi->udp && (fi->want != 0 || fi->blocked)) {
+      (void)mts_loop_watch(b->loop, fd, 0, NULL, NULL);
+    }
+    memset(fi, 0, sizeof(*fi));
   }
   return close(fd);
 }
@@ -195,8 +264,19 @@ mts_udpbatch_sendv(struct mts_udpbatch *b, int fd, const struct iovec *iov,
     fi->err = 0;
     return -1;
   }
-  if (b->n == QUEUE_MAX) {
+  if (b->n == b->cap) {
     mts_udpbatch_flush(b);
+  }
+  if (b->n == b->cap) {
+    /* Every datagram left waits for a full socket: make room rather than
+     * lose this one (the queries in flight bound the queue). */
+    struct slot *v = realloc(b->queue, 2 * b->cap * sizeof(*v));
+    if (v == NULL) {
+      errno = ENOMEM;
+      return -1;
+    }
+    b->queue = v;
+    b->cap *= 2;
   }
   s = &b->queue[b->n++];
   s->fd = fd;
@@ -205,20 +285,24 @@ mts_udpbatch_sendv(struct mts_udpbatch *b, int fd, const struct iovec *iov,
     memcpy(s->data + s->len, iov[i].iov_base, iov[i].iov_len);
     s->len += iov[i].iov_len;
   }
-  if (b->n == 1) {
+  if (!fi->blocked && !b->armed) {
+    b->armed = 1;
     (void)mts_loop_timer_set(b->loop, &b->timer, 0);
   }
   return (ssize_t)total;
 }
 
-/* Send queue[from, to), all for one fd. */
-static void
+/* Send queue[from, to), all for one fd.
+ * \return how many left; the rest stays queued when the socket's send
+ * buffer is full (the fd is then marked blocked and watched for room). */
+static size_t
 send_run(struct mts_udpbatch *b, size_t from, size_t to)
 {
   enum { CHUNK = 64 };
   struct mmsghdr msgs[CHUNK];
   struct iovec iovs[CHUNK];
   int fd = b->queue[from].fd;
+  size_t start = from;
 
   while (from < to) {
     unsigned n = (unsigned)(to - from < CHUNK ? to - from : CHUNK);
@@ -234,41 +318,64 @@ send_run(struct mts_udpbatch *b, size_t from, size_t to)
     b->syscalls++;
     sent = sendmmsg(fd, msgs, n, 0);
     if (sent < 0) {
+      struct fdinfo *fi = fdinfo(b, fd, 0);
       if (errno == EINTR) {
         continue;
       }
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-        /* ECONNREFUSED and the like: the socket's error, which c-ares
-         * must see. The datagram is lost. */
-        struct fdinfo *fi = fdinfo(b, fd, 0);
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+        /* No room: the rest waits, in order, until the socket is
+         * writable. (ENOBUFS, a full device queue, clears as fast.) */
         if (fi != NULL) {
-          fi->err = errno;
+          fi->blocked = 1;
+          (void)rewatch(b, fd, fi);
         }
+        break;
       }
-      sent = 1; /* drop the first one; it is lost like a dropped answer */
+      /* ECONNREFUSED and the like: the socket's error, which c-ares must
+       * see. The datagram is lost, like a dropped answer. */
+      if (fi != NULL) {
+        fi->err = errno;
+      }
+      sent = 1;
     }
     from += (size_t)sent;
   }
+  return from - start;
 }
 
 void
 mts_udpbatch_flush(struct mts_udpbatch *b)
 {
-  size_t i = 0;
+  size_t i = 0, k = 0;
 
-  if (b->n == 0) {
-    return;
-  }
   while (i < b->n) {
-    size_t j = i + 1;
+    const struct fdinfo *fi = fdinfo(b, b->queue[i].fd, 0);
+    size_t j = i + 1, sent = 0;
     while (j < b->n && b->queue[j].fd == b->queue[i].fd) {
       j++;
     }
-    send_run(b, i, j);
+    if (fi == NULL || !fi->blocked) {
+      sent = send_run(b, i, j);
+    }
+    /* Keep what did not leave, in order. */
+    if (k != i + sent) {
+      memmove(&b->queue[k], &b->queue[i + sent],
+              (j - i - sent) * sizeof(*b->queue));
+    }
+    k += j - i - sent;
     i = j;
   }
-  b->n = 0;
-  (void)mts_loop_timer_set(b->loop, &b->timer, -1);
+  b->n = k;
+  if (b->armed) {
+    b->armed = 0;
+    (void)mts_loop_timer_set(b->loop, &b->timer, -1);
+  }
+}
+
+size_t
+mts_udpbatch_queued(const struct mts_udpbatch *b)
+{
+  return b->n;
 }
 
 unsigned long

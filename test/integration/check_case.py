@@ -21,6 +21,9 @@ EXIT   the expected exit code ("2", or alternatives "1|2")
 ARGS   the arguments after the binary, split like a shell (shlex):
          @knot    -> --resolver <knot address>:<port>    (two arguments)
          @fault   -> --resolver <fault address>:<port>
+         @servfail, @refused -> --resolver <address>:<fault port> of a
+                     faultdns.py answering every query SERVFAIL / REFUSED
+                     (MTS_TEST_SERVFAIL_ADDR, MTS_TEST_REFUSED_ADDR)
          @knot6   -> --resolver [<knot IPv6 address>]:<port>; the case is
                      skipped when no IPv6 address is configured
          @ca      -> --ca-file <the test CA of the HTTPS servers>: RUNDIR/tls/
@@ -33,14 +36,14 @@ ARGS   the arguments after the binary, split like a shell (shlex):
          @https   -> nothing, but the case is skipped like an @ca case when
                      the HTTPS servers are not running (for cases that
                      deliberately omit --ca-file)
-         {knot} {fault} {srcdir} {ca}  -> that text
+         {knot} {fault} {servfail} {refused} {srcdir} {ca}  -> that text
          {https}  -> the first three octets of the HTTPS servers' addresses
-                     (MTS_TEST_HTTPS_PREFIX, default 127.53.2); also expanded
-                     in ASSERTIONS
+                     (MTS_TEST_HTTPS_PREFIX, default 127.53.2)
          <PATH    -> stdin comes from PATH (else /dev/null)
          %NAME=VALUE -> not an argument: NAME=VALUE is set in the program's
                      environment (e.g. %OPENSSL_CONF={srcdir}/fixtures/...)
-ASSERTIONS  split like a shell; each one is
+ASSERTIONS  split like a shell, with the {...} texts of ARGS replaced; each
+            one is
   elapsed<N          the run took less than N seconds (wall clock)
   lines=N            MODE json: N JSON objects; text: N non-empty lines
   stdout=  stderr=   the stream is empty
@@ -123,6 +126,8 @@ def servers():
     fault = env("MTS_TEST_FAULT_ADDR", "127.53.0.2")
     fport = env("MTS_TEST_FAULT_PORT", "5300")
     return {
+        "servfail": "%s:%s" % (env("MTS_TEST_SERVFAIL_ADDR", "127.53.0.5"), fport),
+        "refused": "%s:%s" % (env("MTS_TEST_REFUSED_ADDR", "127.53.0.6"), fport),
         "knot": "%s:%s" % (knot, kport),
         "knot6": ("[%s]:%s" % (knot6, kport)) if knot6 else "",
         "fault": "%s:%s" % (fault, fport),
@@ -468,10 +473,17 @@ def _tuple(t):
 # ---------------------------------------------------------------------------
 # Running a case
 
+def subst(a, srv):
+    """{knot} {fault} {servfail} {refused} {srcdir} {ca} {https} -> their text."""
+    for k in ("knot", "fault", "servfail", "refused", "ca", "https"):
+        a = a.replace("{%s}" % k, srv[k])
+    return a.replace("{srcdir}", SRCDIR)
+
+
 def expand_args(case, srv):
     args, stdin = [], None
     for a in case.args:
-        if a in ("@knot", "@fault", "@knot6"):
+        if a in ("@knot", "@fault", "@knot6", "@servfail", "@refused"):
             addr = srv[a[1:]]
             if not addr:
                 return None, None
@@ -486,9 +498,7 @@ def expand_args(case, srv):
                 continue
             if a == "@https":
                 continue
-        a = (a.replace("{knot}", srv["knot"]).replace("{fault}", srv["fault"])
-             .replace("{srcdir}", SRCDIR).replace("{ca}", srv["ca"])
-             .replace("{https}", srv["https"]))
+        a = subst(a, srv)
         if a.startswith("<") and len(a) > 1:
             stdin = a[1:]
             continue
@@ -533,8 +543,9 @@ def run_case(case, binary, codes, verbose=False):
                                "no IPv6 address configured (MTS_TEST_DNS_ADDR6)"))
         return SKIP
     cmd = [binary] + args
+    asserts = [subst(a, srv) for a in case.asserts]
     bound = 60.0
-    for a in case.asserts:
+    for a in asserts:
         m = re.fullmatch(r"elapsed<([\d.]+)", a)
         if m:
             bound = float(m.group(1)) + 5
@@ -588,8 +599,7 @@ def run_case(case, binary, codes, verbose=False):
                     errors.append("contract: exit code %d does not match the worst status %r (exit %d)"
                                   % (rc, worst, EXIT_OF[worst]))
 
-    for a in case.asserts:
-        a = a.replace("{https}", srv["https"])
+    for a in asserts:
         m = re.fullmatch(r"elapsed<([\d.]+)", a)
         if m:
             if elapsed >= float(m.group(1)):

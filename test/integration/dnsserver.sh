@@ -22,11 +22,14 @@
 # the invoking user (root in the lab: "user: root:root"), with its output in
 # RUNDIR/knotd.log. "start" waits until the server answers an SOA query for
 # every zone (bounded retries) and fails with the log otherwise. "stop" kills
-# exactly the PID recorded in RUNDIR/knotd.pid and waits for it to exit.
+# exactly the PID recorded in RUNDIR/knotd.pid and waits for it to exit
+# (daemon.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 srcdir=$(cd "$here/../.." && pwd)
+# shellcheck source=SCRIPTDIR/daemon.sh
+. "$here/daemon.sh"
 
 addr=${MTS_TEST_DNS_ADDR:-127.53.0.1}
 port=${MTS_TEST_DNS_PORT:-5300}
@@ -51,66 +54,31 @@ find_prog() {
   fi
 }
 
-# pid_alive PID: the process exists and is not a zombie.
-pid_alive() {
-  local state
-  kill -0 "$1" 2>/dev/null || return 1
-  state=$(ps -o stat= -p "$1" 2>/dev/null || true)
-  [[ -n $state && $state != Z* ]]
+do_stop() {
+  daemon_stop dnsserver.sh knotd "$1/knotd.pid"
 }
 
-do_stop() {
-  local rundir=$1 pidfile pid i
-  pidfile=$rundir/knotd.pid
-  if [[ ! -f $pidfile ]]; then
-    echo "dnsserver.sh: no $pidfile: not running"
-    return 0
-  fi
-  pid=$(<"$pidfile")
-  if [[ ! $pid =~ ^[0-9]+$ ]]; then
-    echo "dnsserver.sh: bad PID file $pidfile" >&2
-    return 1
-  fi
-  if pid_alive "$pid" && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q knotd; then
-    echo "dnsserver.sh: PID $pid is not knotd (stale $pidfile); not killed" >&2
-  elif pid_alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      pid_alive "$pid" || break
-      sleep 0.1
-    done
-    if pid_alive "$pid"; then
-      echo "dnsserver.sh: knotd $pid ignored SIGTERM; sending SIGKILL" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.2
+# Every zone answers its SOA (do_start's variables).
+knot_ready() {
+  local name
+  for name in "${zones[@]}"; do
+    if ! "$kdig" @"$addr" -p "$port" +retry=0 +timeout=1 +short \
+      "$name" SOA 2>/dev/null | grep -q .; then
+      return 1
     fi
-  fi
-  rm -f "$pidfile"
-  echo "dnsserver.sh: knotd $pid stopped"
+  done
 }
 
 do_start() {
-  local rundir=$1 zonedir=$2 knotd kdig conf zone name pid i ok
+  local rundir=$1 zonedir=$2 knotd kdig conf zone name
   knotd=$(find_prog knotd "${KNOTD:-}")
   kdig=$(find_prog kdig "${KDIG:-}")
 
-  case $rundir in
-    "$srcdir"/fixtures* | "$srcdir"/test* | "$srcdir"/src* | "$srcdir"/scripts*)
-      echo "dnsserver.sh: refusing to use $rundir inside the source tree" >&2
-      exit 1 ;;
-  esac
+  daemon_check_rundir dnsserver.sh "$rundir" "$srcdir" || exit 1
   mkdir -p "$rundir"
   rundir=$(cd "$rundir" && pwd)
   zonedir=$(cd "$zonedir" && pwd)
-
-  if [[ -f $rundir/knotd.pid ]]; then
-    pid=$(<"$rundir/knotd.pid")
-    if [[ $pid =~ ^[0-9]+$ ]] && pid_alive "$pid"; then
-      echo "dnsserver.sh: stopping the previous knotd $pid of $rundir"
-      do_stop "$rundir"
-    fi
-    rm -f "$rundir/knotd.pid"
-  fi
+  daemon_stop_previous dnsserver.sh knotd "$rundir/knotd.pid"
 
   # knotd binds with SO_REUSEPORT: a second server on the same address
   # would start fine and silently share the queries. Refuse instead.
@@ -181,47 +149,18 @@ do_start() {
     done
   fi
 
-  # Background job, detached from our stdout/stderr so that a caller that
-  # waits for the pipe to close (ctest) does not wait for knotd.
-  "$knotd" -c "$conf" -s "$rundir/run/knot.sock" \
-    </dev/null >"$rundir/knotd.log" 2>&1 &
-  pid=$!
-  echo "$pid" >"$rundir/knotd.pid"
-
-  local dig_addr=$addr
-  ok=0
-  for ((i = 0; i < 100; i++)); do
-    if ! pid_alive "$pid"; then
-      echo "dnsserver.sh: knotd exited during start-up; log:" >&2
-      cat "$rundir/knotd.log" >&2
-      rm -f "$rundir/knotd.pid"
-      exit 1
-    fi
-    ok=1
-    for name in "${zones[@]}"; do
-      if ! "$kdig" @"$dig_addr" -p "$port" +retry=0 +timeout=1 +short \
-        "$name" SOA 2>/dev/null | grep -q .; then
-        ok=0
-        break
-      fi
-    done
-    ((ok)) && break
-    sleep 0.1
-  done
-  if ((!ok)); then
-    echo "dnsserver.sh: knotd $pid does not answer on $addr@$port; log:" >&2
-    cat "$rundir/knotd.log" >&2
-    do_stop "$rundir" >&2
-    exit 1
-  fi
-  echo "dnsserver.sh: knotd $pid serving ${zones[*]} on $addr@$port${addr6:+ and [$addr6]@$port} (run dir $rundir)"
+  daemon_run "$rundir/knotd.pid" "$rundir/knotd.log" \
+    "$knotd" -c "$conf" -s "$rundir/run/knot.sock"
+  daemon_wait dnsserver.sh knotd "$rundir/knotd.pid" knot_ready \
+    "$rundir/knotd.log" || exit 1
+  echo "dnsserver.sh: knotd $daemon_pid serving ${zones[*]} on $addr@$port${addr6:+ and [$addr6]@$port} (run dir $rundir)"
 }
 
 do_status() {
   local rundir=$1 pid
   if [[ -f $rundir/knotd.pid ]]; then
     pid=$(<"$rundir/knotd.pid")
-    if pid_alive "$pid"; then
+    if daemon_pid_alive "$pid"; then
       echo "knotd $pid running"
       return 0
     fi

@@ -54,6 +54,11 @@ MODE-SCOPE:
     sts       _mta-sts.<d> TXT         rpt   _smtp._tls.<d> TXT
     mx        <d> MX                    apex  <d> TXT
 
+With --all MODE (start and serve) the server does MODE for every name, in
+the zone or not, whatever its labels: a resolver that is broken for
+everything (the failover cases use "--all servfail" and "--all refused").
+A MODE that never answers (silent) cannot pass the start-up check.
+
 Examples: "_mta-sts.servfail.fault.test" TXT gets SERVFAIL; for the domain
 "servfail-mx.fault.test" only the MX query fails and both TXT records are
 valid.
@@ -77,10 +82,11 @@ import random
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
+
+import daemon
 
 ZONE = ("fault", "test")
 DEFAULT_ADDR = os.environ.get("MTS_TEST_FAULT_ADDR", "127.53.0.2")
@@ -262,6 +268,8 @@ class Classified:
             self.kind = "other"
         # The fault applies to every lookup, or only to SCOPE's.
         self.faulty = self.mode != "ok" and (not self.scope or self.scope == self.kind)
+        if ALL_MODE:
+            self.mode, self.scope, self.faulty = ALL_MODE, "", True
         self.badsts = "badsts" in rest[1:]
 
 
@@ -395,6 +403,7 @@ def handle(buf, transport):
 # Servers
 
 SLOW_DELAY = 1.5
+ALL_MODE = None  # --all MODE: that behaviour for every name
 
 
 def serve_udp(sock):
@@ -501,8 +510,9 @@ def tcp_first(conn):
 
 
 def cmd_serve(args):
-    global SLOW_DELAY
+    global SLOW_DELAY, ALL_MODE
     SLOW_DELAY = args.slow_delay
+    ALL_MODE = args.all
     family = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
     # No SO_REUSEADDR on UDP: a second server on the port must fail to
     # bind, not share the datagrams.
@@ -631,95 +641,28 @@ def cmd_query(args):
 
 
 # ---------------------------------------------------------------------------
-# start / stop with a PID file
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except OSError:
-        return False
-
-
-def pid_is_ours(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return b"faultdns.py" in f.read()
-    except OSError:
-        return False
-
+# start / stop with a PID file (daemon.py)
 
 def cmd_start(args):
-    rundir = os.path.abspath(args.rundir)
-    os.makedirs(rundir, exist_ok=True)
-    pidfile = os.path.join(rundir, "faultdns.pid")
-    if os.path.exists(pidfile):
-        cmd_stop(args)
-    if ask(args.addr, args.port, "fault.test", T_SOA, timeout=0.3) is not None:
-        sys.stderr.write("faultdns.py: something already answers on %s port %d\n"
-                         % (args.addr, args.port))
-        return 1
-    logf = open(os.path.join(rundir, "faultdns.log"), "ab")
-    proc = subprocess.Popen(
-        [sys.executable, os.path.abspath(__file__), "serve",
-         "--addr", args.addr, "--port", str(args.port),
-         "--slow-delay", str(args.slow_delay)],
-        stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
-        start_new_session=True, close_fds=True)
-    logf.close()
-    with open(pidfile, "w") as f:
-        f.write("%d\n" % proc.pid)
-    for _ in range(100):
-        if proc.poll() is not None:
-            sys.stderr.write("faultdns.py: the server exited (%d); log:\n" % proc.returncode)
-            with open(os.path.join(rundir, "faultdns.log")) as f:
-                sys.stderr.write(f.read())
-            os.unlink(pidfile)
-            return 1
-        udp = ask(args.addr, args.port, "fault.test", T_SOA, tcp=False, timeout=0.2)
-        tcp = ask(args.addr, args.port, "fault.test", T_SOA, tcp=True, timeout=0.2)
-        if udp and tcp:
-            print("faultdns.py: PID %d answering on %s port %d (run dir %s)"
-                  % (proc.pid, args.addr, args.port, rundir))
-            return 0
-        time.sleep(0.1)
-    sys.stderr.write("faultdns.py: no answer on %s port %d\n" % (args.addr, args.port))
-    cmd_stop(args)
-    return 1
+    def busy():
+        return ask(args.addr, args.port, "fault.test", T_SOA, timeout=0.3) is not None
+
+    def ready():
+        return (ask(args.addr, args.port, "fault.test", T_SOA, timeout=0.2)
+                and ask(args.addr, args.port, "fault.test", T_SOA, tcp=True,
+                        timeout=0.2))
+
+    argv = [sys.executable, os.path.abspath(__file__), "serve",
+            "--addr", args.addr, "--port", str(args.port),
+            "--slow-delay", str(args.slow_delay)]
+    if args.all:
+        argv += ["--all", args.all]
+    return daemon.start("faultdns", args.rundir, argv, ready,
+                        "answering on %s port %d" % (args.addr, args.port), busy)
 
 
 def cmd_stop(args):
-    pidfile = os.path.join(os.path.abspath(args.rundir), "faultdns.pid")
-    try:
-        with open(pidfile) as f:
-            pid = int(f.read().strip())
-    except FileNotFoundError:
-        print("faultdns.py: no %s: not running" % pidfile)
-        return 0
-    except ValueError:
-        sys.stderr.write("faultdns.py: bad PID file %s\n" % pidfile)
-        return 1
-    if pid_alive(pid) and pid_is_ours(pid):
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(50):
-            if not pid_alive(pid):
-                break
-            time.sleep(0.1)
-        if pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
-            time.sleep(0.2)
-    elif pid_alive(pid):
-        sys.stderr.write("faultdns.py: PID %d is not faultdns.py; not killed\n" % pid)
-    os.unlink(pidfile)
-    print("faultdns.py: PID %d stopped" % pid)
-    return 0
+    return daemon.stop("faultdns", args.rundir)
 
 
 def main():
@@ -730,6 +673,8 @@ def main():
         sp.add_argument("--addr", default=DEFAULT_ADDR)
         sp.add_argument("--port", type=int, default=DEFAULT_PORT)
         sp.add_argument("--slow-delay", type=float, default=1.5)
+        sp.add_argument("--all", choices=sorted(MODES - {"ok"}), default=None,
+                        metavar="MODE", help="MODE for every name")
 
     sp = sub.add_parser("start")
     sp.add_argument("rundir")

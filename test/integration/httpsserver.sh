@@ -43,11 +43,13 @@
 # ("user root": it reads RUNDIR), with its own config only (-p RUNDIR
 # -c RUNDIR/nginx.conf). "start" waits until every address accepts TCP and
 # fails with the error log otherwise; "stop" kills exactly the PID recorded
-# in RUNDIR/nginx.pid and waits for it to exit.
+# in RUNDIR/nginx.pid and waits for it to exit (daemon.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 srcdir=$(cd "$here/../.." && pwd)
+# shellcheck source=SCRIPTDIR/daemon.sh
+. "$here/daemon.sh"
 
 prefix=${MTS_TEST_HTTPS_PREFIX:-127.53.2}
 port=${MTS_TEST_HTTPS_PORT:-443}
@@ -223,42 +225,9 @@ nginx_string() {
   printf '"%s"' "${s//#/\\n}"
 }
 
-pid_alive() {
-  local state
-  kill -0 "$1" 2>/dev/null || return 1
-  state=$(ps -o stat= -p "$1" 2>/dev/null || true)
-  [[ -n $state && $state != Z* ]]
-}
-
 do_stop() {
-  local rundir=$1 pidfile pid i
-  pidfile=$rundir/nginx.pid
-  if [[ ! -f $pidfile ]]; then
-    echo "httpsserver.sh: no $pidfile: not running"
-    return 0
-  fi
-  pid=$(<"$pidfile")
-  if [[ ! $pid =~ ^[0-9]+$ ]]; then
-    echo "httpsserver.sh: bad PID file $pidfile" >&2
-    return 1
-  fi
-  if pid_alive "$pid" && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q nginx; then
-    echo "httpsserver.sh: PID $pid is not nginx (stale $pidfile); not killed" >&2
-  elif pid_alive "$pid"; then
-    # SIGTERM: fast shutdown; the master stops its workers and exits.
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      pid_alive "$pid" || break
-      sleep 0.1
-    done
-    if pid_alive "$pid"; then
-      echo "httpsserver.sh: nginx $pid ignored SIGTERM; sending SIGKILL" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.2
-    fi
-  fi
-  rm -f "$pidfile"
-  echo "httpsserver.sh: nginx $pid stopped"
+  # SIGTERM: fast shutdown; the master stops its workers and exits.
+  daemon_stop httpsserver.sh nginx "$1/nginx.pid"
 }
 
 # tcp_open ADDR PORT: something accepts a TCP connection there.
@@ -401,14 +370,18 @@ write_conf() {
   } >"$rundir/nginx.conf"
 }
 
+# Every address accepts TCP.
+nginx_ready() {
+  local a
+  for a in "$addr_main" "$addr_old" "$addr_plain" "$addr_alt"; do
+    tcp_open "$a" "$port" || return 1
+  done
+}
+
 do_start() {
-  local nginx pid i ok a
+  local nginx a
   nginx=$(find_nginx)
-  case $rundir in
-    "$srcdir"/fixtures* | "$srcdir"/test* | "$srcdir"/src* | "$srcdir"/scripts*)
-      echo "httpsserver.sh: refusing to use $rundir inside the source tree" >&2
-      exit 1 ;;
-  esac
+  daemon_check_rundir httpsserver.sh "$rundir" "$srcdir" || exit 1
   mkdir -p "$rundir"
   rundir=$(cd "$rundir" && pwd)
   if [[ ! -s $tlsdir/ca.pem ]]; then
@@ -416,14 +389,7 @@ do_start() {
   fi
   tlsdir=$(cd "$tlsdir" && pwd)
 
-  if [[ -f $rundir/nginx.pid ]]; then
-    pid=$(<"$rundir/nginx.pid")
-    if [[ $pid =~ ^[0-9]+$ ]] && pid_alive "$pid"; then
-      echo "httpsserver.sh: stopping the previous nginx $pid of $rundir"
-      do_stop "$rundir"
-    fi
-    rm -f "$rundir/nginx.pid"
-  fi
+  daemon_stop_previous httpsserver.sh nginx "$rundir/nginx.pid"
   for a in "$addr_main" "$addr_old" "$addr_plain" "$addr_alt"; do
     if tcp_open "$a" "$port"; then
       echo "httpsserver.sh: something already listens on $a:$port;" \
@@ -440,36 +406,11 @@ do_start() {
     exit 1
   fi
 
-  # Background job, detached from our stdout/stderr (ctest waits for them).
-  "$nginx" -p "$rundir" -c "$rundir/nginx.conf" </dev/null >"$rundir/nginx.out" 2>&1 &
-  pid=$!
-  echo "$pid" >"$rundir/nginx.pid"
-
-  ok=0
-  for ((i = 0; i < 100; i++)); do
-    if ! pid_alive "$pid"; then
-      echo "httpsserver.sh: nginx exited during start-up; log:" >&2
-      cat "$rundir/nginx.out" "$rundir/error.log" >&2 2>/dev/null || true
-      rm -f "$rundir/nginx.pid"
-      exit 1
-    fi
-    ok=1
-    for a in "$addr_main" "$addr_old" "$addr_plain" "$addr_alt"; do
-      if ! tcp_open "$a" "$port"; then
-        ok=0
-        break
-      fi
-    done
-    ((ok)) && break
-    sleep 0.1
-  done
-  if ((!ok)); then
-    echo "httpsserver.sh: nginx $pid does not listen on $addr_main:$port; log:" >&2
-    cat "$rundir/error.log" >&2 || true
-    do_stop "$rundir" >&2
-    exit 1
-  fi
-  echo "httpsserver.sh: nginx $pid on $addr_main, $addr_old, $addr_plain, $addr_alt port $port" \
+  daemon_run "$rundir/nginx.pid" "$rundir/nginx.out" \
+    "$nginx" -p "$rundir" -c "$rundir/nginx.conf"
+  daemon_wait httpsserver.sh nginx "$rundir/nginx.pid" nginx_ready \
+    "$rundir/nginx.out" "$rundir/error.log" || exit 1
+  echo "httpsserver.sh: nginx $daemon_pid on $addr_main, $addr_old, $addr_plain, $addr_alt port $port" \
     "(run dir $rundir, CA $tlsdir/ca.pem)"
 }
 
@@ -477,7 +418,7 @@ do_status() {
   local pid
   if [[ -f $rundir/nginx.pid ]]; then
     pid=$(<"$rundir/nginx.pid")
-    if pid_alive "$pid"; then
+    if daemon_pid_alive "$pid"; then
       echo "nginx $pid running"
       return 0
     fi

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Start or stop the integration-test servers: Knot (dnsserver.sh, the
-# fixtures/dns zones), the DNS fault responder (faultdns.py) and, for the
+# fixtures/dns zones), the DNS fault responder (faultdns.py), two more
+# faultdns.py that answer everything with SERVFAIL and with REFUSED (the
+# resolver failover cases) and, for the
 # policy fetch, the HTTPS policy hosts: a test CA (tlsca.sh), nginx
 # (httpsserver.sh) and slowhttps.py.
 #
@@ -10,10 +12,12 @@
 # hand: start, then "check_case.py --bin build/mtasts-check --all", then stop.
 # Addresses come from MTS_TEST_DNS_ADDR/_PORT/_ADDR6 and
 # MTS_TEST_FAULT_ADDR/_PORT (defaults 127.53.0.1, ::1, 127.53.0.2, port 5300),
+# MTS_TEST_SERVFAIL_ADDR, MTS_TEST_REFUSED_ADDR (127.53.0.5, 127.53.0.6; the
+# fault port),
 # MTS_TEST_HTTPS_PREFIX/_PORT (default 127.53.2.N, port 443; see
 # httpsserver.sh).
 #
-# RUNDIR gets knot/, fault/, and with HTTPS: tls/ (the CA: tls/ca.pem is
+# RUNDIR gets knot/, fault/, servfail/, refused/, and with HTTPS: tls/ (the CA: tls/ca.pem is
 # what "--ca-file" gets; check_case.py's @ca), nginx/, slow/; zones/ when
 # MTS_TEST_HTTPS_PREFIX is not 127.53.2 (a copy of fixtures/dns with
 # pol.test.zone rewritten to that prefix).
@@ -28,6 +32,10 @@ srcdir=$(cd "$here/../.." && pwd)
 python=${PYTHON:-python3}
 https=${MTS_TEST_HTTPS:-auto}
 prefix=${MTS_TEST_HTTPS_PREFIX:-127.53.2}
+fport=${MTS_TEST_FAULT_PORT:-5300}
+# The broken resolvers: "RUNDIR-subdir address mode".
+broken=("servfail ${MTS_TEST_SERVFAIL_ADDR:-127.53.0.5} servfail"
+  "refused ${MTS_TEST_REFUSED_ADDR:-127.53.0.6} refused")
 
 if (($# != 2)); then
   echo "usage: $0 start|stop RUNDIR" >&2
@@ -50,6 +58,13 @@ stop_all() {
   fi
   "$here/dnsserver.sh" stop "$rundir/knot" || rc=1
   "$python" "$here/faultdns.py" stop "$rundir/fault" || rc=1
+  local b dir addr mode
+  for b in "${broken[@]}"; do
+    read -r dir addr mode <<<"$b"
+    if [[ -d $rundir/$dir ]]; then
+      "$python" "$here/faultdns.py" stop "$rundir/$dir" || rc=1
+    fi
+  done
   return "$rc"
 }
 
@@ -76,6 +91,14 @@ case $1 in
       "$here/dnsserver.sh" stop "$rundir/knot" || true
       exit 1
     fi
+    for b in "${broken[@]}"; do
+      read -r dir addr mode <<<"$b"
+      if ! "$python" "$here/faultdns.py" start "$rundir/$dir" --addr "$addr" \
+        --port "$fport" --all "$mode"; then
+        stop_all || true
+        exit 1
+      fi
+    done
     case $https in
       0) echo "servers.sh: MTS_TEST_HTTPS=0: no HTTPS policy servers" ;;
       1 | auto)

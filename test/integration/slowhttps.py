@@ -43,10 +43,11 @@ import os
 import signal
 import socket
 import ssl
-import subprocess
 import sys
 import threading
 import time
+
+import daemon
 
 PREFIX = os.environ.get("MTS_TEST_HTTPS_PREFIX", "127.53.2")
 DEFAULT_ADDR = PREFIX + ".14"
@@ -203,29 +204,6 @@ def serve_conn(raw, peer, ctx, hold_s):
     handle(conn, peer, hold_s)
 
 
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except OSError:
-        return False
-
-
-def pid_is_ours(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return b"slowhttps.py" in f.read()
-    except OSError:
-        return False
-
-
 def handshake_ok(addr, port, tls_dir):
     ctx = ssl.create_default_context(cafile=os.path.join(tls_dir, "ca.pem"))
     try:
@@ -237,71 +215,24 @@ def handshake_ok(addr, port, tls_dir):
 
 
 def cmd_start(args):
-    rundir = os.path.abspath(args.rundir)
     tls_dir = os.path.abspath(args.tls_dir)
-    os.makedirs(rundir, exist_ok=True)
-    pidfile = os.path.join(rundir, "slowhttps.pid")
-    if os.path.exists(pidfile):
-        cmd_stop(args)
-    try:
-        with socket.create_connection((args.addr, args.port), timeout=0.3):
-            sys.stderr.write("slowhttps.py: something already listens on %s port %d\n"
-                             % (args.addr, args.port))
-            return 1
-    except OSError:
-        pass
-    logpath = os.path.join(rundir, "slowhttps.log")
-    logf = open(logpath, "ab")
-    proc = subprocess.Popen(
-        [sys.executable, os.path.abspath(__file__), "serve", "--tls-dir", tls_dir,
-         "--addr", args.addr, "--port", str(args.port), "--hold", str(args.hold)],
-        stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
-        start_new_session=True, close_fds=True)
-    logf.close()
-    with open(pidfile, "w") as f:
-        f.write("%d\n" % proc.pid)
-    for _ in range(100):
-        if proc.poll() is not None:
-            sys.stderr.write("slowhttps.py: the server exited (%d); log:\n" % proc.returncode)
-            with open(logpath) as f:
-                sys.stderr.write(f.read())
-            os.unlink(pidfile)
-            return 1
-        if handshake_ok(args.addr, args.port, tls_dir):
-            print("slowhttps.py: PID %d on %s port %d (run dir %s)"
-                  % (proc.pid, args.addr, args.port, rundir))
-            return 0
-        time.sleep(0.1)
-    sys.stderr.write("slowhttps.py: no TLS handshake on %s port %d\n" % (args.addr, args.port))
-    cmd_stop(args)
-    return 1
+
+    def busy():
+        try:
+            with socket.create_connection((args.addr, args.port), timeout=0.3):
+                return True
+        except OSError:
+            return False
+
+    argv = [sys.executable, os.path.abspath(__file__), "serve", "--tls-dir", tls_dir,
+            "--addr", args.addr, "--port", str(args.port), "--hold", str(args.hold)]
+    return daemon.start("slowhttps", args.rundir, argv,
+                        lambda: handshake_ok(args.addr, args.port, tls_dir),
+                        "listening on %s port %d (TLS)" % (args.addr, args.port), busy)
 
 
 def cmd_stop(args):
-    pidfile = os.path.join(os.path.abspath(args.rundir), "slowhttps.pid")
-    try:
-        with open(pidfile) as f:
-            pid = int(f.read().strip())
-    except FileNotFoundError:
-        print("slowhttps.py: no %s: not running" % pidfile)
-        return 0
-    except ValueError:
-        sys.stderr.write("slowhttps.py: bad PID file %s\n" % pidfile)
-        return 1
-    if pid_alive(pid) and pid_is_ours(pid):
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(50):
-            if not pid_alive(pid):
-                break
-            time.sleep(0.1)
-        if pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
-            time.sleep(0.2)
-    elif pid_alive(pid):
-        sys.stderr.write("slowhttps.py: PID %d is not slowhttps.py; not killed\n" % pid)
-    os.unlink(pidfile)
-    print("slowhttps.py: PID %d stopped" % pid)
-    return 0
+    return daemon.stop("slowhttps", args.rundir)
 
 
 def main():
