@@ -452,7 +452,8 @@ day_of(int64_t epoch)
 /* Sum \p p's failed sessions per result type (\p mx 0) or per receiving
  * MX host (\p mx 1) into \p t. \return 0, or -1 when out of memory. */
 static int
-policy_table(struct ctab *t, const struct mts_rpt_policy *p, int mx)
+policy_table(struct ctab *t, const struct mts_hash_key *hk,
+             const struct mts_rpt_policy *p, int mx)
 {
   int oom = 0;
 
@@ -463,7 +464,7 @@ policy_table(struct ctab *t, const struct mts_rpt_policy *p, int mx)
       if (rt == NULL) {
         rt = UNKNOWN_NAME;
       }
-      row = ctab_get(t, rt, strlen(rt));
+      row = ctab_get(t, hk, rt, strlen(rt));
       if (row == NULL) {
         return -1;
       }
@@ -474,13 +475,13 @@ policy_table(struct ctab *t, const struct mts_rpt_policy *p, int mx)
   for (size_t i = 0; i < p->n_failures; i++) {
     const struct mts_rpt_failure *f = &p->failures[i];
     char *name = norm_name(f->receiving_mx_hostname, &oom);
-    const char *key = name != NULL && name[0] != '\0' ? name : UNKNOWN_NAME;
+    const char *nm = name != NULL && name[0] != '\0' ? name : UNKNOWN_NAME;
     struct mts_rpt_count *row;
 
     if (oom) {
       return -1;
     }
-    row = ctab_get(t, key, strlen(key));
+    row = ctab_get(t, hk, nm, strlen(nm));
     free(name);
     if (row == NULL) {
       return -1;
@@ -494,17 +495,19 @@ policy_table(struct ctab *t, const struct mts_rpt_policy *p, int mx)
  * policies' counts: they describe the same failed sessions, so each is
  * counted once. \return 0, or -1 when out of memory. */
 static int
-add_larger(struct ctab *into, const struct mts_rpt_policy *p,
-           const struct mts_rpt_policy *q, int mx)
+add_larger(struct ctab *into, const struct mts_hash_key *hk,
+           const struct mts_rpt_policy *p, const struct mts_rpt_policy *q,
+           int mx)
 {
   struct ctab a = {0}, b = {0};
   int rc = -1;
 
-  if (policy_table(&a, p, mx) != 0 || policy_table(&b, q, mx) != 0) {
+  if (policy_table(&a, hk, p, mx) != 0 || policy_table(&b, hk, q, mx) != 0) {
     goto done;
   }
   for (size_t i = 0; i < b.x.n; i++) {
-    struct mts_rpt_count *row = ctab_get(&a, b.v[i].name, strlen(b.v[i].name));
+    struct mts_rpt_count *row =
+        ctab_get(&a, hk, b.v[i].name, strlen(b.v[i].name));
     if (row == NULL) {
       goto done;
     }
@@ -514,7 +517,7 @@ add_larger(struct ctab *into, const struct mts_rpt_policy *p,
   }
   for (size_t i = 0; i < a.x.n; i++) {
     struct mts_rpt_count *row =
-        ctab_get(into, a.v[i].name, strlen(a.v[i].name));
+        ctab_get(into, hk, a.v[i].name, strlen(a.v[i].name));
     if (row == NULL) {
       goto done;
     }
@@ -565,8 +568,8 @@ add_policy(struct mts_rpt_sum *s, const struct mts_rpt *r,
   if (twin != NULL) {
     /* The pair's sessions were added once, above. */
     g->counted_once++;
-    if (add_larger(&g->rt, p, twin, 0) == 0 &&
-        add_larger(&g->mx, p, twin, 1) == 0) {
+    if (add_larger(&g->rt, &s->key, p, twin, 0) == 0 &&
+        add_larger(&g->mx, &s->key, p, twin, 1) == 0) {
       err = MTS_OK;
     }
     goto done;
