@@ -1816,7 +1816,7 @@ rewrite_in_place(const char *tmp, const char *path, const struct file_id *old,
   struct stat sin, sout;
   int in = -1, out = -1, rc;
   enum mts_err err = MTS_ESYS;
-  const char *what = "open";
+  const char *what = "open it", *why = NULL;
 
   *touched = 0;
   in = open(tmp, O_RDONLY | O_CLOEXEC);
@@ -1826,12 +1826,12 @@ rewrite_in_place(const char *tmp, const char *path, const struct file_id *old,
   }
   if (!S_ISREG(sout.st_mode) || !old->exists || sout.st_dev != old->dev ||
       sout.st_ino != old->ino) {
-    errno = ESTALE;
-    what = "find the file read under the lock at";
+    what = "use it";
+    why = "it is not the file read under the lock";
     goto fail;
   }
   if (sin.st_size > sout.st_size) {
-    what = "reserve space for";
+    what = "reserve space";
     rc = posix_fallocate(out, 0, sin.st_size);
     if (rc != 0 && rc != EINVAL && rc != EOPNOTSUPP) {
       errno = rc;
@@ -1839,7 +1839,7 @@ rewrite_in_place(const char *tmp, const char *path, const struct file_id *old,
     }
   }
   *touched = 1;
-  what = "rewrite";
+  what = "write";
   if (copy_bytes(in, out, sin.st_size) != 0 ||
       ftruncate(out, sin.st_size) != 0 || fsync(out) != 0) {
     goto fail;
@@ -1853,16 +1853,20 @@ rewrite_in_place(const char *tmp, const char *path, const struct file_id *old,
   goto done;
 
 fail:
+  if (why == NULL) {
+    why = strerror(errno);
+  }
   if (*touched) {
     snprintf(errbuf, errsz,
-             "cannot rename over '%s' (%s), and cannot %s it in place: %s; "
-             "it may be damaged now: the new state is in '%s'",
-             path, strerror(EBUSY), what, strerror(errno), tmp);
+             "cannot rename over '%s' (a mount point?), and rewriting it in "
+             "place failed (%s: %s): it may be damaged now; the new state is "
+             "in '%s'",
+             path, what, why, tmp);
   } else {
     snprintf(errbuf, errsz,
-             "cannot rename over '%s' (%s), and cannot %s it in place: %s; "
-             "the state file was not updated",
-             path, strerror(EBUSY), what, strerror(errno));
+             "cannot rename over '%s' (a mount point?), nor rewrite it in "
+             "place (%s: %s); the state file was not updated",
+             path, what, why);
   }
 
 done:
