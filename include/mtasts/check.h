@@ -86,8 +86,12 @@ enum mts_err mts_shard_parse(const char *s, unsigned long *k, unsigned long *n);
  *   "changes") and the domain's next entry.
  * - struct mts_state: the file. Loaded strictly at start (a file that is
  *   not ours is an error and is left alone), noted per domain, saved once
- *   at the end under a lock on FILE.lock: re-read, merge this run's
- *   entries in, write FILE.tmp.<pid>, fsync, rename, fsync the directory. */
+ *   at the end under a lock on REAL.lock: re-read, merge this run's
+ *   entries in, write REAL.tmp.XXXXXX (mkstemp, FILE's mode and owner),
+ *   fsync, rename, fsync the directory; a file that cannot be renamed over
+ *   (EBUSY: bind-mounted) is rewritten in place instead. REAL is FILE with
+ *   its symbolic links resolved once, at open: a symlinked state file is
+ *   updated where it is, and all names of one file take one lock. */
 
 /*! The fields whose changes are tracked, named as in the JSON result. */
 enum mts_state_field {
@@ -150,14 +154,19 @@ void mts_state_entry_release(struct mts_state_entry *e);
 /*! The state file of one run (opaque). */
 struct mts_state;
 
-/*! Open the state file \p path: read and check it (a missing or empty file
- *  is an empty state), and open (create) \p path.lock, so that a
- *  directory we cannot write fails now rather than after the run.
+/*! Open the state file \p path: resolve it to its real name REAL (its
+ *  symbolic links followed if they belong to root, to us or to the owner
+ *  of their directory; the file need not exist), read and check it (a
+ *  missing or empty file is an empty state), and open (create) REAL.lock,
+ *  not through a link, so that a directory we cannot write fails now
+ *  rather than after the run. A file that looks damaged is read again
+ *  under a shared lock (another run may be rewriting it in place).
  *  \param[out] out written on success only
  *  \param[out] errbuf one sentence naming the file on failure
  *  \return MTS_OK, MTS_EINVAL (not JSON, not a state file, a newer
- *  version, a malformed entry), MTS_EIO / MTS_ESYS (cannot read, cannot
- *  create the lock file) or MTS_ENOMEM. The file is never written here. */
+ *  version, a malformed entry, a symbolic link not followed), MTS_EIO /
+ *  MTS_ESYS (cannot read, cannot create the lock file) or MTS_ENOMEM. The
+ *  file is never written here. */
 enum mts_err mts_state_open(struct mts_state **out, const char *path,
                             char *errbuf, size_t errsz);
 
@@ -167,12 +176,16 @@ enum mts_err mts_state_open(struct mts_state **out, const char *path,
  *  \return MTS_OK or MTS_ENOMEM. */
 enum mts_err mts_state_note(struct mts_state *st, struct mts_result *r);
 
-/*! Write the noted entries: lock \p path.lock (waiting up to 30 s), re-read
+/*! Write the noted entries: lock REAL.lock (waiting up to 30 s), re-read
  *  the file (another run may have written it since mts_state_open), merge
  *  (a domain keeps the entry with the later last_checked; domains this run
- *  did not note keep theirs), write \p path.tmp.<pid>, fsync, rename over
- *  \p path, fsync the directory, unlock. On any failure the file is left
- *  as it was. Nothing noted: nothing written.
+ *  did not note keep theirs), write REAL.tmp.XXXXXX (mkstemp) with the
+ *  file's mode and owner, fsync, rename over REAL, fsync the directory,
+ *  unlock. When REAL cannot be renamed over (EBUSY: a bind mount), copy
+ *  the new file over it in place, under the lock (not atomic for readers
+ *  that do not lock; docs/state.md). On any failure the file is left as it
+ *  was, except a failure midway through that copy (errbuf then names the
+ *  kept temporary file). Nothing noted: nothing written.
  *  \param[in] now written as "updated_at"
  *  \return MTS_OK, MTS_EINVAL (the file turned corrupt meanwhile), MTS_EIO,
  *  MTS_ESYS (lock timeout, write, rename) or MTS_ENOMEM. */

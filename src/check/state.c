@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700 /* realpath(3) */
 #include "mtasts/check.h"
 
 #include <errno.h>
@@ -1128,27 +1129,53 @@ done:
   return err;
 }
 
-/* Read and check the state file: sorted entries (none for a missing or
- * empty file). */
+/* What load() found at the path: the file it read, if any. */
+struct file_id {
+  int exists;
+  dev_t dev;
+  ino_t ino;
+  uid_t uid;
+  gid_t gid;
+  mode_t mode;
+};
+
+/* Read and check the state file \p path, a resolved path (resolve_path):
+ * sorted entries (none for a missing or empty file). A symlink there now
+ * is not followed: the path was resolved once, at the start.
+ * \param[out] id what was read (id->exists = 0: no file); may be NULL */
 static enum mts_err
 load(const char *path, struct mts_state_entry **out, size_t *n_out,
-     char *errbuf, size_t errsz)
+     struct file_id *id, char *errbuf, size_t errsz)
 {
   struct entries es = {NULL, 0, 0};
   char *line = NULL, *text = NULL;
   size_t size = 0, len = 0;
   struct stat st;
   enum mts_err err = MTS_EIO;
-  FILE *f;
+  FILE *f = NULL;
   ssize_t n;
+  int fd;
 
   *out = NULL;
   *n_out = 0;
-  f = fopen(path, "re");
-  if (f == NULL) {
+  if (id != NULL) {
+    memset(id, 0, sizeof(*id));
+  }
+  /* O_NONBLOCK: a FIFO there must not hang the run (it is refused below;
+   * reads of a regular file ignore the flag). */
+  fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     if (errno == ENOENT) {
       return MTS_OK;
     }
+    snprintf(errbuf, errsz, "cannot read the state file '%s': %s", path,
+             errno == ELOOP ? "it became a symbolic link during the run"
+                            : strerror(errno));
+    return MTS_EIO;
+  }
+  f = fdopen(fd, "r");
+  if (f == NULL) {
+    close(fd);
     snprintf(errbuf, errsz, "cannot read the state file '%s': %s", path,
              strerror(errno));
     return MTS_EIO;
@@ -1156,6 +1183,14 @@ load(const char *path, struct mts_state_entry **out, size_t *n_out,
   if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
     snprintf(errbuf, errsz, "the state file '%s' is not a regular file", path);
     goto done;
+  }
+  if (id != NULL) {
+    id->exists = 1;
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+    id->uid = st.st_uid;
+    id->gid = st.st_gid;
+    id->mode = st.st_mode;
   }
   if (st.st_size > STATE_MAX_SIZE) {
     snprintf(errbuf, errsz,
@@ -1235,36 +1270,284 @@ done:
   return err;
 }
 
+/* ---- where the file is ----------------------------------------------------
+ *
+ * The path is resolved once, at the start, and everything after that uses
+ * the file it named: a symlinked state file is updated where it is (the
+ * link stays a link), and two links to one file take one lock, that of the
+ * file's real name. */
+
+/* How many symbolic links a name may go through, as the kernel allows. */
+#define LINK_HOPS 40
+
+/* The directory part of \p p ("." for a bare name). NULL when out of
+ * memory. */
+static char *
+dir_of(const char *p)
+{
+  const char *slash = strrchr(p, '/');
+
+  if (slash == NULL) {
+    return strdup(".");
+  }
+  if (slash == p) {
+    return strdup("/");
+  }
+  return strndup(p, (size_t)(slash - p));
+}
+
+/* \p a "/" \p b, or b alone when it is absolute. NULL when out of memory. */
+static char *
+path_join(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  int slash = la > 0 && a[la - 1] == '/';
+  char *p;
+
+  if (b[0] == '/') {
+    return strdup(b);
+  }
+  p = malloc(la + lb + 2);
+  if (p != NULL) {
+    memcpy(p, a, la);
+    if (!slash) {
+      p[la++] = '/';
+    }
+    memcpy(p + la, b, lb + 1);
+  }
+  return p;
+}
+
+/* The target of the symbolic link \p p. NULL with errno set. */
+static char *
+read_link(const char *p, off_t hint)
+{
+  size_t size = hint > 0 && hint < 65536 ? (size_t)hint + 1 : 256;
+
+  for (;;) {
+    char *buf = malloc(size);
+    ssize_t n;
+    if (buf == NULL) {
+      return NULL;
+    }
+    n = readlink(p, buf, size);
+    if (n >= 0 && (size_t)n < size) {
+      buf[n] = '\0';
+      return buf;
+    }
+    free(buf);
+    if (n < 0) {
+      return NULL;
+    }
+    if (size >= 65536) {
+      errno = ENAMETOOLONG;
+      return NULL;
+    }
+    size *= 2;
+  }
+}
+
+/* A symbolic link is followed only when it belongs to root, to the user
+ * running us, or to the owner of the directory that holds it (who could
+ * replace it anyway): the rule of the kernel's fs.protected_symlinks,
+ * which only covers sticky directories. So a member of the group of a
+ * group-writable state directory cannot point a root cron job at a file
+ * of its choice. \return 1 trusted, 0 not, -1 out of memory. */
+static int
+link_trusted(const char *link, const struct stat *lsb)
+{
+  struct stat dsb;
+  char *dir;
+  int ok;
+
+  if (lsb->st_uid == 0 || lsb->st_uid == geteuid()) {
+    return 1;
+  }
+  dir = dir_of(link);
+  if (dir == NULL) {
+    return -1;
+  }
+  ok = stat(dir, &dsb) == 0 && dsb.st_uid == lsb->st_uid;
+  free(dir);
+  return ok;
+}
+
+/* The real name of the file that \p path names, which need not exist yet:
+ * the symbolic links of its last component followed (link_trusted), then
+ * its directory resolved (realpath). \param[out] out on success only.
+ * \return MTS_OK, MTS_EINVAL (a link not followed), MTS_ESYS or
+ * MTS_ENOMEM. */
+static enum mts_err
+resolve_path(const char *path, char **out, char *errbuf, size_t errsz)
+{
+  char *cur = strdup(path), *dir = NULL, *rdir = NULL, *next = NULL;
+  const char *base;
+  enum mts_err err = MTS_ENOMEM;
+  struct stat sb;
+  int hops = 0, trusted;
+
+  if (cur == NULL) {
+    goto done;
+  }
+  for (;;) {
+    if (lstat(cur, &sb) != 0) {
+      if (errno == ENOENT) {
+        break; /* created under this name */
+      }
+      snprintf(errbuf, errsz, "cannot use the state file '%s': %s", cur,
+               strerror(errno));
+      err = MTS_ESYS;
+      goto done;
+    }
+    if (!S_ISLNK(sb.st_mode)) {
+      break;
+    }
+    if (++hops > LINK_HOPS) {
+      snprintf(errbuf, errsz, "cannot use the state file '%s': %s", path,
+               strerror(ELOOP));
+      err = MTS_ESYS;
+      goto done;
+    }
+    trusted = link_trusted(cur, &sb);
+    if (trusted < 0) {
+      goto done;
+    }
+    if (!trusted) {
+      snprintf(errbuf, errsz,
+               "the state file '%s' is a symbolic link owned by uid %lu, "
+               "which is neither root, nor this user, nor the owner of its "
+               "directory: it is not followed, and left as it is",
+               cur, (unsigned long)sb.st_uid);
+      err = MTS_EINVAL;
+      goto done;
+    }
+    next = read_link(cur, sb.st_size);
+    if (next == NULL) {
+      if (errno == ENOMEM) {
+        goto done;
+      }
+      snprintf(errbuf, errsz, "cannot read the symbolic link '%s': %s", cur,
+               strerror(errno));
+      err = MTS_ESYS;
+      goto done;
+    }
+    dir = dir_of(cur);
+    free(cur);
+    cur = dir != NULL ? path_join(dir, next) : NULL;
+    free(dir);
+    free(next);
+    dir = next = NULL;
+    if (cur == NULL) {
+      goto done;
+    }
+  }
+  dir = dir_of(cur);
+  if (dir == NULL) {
+    goto done;
+  }
+  rdir = realpath(dir, NULL);
+  if (rdir == NULL) {
+    if (errno == ENOMEM) {
+      goto done;
+    }
+    snprintf(errbuf, errsz,
+             "cannot use the state file '%s': its directory '%s': %s", path,
+             dir, strerror(errno));
+    err = MTS_ESYS;
+    goto done;
+  }
+  base = strrchr(cur, '/') ? strrchr(cur, '/') + 1 : cur;
+  next = path_join(rdir, base);
+  if (next == NULL) {
+    goto done;
+  }
+  *out = next;
+  next = NULL;
+  err = MTS_OK;
+
+done:
+  if (err == MTS_ENOMEM) {
+    snprintf(errbuf, errsz, "out of memory");
+  }
+  free(cur);
+  free(dir);
+  free(rdir);
+  free(next);
+  return err;
+}
+
+static int lock_wait(int fd, int op);
+
+/* Open (create) FILE.lock next to the real file. Not through a symbolic
+ * link: a link planted there must not make us create a file elsewhere. */
+static enum mts_err
+lock_open(struct mts_state *st, char *errbuf, size_t errsz)
+{
+  struct stat sb;
+
+  if (st->lock_fd >= 0) {
+    return MTS_OK;
+  }
+  st->lock_fd =
+      open(st->lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (st->lock_fd >= 0 &&
+      (fstat(st->lock_fd, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+    close(st->lock_fd);
+    st->lock_fd = -1;
+    errno = EINVAL;
+  }
+  if (st->lock_fd < 0) {
+    snprintf(errbuf, errsz,
+             "cannot create the lock file '%s' of the state file: %s",
+             st->lock_path,
+             errno == ELOOP    ? "it is a symbolic link"
+             : errno == EINVAL ? "it is not a regular file"
+                               : strerror(errno));
+    return MTS_ESYS;
+  }
+  return MTS_OK;
+}
+
 enum mts_err
 mts_state_open(struct mts_state **out, const char *path, char *errbuf,
                size_t errsz)
 {
   struct mts_state *st = calloc(1, sizeof(*st));
   enum mts_err err = MTS_ENOMEM;
-  size_t n = strlen(path);
+  char scratch[256];
+  size_t n;
 
   if (st == NULL) {
     goto done;
   }
   st->lock_fd = -1;
-  st->path = strdup(path);
-  st->lock_path = malloc(n + sizeof(".lock"));
-  if (st->path == NULL || st->lock_path == NULL) {
+  err = resolve_path(path, &st->path, errbuf, errsz);
+  if (err != MTS_OK) {
     goto done;
   }
-  memcpy(st->lock_path, path, n);
+  err = MTS_ENOMEM;
+  n = strlen(st->path);
+  st->lock_path = malloc(n + sizeof(".lock"));
+  if (st->lock_path == NULL) {
+    goto done;
+  }
+  memcpy(st->lock_path, st->path, n);
   memcpy(st->lock_path + n, ".lock", sizeof(".lock"));
-  err = load(path, &st->loaded, &st->n_loaded, errbuf, errsz);
+  err = load(st->path, &st->loaded, &st->n_loaded, NULL, errbuf, errsz);
+  if (err == MTS_EINVAL && lock_open(st, scratch, sizeof(scratch)) == MTS_OK &&
+      lock_wait(st->lock_fd, LOCK_SH) == 0) {
+    /* Damaged, or caught half rewritten in place by another run (a file
+     * that cannot be renamed over, mts_state_save): read it again once
+     * that run is done. */
+    err = load(st->path, &st->loaded, &st->n_loaded, NULL, errbuf, errsz);
+    flock(st->lock_fd, LOCK_UN);
+  }
   if (err != MTS_OK) {
     goto done;
   }
   /* The data file is replaced by rename, so it cannot carry the lock. */
-  st->lock_fd = open(st->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (st->lock_fd < 0) {
-    snprintf(errbuf, errsz,
-             "cannot create the lock file '%s' of the state file: %s",
-             st->lock_path, strerror(errno));
-    err = MTS_ESYS;
+  err = lock_open(st, errbuf, errsz);
+  if (err != MTS_OK) {
     goto done;
   }
   *out = st;
@@ -1325,12 +1608,12 @@ mts_state_noted(const struct mts_state *st)
 
 /* flock with a time limit: the lock is held only while a run merges. */
 static int
-lock_wait(int fd)
+lock_wait(int fd, int op)
 {
   struct timespec ts = {0, LOCK_POLL_MS * 1000000L};
 
   for (long waited = 0; waited <= LOCK_WAIT_MS; waited += LOCK_POLL_MS) {
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    if (flock(fd, op | LOCK_NB) == 0) {
       return 0;
     }
     if (errno != EWOULDBLOCK && errno != EINTR) {
@@ -1430,17 +1713,9 @@ write_merged(FILE *f, long long now, const struct mts_state_entry *disk,
 static int
 fsync_dir(const char *path)
 {
-  const char *slash = strrchr(path, '/');
-  char *dir;
+  char *dir = dir_of(path);
   int fd, rc;
 
-  if (slash == NULL) {
-    dir = strdup(".");
-  } else if (slash == path) {
-    dir = strdup("/");
-  } else {
-    dir = strndup(path, (size_t)(slash - path));
-  }
   if (dir == NULL) {
     return -1;
   }
@@ -1454,14 +1729,165 @@ fsync_dir(const char *path)
   return rc;
 }
 
+/* Give the new file \p fd (mkstemp made it 0600, ours) the mode and the
+ * owner of the file it replaces, \p old; a new state file gets 0666 less
+ * the umask, as open(2) would have given it. Only root may give a file
+ * away: another user keeps what chown allows (the group, if a member) and
+ * owns the new file, as before. chown before chmod: chown may clear the
+ * set-id bits. \return 0, or -1 (errno) when the mode cannot be set. */
+static int
+keep_owner_mode(int fd, const struct file_id *old)
+{
+  struct stat sb;
+  mode_t mode;
+
+  if (!old->exists) {
+    /* Reading the umask sets it: put it back at once (no other thread
+     * creates files while the state is saved). */
+    mode_t mask = umask(077);
+    umask(mask);
+    return fchmod(fd, 0666 & ~mask);
+  }
+  if (fstat(fd, &sb) != 0) {
+    return -1;
+  }
+  if ((sb.st_uid != old->uid || sb.st_gid != old->gid) &&
+      fchown(fd, old->uid, old->gid) != 0 && sb.st_gid != old->gid) {
+    (void)!fchown(fd, (uid_t)-1, old->gid);
+  }
+  mode = old->mode & 07777;
+  return fchmod(fd, mode);
+}
+
+/* Write \p len bytes of \p in over the start of \p out. \return 0 or -1
+ * (errno). */
+static int
+copy_bytes(int in, int out, off_t len)
+{
+  char buf[65536];
+  off_t off = 0;
+
+  while (off < len) {
+    size_t want =
+        len - off < (off_t)sizeof(buf) ? (size_t)(len - off) : sizeof(buf);
+    ssize_t got = pread(in, buf, want, off);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      if (got == 0) {
+        errno = EIO; /* the new file is shorter than it was */
+      }
+      return -1;
+    }
+    for (ssize_t done = 0; done < got;) {
+      ssize_t put = pwrite(out, buf + done, (size_t)(got - done), off + done);
+      if (put < 0 && errno == EINTR) {
+        continue;
+      }
+      if (put <= 0) {
+        if (put == 0) {
+          errno = EIO;
+        }
+        return -1;
+      }
+      done += put;
+    }
+    off += got;
+  }
+  return 0;
+}
+
+/* The fallback when \p path cannot be renamed over (EBUSY: a file
+ * bind-mounted into a container is a mount point): copy the new file
+ * \p tmp over \p path in place, under the caller's lock. The space is
+ * reserved first, so that a full disk fails before a byte changes; then
+ * write, truncate, fsync. Owner, mode and inode stay. Not atomic: a crash
+ * or an I/O error midway leaves a mix, and a reader that does not take
+ * the lock (mts_state_open does when the file looks damaged) may see one.
+ * \param[in] old what the merge read under this lock: it must still be
+ * the file at \p path
+ * \param[out] touched set when \p path may have changed (tmp is then kept)
+ * \return MTS_OK or MTS_ESYS (errbuf set). */
+static enum mts_err
+rewrite_in_place(const char *tmp, const char *path, const struct file_id *old,
+                 int *touched, char *errbuf, size_t errsz)
+{
+  struct stat sin, sout;
+  int in = -1, out = -1, rc;
+  enum mts_err err = MTS_ESYS;
+  const char *what = "open it", *why = NULL;
+
+  *touched = 0;
+  in = open(tmp, O_RDONLY | O_CLOEXEC);
+  out = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0 || out < 0 || fstat(in, &sin) != 0 || fstat(out, &sout) != 0) {
+    goto fail;
+  }
+  if (!S_ISREG(sout.st_mode) || !old->exists || sout.st_dev != old->dev ||
+      sout.st_ino != old->ino) {
+    what = "use it";
+    why = "it is not the file read under the lock";
+    goto fail;
+  }
+  if (sin.st_size > sout.st_size) {
+    what = "reserve space";
+    rc = posix_fallocate(out, 0, sin.st_size);
+    if (rc != 0 && rc != EINVAL && rc != EOPNOTSUPP) {
+      errno = rc;
+      goto fail;
+    }
+  }
+  *touched = 1;
+  what = "write";
+  if (copy_bytes(in, out, sin.st_size) != 0 ||
+      ftruncate(out, sin.st_size) != 0 || fsync(out) != 0) {
+    goto fail;
+  }
+  rc = close(out);
+  out = -1;
+  if (rc != 0) {
+    goto fail;
+  }
+  err = MTS_OK;
+  goto done;
+
+fail:
+  if (why == NULL) {
+    why = strerror(errno);
+  }
+  if (*touched) {
+    snprintf(errbuf, errsz,
+             "cannot rename over '%s' (a mount point?), and rewriting it in "
+             "place failed (%s: %s): it may be damaged now; the new state is "
+             "in '%s'",
+             path, what, why, tmp);
+  } else {
+    snprintf(errbuf, errsz,
+             "cannot rename over '%s' (a mount point?), nor rewrite it in "
+             "place (%s: %s); the state file was not updated",
+             path, what, why);
+  }
+
+done:
+  if (in >= 0) {
+    close(in);
+  }
+  if (out >= 0) {
+    close(out);
+  }
+  return err;
+}
+
 enum mts_err
 mts_state_save(struct mts_state *st, long long now, char *errbuf, size_t errsz)
 {
   struct mts_state_entry *disk = NULL;
+  struct file_id old;
   size_t nd = 0, nm, n;
   char *tmp = NULL;
   FILE *f = NULL;
-  int fd = -1, locked = 0, renamed = 0;
+  int fd = -1, locked = 0, keep_tmp = 0;
   enum mts_err err = MTS_ENOMEM;
 
   if (st->n_noted == 0) {
@@ -1475,7 +1901,7 @@ mts_state_save(struct mts_state *st, long long now, char *errbuf, size_t errsz)
   nm = noted_unique(st->noted, st->n_noted);
   st->n_noted = nm;
 
-  if (lock_wait(st->lock_fd) != 0) {
+  if (lock_wait(st->lock_fd, LOCK_EX) != 0) {
     snprintf(errbuf, errsz,
              "cannot lock '%s' (another run holds it?): %s; the state file "
              "was not updated",
@@ -1484,21 +1910,31 @@ mts_state_save(struct mts_state *st, long long now, char *errbuf, size_t errsz)
     goto done;
   }
   locked = 1;
-  err = load(st->path, &disk, &nd, errbuf, errsz);
+  err = load(st->path, &disk, &nd, &old, errbuf, errsz);
   if (err != MTS_OK) {
     goto done;
   }
   err = MTS_ENOMEM;
-  n = strlen(st->path) + 32;
+  n = strlen(st->path) + sizeof(".tmp.XXXXXX");
   tmp = malloc(n);
   if (tmp == NULL) {
     goto done;
   }
-  snprintf(tmp, n, "%s.tmp.%ld", st->path, (long)getpid());
+  /* A name nobody can guess, created with O_EXCL: never through a link
+   * planted in the directory. */
+  snprintf(tmp, n, "%s.tmp.XXXXXX", st->path);
   err = MTS_ESYS;
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  fd = mkstemp(tmp);
   if (fd < 0) {
-    snprintf(errbuf, errsz, "cannot create '%s': %s", tmp, strerror(errno));
+    snprintf(errbuf, errsz, "cannot create a temporary file next to '%s': %s",
+             st->path, strerror(errno));
+    free(tmp);
+    tmp = NULL;
+    goto done;
+  }
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || keep_owner_mode(fd, &old) != 0) {
+    snprintf(errbuf, errsz, "cannot set the mode of '%s': %s", tmp,
+             strerror(errno));
     goto done;
   }
   f = fdopen(fd, "w");
@@ -1518,12 +1954,27 @@ mts_state_save(struct mts_state *st, long long now, char *errbuf, size_t errsz)
     goto done;
   }
   f = NULL;
-  if (rename(tmp, st->path) != 0) {
+  if (rename(tmp, st->path) == 0) {
+    free(tmp);
+    tmp = NULL; /* it is the state file now */
+  } else if (errno == EBUSY) {
+    /* A mount point (a file bind-mounted into a container): rewrite it
+     * in place, still under the lock (docs/state.md). */
+    err = rewrite_in_place(tmp, st->path, &old, &keep_tmp, errbuf, errsz);
+    if (err != MTS_OK) {
+      goto done;
+    }
+    err = MTS_ESYS;
+  } else {
     snprintf(errbuf, errsz, "cannot rename '%s' to '%s': %s", tmp, st->path,
              strerror(errno));
     goto done;
   }
-  renamed = 1;
+  if (tmp != NULL) {
+    unlink(tmp);
+    free(tmp);
+    tmp = NULL;
+  }
   if (fsync_dir(st->path) != 0) {
     snprintf(errbuf, errsz,
              "cannot sync the directory of '%s': %s (the state was "
@@ -1540,7 +1991,7 @@ done:
   if (fd >= 0) {
     close(fd);
   }
-  if (tmp != NULL && !renamed) {
+  if (tmp != NULL && !keep_tmp) {
     unlink(tmp);
   }
   if (locked) {

@@ -9,6 +9,11 @@ written). Then: a damaged or foreign state file is refused and kept, the
 file is always whole (old or new) while runs replace it, no temporary file
 is left, and two runs at once over different domains both end up in it
 (the test holds the lock while they finish, so that they must wait).
+Where the file is (issue 10): a symlinked state file is updated where it
+is and two links take one lock; mode and owner are kept; links planted at
+predictable names (FILE.tmp.<pid>, FILE.lock) are never followed; a
+bind-mounted file (EBUSY on rename) is rewritten in place (SKIP printed
+when mount is not permitted).
 
     state_test.py --bin build/mtasts-check --rundir RUNDIR
 
@@ -363,6 +368,208 @@ def interrupted(env):
               % (written, got))
     check(env.leftovers() == [], "sigint: no temporary file left")
 
+# ---- where the file is (issue 10, items 7-9) -------------------------------
+
+CHEAP = ["valid.pol.test", "testing.pol.test"]  # checked with --no-policy
+
+
+def domains_in(path):
+    with open(path) as f:
+        return sorted(json.load(f)["domains"])
+
+
+def links(env):
+    """A symlinked state file is updated where it is; two links take one
+    lock, that of the real file."""
+    base = os.path.join(env.tmp, "links")
+    data = os.path.join(base, "data")
+    os.makedirs(data)
+    real = os.path.join(data, "state.json")
+    rel = os.path.join(base, "rel.json")      # -> data/state.json
+    absl = os.path.join(base, "abs.json")     # -> /…/data/state.json
+    os.symlink("data/state.json", rel)
+    os.symlink(real, absl)
+
+    rc, out, err = env.run("--no-policy", "--json", CHEAP[0], state=rel)
+    check(rc in (0, 1, 2), "links: exit %d (%r)" % (rc, err))
+    check(os.path.islink(rel) and os.readlink(rel) == "data/state.json",
+          "links: the link is still a link to data/state.json")
+    check(os.path.isfile(real) and not os.path.islink(real),
+          "links: the target is a regular file")
+    if os.path.isfile(real):
+        check(domains_in(real) == [CHEAP[0]],
+              "links: the target holds the state, got %r" % domains_in(real))
+    check(os.path.exists(real + ".lock"),
+          "links: the lock is next to the target")
+    check(not os.path.exists(rel + ".lock"),
+          "links: no lock next to the link")
+
+    # Two runs through two links: the lock on the real file's name keeps
+    # both out while we hold it, and both end up in the one file.
+    before = open(real).read()
+    lockf = open(real + ".lock", "r+")
+    fcntl.flock(lockf, fcntl.LOCK_EX)
+    procs, outs = [], []
+    try:
+        for i, (link, dom) in enumerate(((rel, CHEAP[1]),
+                                         (absl, "none.pol.test"))):
+            out = open(os.path.join(base, "out-%d" % i), "w+")
+            outs.append(out)
+            procs.append(subprocess.Popen(
+                env.base("--no-policy", "--json", "--state", link, dom),
+                stdout=out, stderr=subprocess.PIPE))
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if all(len(open(o.name).read().splitlines()) == 1 for o in outs):
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)
+        check(all(p.poll() is None for p in procs),
+              "links: both runs wait for the real file's lock")
+        check(open(real).read() == before,
+              "links: nothing is written while the lock is held")
+    finally:
+        fcntl.flock(lockf, fcntl.LOCK_UN)
+        lockf.close()
+    for p in procs:
+        _, err = p.communicate(timeout=60)
+        check(p.returncode in (0, 1, 2), "links: a run exited %d: %r"
+              % (p.returncode, err))
+    for o in outs:
+        o.close()
+    check(domains_in(real) == sorted([CHEAP[0], CHEAP[1], "none.pol.test"]),
+          "links: every run's domain is in the real file, got %r"
+          % domains_in(real))
+    check(os.readlink(absl) == real and os.readlink(rel) == "data/state.json",
+          "links: both links kept")
+    check(sorted(n for n in os.listdir(base) if n.endswith(".lock")) == [],
+          "links: no lock file next to the links")
+    check(sorted(os.listdir(data)) == ["state.json", "state.json.lock"],
+          "links: only the file and its lock in its directory, got %r"
+          % sorted(os.listdir(data)))
+
+
+def mode_owner(env):
+    """The state file keeps its mode and its owner."""
+    import pwd
+    path = os.path.join(env.tmp, "mode.json")
+    rc, _, err = env.run("--no-policy", CHEAP[0], state=path)
+    check(rc in (0, 1, 2), "mode: first run exit %d (%r)" % (rc, err))
+    os.chmod(path, 0o640)
+    owner = None
+    if os.geteuid() == 0:
+        try:
+            pw = pwd.getpwnam("nobody")
+            owner = (pw.pw_uid, pw.pw_gid)
+            os.chown(path, *owner)
+        except KeyError:
+            pass
+    rc, _, err = env.run("--no-policy", CHEAP[1], state=path)
+    check(rc in (0, 1, 2), "mode: second run exit %d (%r)" % (rc, err))
+    st = os.stat(path)
+    check(st.st_mode & 0o7777 == 0o640, "mode: 0640 kept, got %o"
+          % (st.st_mode & 0o7777))
+    if owner is None:
+        print("SKIP: mode: owner kept (needs root and the user nobody)")
+    else:
+        check((st.st_uid, st.st_gid) == owner, "mode: owner %r kept, got %r"
+              % (owner, (st.st_uid, st.st_gid)))
+    check(domains_in(path) == sorted(CHEAP), "mode: the file was updated")
+
+
+def planted(env):
+    """Symbolic links planted at every name an attacker could predict, the
+    old temporary names FILE.tmp.<pid> and the lock FILE.lock, are never
+    followed."""
+    base = os.path.join(env.tmp, "planted")
+    os.makedirs(base)
+    path = os.path.join(base, "state.json")
+    victim = os.path.join(env.tmp, "victim")
+    with open(victim, "w") as f:
+        f.write("precious\n")
+    with open("/proc/sys/kernel/ns_last_pid") as f:
+        last = int(f.read())
+    pids = range(last + 1, last + 400)
+    for pid in pids:
+        os.symlink(victim, "%s.tmp.%d" % (path, pid))
+    p = subprocess.Popen(env.base("--no-policy", "--state", path, CHEAP[0]),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = p.communicate(timeout=60)
+    check(p.pid in pids, "planted: the run's pid %d was among those planted "
+          "(%d-%d)" % (p.pid, pids[0], pids[-1]))
+    check(p.returncode in (0, 1, 2), "planted: exit %d (%r)"
+          % (p.returncode, err))
+    check(open(victim).read() == "precious\n",
+          "planted: the target of the planted links is untouched")
+    check(all(os.readlink("%s.tmp.%d" % (path, pid)) == victim
+              for pid in pids), "planted: the planted links are left as is")
+    check(os.path.isfile(path) and not os.path.islink(path)
+          and domains_in(path) == [CHEAP[0]],
+          "planted: the state file was written")
+
+    # The lock file: the run stops before any check (64); nothing is
+    # created at the link's target.
+    path2 = os.path.join(base, "other.json")
+    victim2 = os.path.join(env.tmp, "victim2")
+    os.symlink(victim2, path2 + ".lock")
+    rc, out, err = env.run("--no-policy", CHEAP[0], state=path2)
+    check(rc == 64, "planted lock: exit 64, got %d (%r)" % (rc, err))
+    check("symbolic link" in err and err.count("\n") == 1,
+          "planted lock: one line saying why, got %r" % err)
+    check(not os.path.lexists(victim2),
+          "planted lock: nothing created at the link's target")
+
+
+def bind_mount(env):
+    """A state file bind-mounted over another (as into a container) cannot
+    be renamed over (EBUSY): it is rewritten in place, same inode, mode
+    kept. Runs the tool in a private mount namespace (unshare), so no mount
+    outlives the test; skipped when mounting is not permitted."""
+    base = os.path.join(env.tmp, "bind")
+    os.makedirs(os.path.join(base, "host"))
+    os.makedirs(os.path.join(base, "ctr"))
+    host = os.path.join(base, "host", "state.json")
+    ctr = os.path.join(base, "ctr", "state.json")
+    rc, _, err = env.run("--no-policy", CHEAP[0], state=host)
+    check(rc in (0, 1, 2), "bind: first run exit %d (%r)" % (rc, err))
+    os.chmod(host, 0o640)
+    open(ctr, "w").close()
+    mount = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+             'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh", host,
+             ctr]
+    unshare = shutil.which("unshare")
+    probe = None
+    if unshare:
+        probe = subprocess.run(mount + ["true"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    if probe is None or probe.returncode != 0:
+        print("SKIP: bind: a bind mount is not permitted here (%s); the "
+              "in-place rewrite is covered by unit.test_state "
+              "(busy_file_is_rewritten_in_place)"
+              % (probe.stdout.decode().strip() if probe else
+                 "no unshare(1)"))
+        return
+    ino = os.stat(host).st_ino
+    p = subprocess.run(mount + env.base("--no-policy", "--state", ctr,
+                                        CHEAP[1]),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    check(p.returncode in (0, 1, 2),
+          "bind: exit 0, 1 or 2 (3: not saved), got %d (%r)"
+          % (p.returncode, p.stderr.decode()))
+    st = os.stat(host)
+    check(st.st_ino == ino, "bind: the same file (inode) was rewritten")
+    check(st.st_mode & 0o7777 == 0o640, "bind: the mode is kept")
+    check(domains_in(host) == sorted(CHEAP),
+          "bind: both runs' domains are in the file, got %r"
+          % domains_in(host))
+    check(os.path.getsize(ctr) == 0, "bind: the file under the mount is "
+          "untouched")
+    check(sorted(os.listdir(os.path.join(base, "ctr"))) ==
+          ["state.json", "state.json.lock"],
+          "bind: no temporary file left, got %r"
+          % sorted(os.listdir(os.path.join(base, "ctr"))))
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -380,6 +587,12 @@ def main():
         atomic(env)
         lock(env)
         interrupted(env)
+        for case in (links, mode_owner, planted, bind_mount):
+            try:
+                case(env)
+            except (OSError, ValueError, KeyError,
+                    subprocess.SubprocessError) as e:
+                check(False, "%s: %r" % (case.__name__, e))
     finally:
         # Put the domain back as the zone file and httpsserver.sh have it.
         try:

@@ -1,14 +1,21 @@
-/* Unit tests for --state (src/state.c, docs/state.md; rfc-rules
+/* Unit tests for --state (src/check/state.c, docs/state.md; rfc-rules
  * R100-R102): the pure comparison mts_state_diff on hand-built results,
- * and the file: strict loading, atomic save, merge. */
+ * and the file: strict loading, atomic save, merge, where the file is
+ * (symbolic links, the lock, mode and owner, the temporary file) and the
+ * in-place rewrite when it cannot be renamed over. */
+#define _XOPEN_SOURCE 700 /* nftw(3) */
 #include "mtasts/check.h"
 
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -373,22 +380,23 @@ mkdir_tmp(void)
   ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
+static int
+rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+{
+  (void)sb;
+  (void)ftw;
+  if (type == FTW_DP) {
+    rmdir(p);
+  } else {
+    unlink(p);
+  }
+  return 0;
+}
+
 static void
 rm_tmp(void)
 {
-  DIR *d = opendir(dir);
-  struct dirent *de;
-  char p[512];
-
-  ck_assert_ptr_nonnull(d);
-  while ((de = readdir(d)) != NULL) {
-    if (de->d_name[0] != '.') {
-      snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-      unlink(p);
-    }
-  }
-  closedir(d);
-  rmdir(dir);
+  nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void
@@ -677,6 +685,369 @@ START_TEST(pretty_printed_file_is_read)
 }
 END_TEST
 
+/* ---- where the file is (issue 10, items 7-9) ------------------------------
+ */
+
+/* Linked with -Wl,--wrap=rename (test/CMakeLists.txt): with rename_ebusy
+ * set, the library's rename(2) fails as it does over a mount point (a
+ * state file bind-mounted into a container). */
+int __real_rename(const char *from, const char *to);
+int __wrap_rename(const char *from, const char *to);
+static int rename_ebusy;
+
+int
+__wrap_rename(const char *from, const char *to)
+{
+  if (rename_ebusy) {
+    errno = EBUSY;
+    return -1;
+  }
+  return __real_rename(from, to);
+}
+
+static int
+exists(const char *path)
+{
+  struct stat sb;
+
+  return lstat(path, &sb) == 0;
+}
+
+static int
+is_link_to(const char *path, const char *target)
+{
+  char buf[512];
+  ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+  if (n < 0) {
+    return 0;
+  }
+  buf[n] = '\0';
+  return strcmp(buf, target) == 0;
+}
+
+static void
+run_domain(const char *path, const char *domain, long long t)
+{
+  struct mts_result r;
+
+  result(&r, t, "1", "enforce", 604800, "mx1.example.com", NULL);
+  free(r.domain);
+  r.domain = strdup(domain);
+  run_once(path, &r);
+  mts_result_release(&r);
+}
+
+/* A symlinked state file: the target is updated, the link stays a link,
+ * and the lock is taken next to the target. Relative links, a chain of
+ * two, and a link to a file not created yet. */
+START_TEST(symlink_target_is_updated)
+{
+  char real[128], sub[128], link[128], link2[128], p[160];
+  char *text;
+  struct stat sb;
+
+  mkdir_tmp();
+  snprintf(sub, sizeof(sub), "%s/data", dir);
+  ck_assert_int_eq(mkdir(sub, 0755), 0);
+  snprintf(real, sizeof(real), "%s/data/state.json", dir);
+  snprintf(link, sizeof(link), "%s/link.json", dir);
+  snprintf(link2, sizeof(link2), "%s/link2.json", dir);
+  ck_assert_int_eq(symlink("data/state.json", link), 0);
+  ck_assert_int_eq(symlink("link.json", link2), 0);
+
+  /* The target does not exist yet: it is created, not the link replaced. */
+  run_domain(link2, "example.com", T0);
+  ck_assert(is_link_to(link, "data/state.json"));
+  ck_assert(is_link_to(link2, "link.json"));
+  ck_assert_int_eq(lstat(real, &sb), 0);
+  ck_assert(S_ISREG(sb.st_mode));
+  snprintf(p, sizeof(p), "%s.lock", real);
+  ck_assert(exists(p));
+  snprintf(p, sizeof(p), "%s.lock", link);
+  ck_assert(!exists(p));
+  snprintf(p, sizeof(p), "%s.lock", link2);
+  ck_assert(!exists(p));
+
+  /* And updated where it is, through either link. */
+  run_domain(link, "example.org", T0 + DAY);
+  ck_assert(is_link_to(link, "data/state.json"));
+  text = read_all(real);
+  ck_assert_ptr_nonnull(strstr(text, "\"example.com\":"));
+  ck_assert_ptr_nonnull(strstr(text, "\"example.org\":"));
+  free(text);
+  snprintf(p, sizeof(p), "%s.lock", link);
+  ck_assert(!exists(p));
+  rm_tmp();
+}
+END_TEST
+
+/* Two links to one file take one lock: that of the file's real name, also
+ * through a symlinked directory. */
+START_TEST(two_links_take_one_lock)
+{
+  char real[128], a[128], b[128], d2[128], err[512];
+  struct mts_state *sa = NULL, *sb = NULL;
+  struct mts_result r;
+  DIR *d;
+  struct dirent *de;
+  char *text;
+  int n_lock = 0;
+
+  mkdir_tmp();
+  snprintf(real, sizeof(real), "%s/state.json", dir);
+  snprintf(a, sizeof(a), "%s/a.json", dir);
+  snprintf(d2, sizeof(d2), "%s/alias", dir);
+  snprintf(b, sizeof(b), "%s/alias/b.json", dir);
+  ck_assert_int_eq(symlink("state.json", a), 0);
+  ck_assert_int_eq(symlink(".", d2), 0);
+  ck_assert_int_eq(symlink(real, b), 0);
+  ck_assert_int_eq(mts_state_open(&sa, a, err, sizeof(err)), MTS_OK);
+  ck_assert_int_eq(mts_state_open(&sb, b, err, sizeof(err)), MTS_OK);
+  d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  while ((de = readdir(d)) != NULL) {
+    if (strstr(de->d_name, ".lock") != NULL) {
+      ck_assert_str_eq(de->d_name, "state.json.lock");
+      n_lock++;
+    }
+  }
+  closedir(d);
+  ck_assert_int_eq(n_lock, 1);
+  /* Whichever saves, the file is the real one. (That a run holding this
+   * lock keeps the other one out is integration.state's "links" case.) */
+  result(&r, T0, "1", "enforce", 604800, "mx1.example.com", NULL);
+  ck_assert_int_eq(mts_state_note(sb, &r), MTS_OK);
+  ck_assert_int_eq(mts_state_save(sb, T0, err, sizeof(err)), MTS_OK);
+  text = read_all(real);
+  ck_assert_ptr_nonnull(strstr(text, "\"example.com\":"));
+  free(text);
+  mts_result_release(&r);
+  mts_state_free(&sa);
+  mts_state_free(&sb);
+  ck_assert(is_link_to(a, "state.json"));
+  ck_assert(is_link_to(b, real));
+  rm_tmp();
+}
+END_TEST
+
+/* The mode and the owner of the state file are kept; a new file gets
+ * 0666 less the umask (mkstemp alone would give 0600). */
+START_TEST(mode_and_owner_are_kept)
+{
+  char path[128];
+  struct stat sb;
+  struct passwd *pw = getpwnam("nobody");
+  int root = geteuid() == 0 && pw != NULL;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  umask(022);
+  run_domain(path, "example.com", T0);
+  ck_assert_int_eq(stat(path, &sb), 0);
+  ck_assert_uint_eq(sb.st_mode & 07777, 0644);
+  unlink(path);
+  umask(027);
+  run_domain(path, "example.com", T0);
+  ck_assert_int_eq(stat(path, &sb), 0);
+  ck_assert_uint_eq(sb.st_mode & 07777, 0640);
+
+  umask(022);
+  ck_assert_int_eq(chmod(path, 0640), 0);
+  if (root) {
+    ck_assert_int_eq(chown(path, pw->pw_uid, pw->pw_gid), 0);
+  }
+  run_domain(path, "example.org", T0 + DAY);
+  ck_assert_int_eq(stat(path, &sb), 0);
+  ck_assert_uint_eq(sb.st_mode & 07777, 0640);
+  if (root) {
+    ck_assert_uint_eq(sb.st_uid, pw->pw_uid);
+    ck_assert_uint_eq(sb.st_gid, pw->pw_gid);
+  } else {
+    fprintf(stderr, "SKIP: owner kept (needs root and user nobody)\n");
+  }
+  ck_assert_int_eq(chmod(path, 0600), 0);
+  run_domain(path, "example.net", T0 + DAY);
+  ck_assert_int_eq(stat(path, &sb), 0);
+  ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+  only_state_files();
+  rm_tmp();
+}
+END_TEST
+
+/* A symbolic link planted where the temporary file used to go
+ * (FILE.tmp.<pid>: this process saves, so getpid() is the name) is never
+ * followed: its target is left alone, and so is the link. */
+START_TEST(planted_temp_link_is_not_followed)
+{
+  char path[128], victim[128], link[160];
+  char *text;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  snprintf(victim, sizeof(victim), "%s/victim", dir);
+  write_file(victim, "precious\n");
+  snprintf(link, sizeof(link), "%s.tmp.%ld", path, (long)getpid());
+  ck_assert_int_eq(symlink(victim, link), 0);
+  run_domain(path, "example.com", T0);
+  run_domain(path, "example.org", T0 + DAY);
+  text = read_all(victim);
+  ck_assert_str_eq(text, "precious\n");
+  free(text);
+  ck_assert(is_link_to(link, victim));
+  text = read_all(path);
+  ck_assert_ptr_nonnull(strstr(text, "\"example.org\":"));
+  free(text);
+  rm_tmp();
+}
+END_TEST
+
+/* Nor one planted as the lock file: the run stops before any check, and
+ * nothing is created or changed at its target. */
+START_TEST(planted_lock_link_is_not_followed)
+{
+  char path[128], victim[128], link[160], err[512];
+  struct mts_state *st = NULL;
+  char *text;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  snprintf(victim, sizeof(victim), "%s/victim", dir);
+  snprintf(link, sizeof(link), "%s.lock", path);
+  ck_assert_int_eq(symlink(victim, link), 0);
+  ck_assert_int_ne(mts_state_open(&st, path, err, sizeof(err)), MTS_OK);
+  ck_assert_ptr_null(st);
+  ck_assert_msg(strstr(err, "symbolic link") != NULL, "%s", err);
+  ck_assert(!exists(victim));
+  write_file(victim, "precious\n");
+  ck_assert_int_ne(mts_state_open(&st, path, err, sizeof(err)), MTS_OK);
+  text = read_all(victim);
+  ck_assert_str_eq(text, "precious\n");
+  free(text);
+  rm_tmp();
+}
+END_TEST
+
+/* A state file link that another user planted in a directory it may write
+ * but does not own is not followed (fs.protected_symlinks' rule); one the
+ * directory's owner made is. Needs root (lchown). */
+START_TEST(foreign_link_is_not_followed)
+{
+  char path[128], victim[128], err[512];
+  struct passwd *pw = getpwnam("nobody");
+  struct mts_state *st = NULL;
+
+  if (geteuid() != 0 || pw == NULL) {
+    fprintf(stderr, "SKIP: foreign_link_is_not_followed needs root\n");
+    return;
+  }
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  snprintf(victim, sizeof(victim), "%s/victim", dir);
+  ck_assert_int_eq(symlink(victim, path), 0);
+  ck_assert_int_eq(lchown(path, pw->pw_uid, pw->pw_gid), 0);
+  ck_assert_int_eq(mts_state_open(&st, path, err, sizeof(err)), MTS_EINVAL);
+  ck_assert_ptr_null(st);
+  ck_assert_msg(strstr(err, "not followed") != NULL, "%s", err);
+  ck_assert(!exists(victim));
+  ck_assert(is_link_to(path, victim));
+  /* The directory is nobody's: its owner's link is followed. */
+  ck_assert_int_eq(chown(dir, pw->pw_uid, pw->pw_gid), 0);
+  run_domain(path, "example.com", T0);
+  ck_assert(exists(victim));
+  ck_assert(is_link_to(path, victim));
+  rm_tmp();
+}
+END_TEST
+
+/* A file that cannot be renamed over (EBUSY, a bind mount): rewritten in
+ * place under the lock, same inode, owner and mode, growing and
+ * shrinking; no temporary file left. */
+START_TEST(busy_file_is_rewritten_in_place)
+{
+  static const char head[] =
+      "{\n  \"kind\": \"mtasts-check-state\",\n  \"version\": 1,\n"
+      "  \"domains\": {\n    \"example.com\": {\n"
+      "      \"last_checked\": \"2026-11-27T09:00:00Z\",\n"
+      "      \"fields\": {\"mta_sts.policy.mode\": {\"value\": \"enforce\", "
+      "\"first_seen\": \"2026-11-27T09:00:00Z\", \"last_seen\": "
+      "\"2026-11-27T09:00:00Z\"}},\n"
+      "      \"sender_cache\": null\n";
+  char pretty[sizeof(head) + 4096 + 16];
+  char path[128], err[512];
+  struct stat before, after;
+  struct mts_state *st = NULL;
+  struct mts_result r;
+  char *text;
+
+  /* Padded with blanks, so that the file we write first is shorter. */
+  memcpy(pretty, head, sizeof(head) - 1);
+  memset(pretty + sizeof(head) - 1, ' ', 4096);
+  strcpy(pretty + sizeof(head) - 1 + 4096, "\n    }\n  }\n}\n");
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  write_file(path, pretty);
+  ck_assert_int_eq(chmod(path, 0640), 0);
+  ck_assert_int_eq(stat(path, &before), 0);
+  rename_ebusy = 1;
+  /* Shrinks: the padded document becomes one short line. */
+  run_domain(path, "example.com", T0);
+  ck_assert_int_eq(stat(path, &after), 0);
+  ck_assert_uint_eq(after.st_ino, before.st_ino);
+  ck_assert_int_lt(after.st_size, before.st_size);
+  ck_assert_uint_eq(after.st_mode & 07777, 0640);
+  /* Grows. */
+  run_domain(path, "example.org", T0 + DAY);
+  run_domain(path, "example.net", T0 + DAY);
+  ck_assert_int_eq(stat(path, &after), 0);
+  ck_assert_uint_eq(after.st_ino, before.st_ino);
+  rename_ebusy = 0;
+  text = read_all(path);
+  ck_assert_ptr_nonnull(strstr(text, "\"example.com\":"));
+  ck_assert_ptr_nonnull(strstr(text, "\"example.org\":"));
+  ck_assert_ptr_nonnull(strstr(text, "\"example.net\":"));
+  ck_assert_ptr_nonnull(strstr(text, "\n}}\n"));
+  ck_assert_ptr_null(strstr(text, "   "));
+  free(text);
+  /* And it reads back whole. */
+  ck_assert_int_eq(mts_state_open(&st, path, err, sizeof(err)), MTS_OK);
+  result(&r, T0 + 2 * DAY, "1", "testing", 604800, "mx1.example.com", NULL);
+  ck_assert_int_eq(mts_state_note(st, &r), MTS_OK);
+  ck_assert_int_eq(r.changes.first, 0);
+  ck_assert_ptr_nonnull(change(&r, "mta_sts.policy.mode"));
+  mts_result_release(&r);
+  mts_state_free(&st);
+  only_state_files();
+  rm_tmp();
+}
+END_TEST
+
+/* A busy file that is not there under the lock (a mount point cannot
+ * vanish, but a new name can be busy): not written, the temporary file
+ * removed, one sentence why. */
+START_TEST(busy_new_file_is_not_written)
+{
+  char path[128], err[512];
+  struct mts_state *st = NULL;
+  struct mts_result r;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  ck_assert_int_eq(mts_state_open(&st, path, err, sizeof(err)), MTS_OK);
+  result(&r, T0, "1", "enforce", 604800, "mx1.example.com", NULL);
+  ck_assert_int_eq(mts_state_note(st, &r), MTS_OK);
+  rename_ebusy = 1;
+  ck_assert_int_eq(mts_state_save(st, T0, err, sizeof(err)), MTS_ESYS);
+  rename_ebusy = 0;
+  ck_assert_msg(strstr(err, "not updated") != NULL, "%s", err);
+  ck_assert(!exists(path));
+  only_state_files();
+  mts_state_free(&st);
+  mts_result_release(&r);
+  rm_tmp();
+}
+END_TEST
+
 static Suite *
 state_suite(void)
 {
@@ -705,6 +1076,14 @@ state_suite(void)
   tcase_add_test(tf, damaged_meanwhile_is_kept);
   tcase_add_test(tf, truncated_file_is_refused);
   tcase_add_test(tf, pretty_printed_file_is_read);
+  tcase_add_test(tf, symlink_target_is_updated);
+  tcase_add_test(tf, two_links_take_one_lock);
+  tcase_add_test(tf, mode_and_owner_are_kept);
+  tcase_add_test(tf, planted_temp_link_is_not_followed);
+  tcase_add_test(tf, planted_lock_link_is_not_followed);
+  tcase_add_test(tf, foreign_link_is_not_followed);
+  tcase_add_test(tf, busy_file_is_rewritten_in_place);
+  tcase_add_test(tf, busy_new_file_is_not_written);
   suite_add_tcase(s, tf);
   return s;
 }
