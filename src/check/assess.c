@@ -409,6 +409,124 @@ assess_mx(const struct mts_lookups *lk, struct mts_result *r)
   return err;
 }
 
+/* ---- MX targets (issue 12, mx-transport.md R163) ----------------------- */
+
+static const struct mts_mx_lookup *
+find_target(const struct mts_lookups *lk, const char *name)
+{
+  for (size_t i = 0; i < lk->n_mx_targets; i++) {
+    if (strcmp(lk->mx_targets[i].name, name) == 0) {
+      return &lk->mx_targets[i];
+    }
+  }
+  return NULL;
+}
+
+static int
+host_usable(const struct mts_mx_host *h)
+{
+  return h->name[0] != '\0' && !mts_domain_is_ip_literal(h->name);
+}
+
+/* The addresses of one host: A then AAAA, as a sender tries them. */
+static enum mts_err
+copy_addrs(struct mts_mx_host *h, const struct mts_dns_result *const fam[2])
+{
+  size_t n = 0;
+
+  for (int k = 0; k < 2; k++) {
+    n += fam[k]->status == MTS_DNS_OK ? fam[k]->n_addrs : 0;
+  }
+  h->addrs = calloc(n ? n : 1, sizeof(*h->addrs));
+  if (h->addrs == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (int k = 0; k < 2; k++) {
+    for (size_t i = 0; fam[k]->status == MTS_DNS_OK && i < fam[k]->n_addrs;
+         i++) {
+      h->addrs[h->n_addrs].ip = strdup(fam[k]->addrs[i]);
+      if (h->addrs[h->n_addrs].ip == NULL) {
+        return MTS_ENOMEM;
+      }
+      h->n_addrs++;
+    }
+  }
+  return MTS_OK;
+}
+
+/* R163: every MX host's A and AAAA, its CNAME, and whether it resolves. */
+static enum mts_err
+assess_targets(const struct mts_lookups *lk, struct mts_result *r)
+{
+  size_t usable = 0;
+  enum mts_err err = MTS_OK;
+
+  for (size_t i = 0; i < r->mx.n_hosts; i++) {
+    usable += host_usable(&r->mx.hosts[i]) ? 1u : 0u;
+  }
+  for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
+    struct mts_mx_host *h = &r->mx.hosts[i];
+    const struct mts_mx_lookup *t =
+        host_usable(h) ? find_target(lk, h->name) : NULL;
+    const struct mts_dns_result *fam[2];
+    int failed = 0, absent = 0;
+
+    if (t == NULL || t->a == NULL || t->aaaa == NULL) {
+      continue; /* not asked: addresses stay null */
+    }
+    fam[0] = t->a;
+    fam[1] = t->aaaa;
+    for (int k = 0; k < 2 && err == MTS_OK; k++) {
+      const struct mts_dns_result *d = fam[k];
+      if (mts_dns_status_failed(d->status) || d->status == MTS_DNS_CNAME_LOOP) {
+        failed++;
+        err = add_lookup_failure(r, d);
+      } else if (d->status != MTS_DNS_OK || d->n_addrs == 0) {
+        absent++;
+      }
+    }
+    if (err != MTS_OK) {
+      return err;
+    }
+    for (int k = 0; k < 2 && h->cname == NULL; k++) {
+      const struct mts_dns_result *d = fam[k];
+      if (d->n_cnames > 0 && d->status != MTS_DNS_CNAME_LOOP) {
+        char chain[1024];
+        h->cname = strdup(d->cnames[d->n_cnames - 1]);
+        if (h->cname == NULL) {
+          return MTS_ENOMEM;
+        }
+        /* RFC 2181 §10.3; R110: coverage and the certificate use the MX
+         * RDATA name, not the CNAME target. */
+        chain_str(d, chain, sizeof(chain));
+        err = mts_findings_add(&r->findings, MTS_F_MX_TARGET_CNAME, h->name,
+                               strlen(h->name),
+                               "The MX host %s (preference %u) is an alias "
+                               "(%s): an MX target must be a host name, not "
+                               "a CNAME.",
+                               h->name, h->preference, chain);
+      }
+    }
+    if (err != MTS_OK || failed == 2) {
+      continue; /* nothing is known of its addresses */
+    }
+    h->addrs_known = 1;
+    err = copy_addrs(h, fam);
+    if (err == MTS_OK && absent == 2) {
+      /* R163: an error when no other host can take the mail. */
+      err = mts_findings_add_sev(
+          &r->findings, MTS_F_MX_TARGET_UNRESOLVABLE,
+          usable == 1 ? MTS_SEV_ERROR : MTS_SEV_WARNING, h->name,
+          strlen(h->name),
+          "The MX host %s (preference %u) has no A or AAAA record (%s): "
+          "senders cannot deliver to it%s.",
+          h->name, h->preference, mts_dns_status_str(fam[0]->status),
+          usable == 1 ? ", and it is the only MX host" : "");
+    }
+  }
+  return err;
+}
+
 /* ---- the policy (rfc-rules R4, R46-R63, R71-R95, R113-R115) ------------ */
 
 /* The code for a failed fetch, and the RFC 8460 result type a sender would
@@ -783,6 +901,9 @@ mts_assess(const struct mts_lookups *lk, struct mts_result *r)
   }
   if (err == MTS_OK) {
     err = assess_mx(lk, r);
+  }
+  if (err == MTS_OK) {
+    err = assess_targets(lk, r);
   }
   if (err == MTS_OK && r->policy.url == NULL) {
     r->policy.url = concat("https://mta-sts.", r->domain);

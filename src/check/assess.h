@@ -12,6 +12,17 @@
 /*! The most addresses of mta-sts.<d> the policy is fetched from. */
 #define MTS_MAX_POLICY_ADDRS 4
 
+/*! The most MX hosts whose addresses are looked up and probed (issue 12);
+ *  hosts beyond it keep "addresses": null. */
+#define MTS_MAX_MX_TARGETS 16
+
+/*! One MX target's lookups (issue 12, mx-transport.md R163). Borrowed. */
+struct mts_mx_lookup {
+  const char *name;                  /*!< the MX RDATA name */
+  const struct mts_dns_result *a;    /*!< NULL: not answered */
+  const struct mts_dns_result *aaaa; /*!< NULL: not answered */
+};
+
 /*! What the resolver and the fetcher learned about one domain. Borrowed. */
 struct mts_lookups {
   const struct mts_dns_result *sts;      /*!< _mta-sts.<d> TXT */
@@ -24,6 +35,9 @@ struct mts_lookups {
   const struct mts_fetch_result *const *fetched; /*!< one per address, in
                                                       address order */
   size_t n_fetched;
+  /* MX transport (issue 12) */
+  const struct mts_mx_lookup *mx_targets; /*!< one per distinct MX host */
+  size_t n_mx_targets;
 };
 
 /*! Judge the lookups of \p r->domain and fill \p r (records, MX hosts,

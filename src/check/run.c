@@ -79,6 +79,19 @@ struct probe {
   } fetch_ctx[MTS_MAX_POLICY_ADDRS];
   size_t n_fetch;
   int fetch_started;
+  /* MX transport (issue 12): each MX host's A and AAAA (R163), asked as
+   * soon as the MX answer arrives. */
+  struct mx_target {
+    char *name;
+    struct mts_dns_result *dns[2]; /* A, AAAA */
+    struct mts_query *query[2];
+    struct target_ctx {
+      struct probe *probe;
+      size_t i;
+      int fam;
+    } ctx[2];
+  } target[MTS_MAX_MX_TARGETS];
+  size_t n_target;
   int pending;
   int done;
   uint64_t started_ms;
@@ -263,6 +276,22 @@ write_result(struct runner *run, const struct mts_result *r)
 }
 
 static void
+targets_free(struct probe *p)
+{
+  for (size_t i = 0; i < p->n_target; i++) {
+    struct mx_target *t = &p->target[i];
+    for (int k = 0; k < 2; k++) {
+      mts_resolve_cancel(t->query[k]);
+      t->query[k] = NULL;
+      mts_dns_result_free(&t->dns[k]);
+    }
+    free(t->name);
+    t->name = NULL;
+  }
+  p->n_target = 0;
+}
+
+static void
 probe_free(struct probe *p)
 {
   for (int i = 0; i < SLOT__COUNT; i++) {
@@ -273,6 +302,7 @@ probe_free(struct probe *p)
     mts_fetch_cancel(p->fetch[i]);
     mts_fetch_result_free(&p->fetched[i]);
   }
+  targets_free(p);
   mts_result_release(&p->result);
   free(p);
 }
@@ -308,9 +338,17 @@ probe_complete(struct probe *p)
 {
   struct runner *run = p->run;
   struct mts_lookups lk;
+  struct mts_mx_lookup targets[MTS_MAX_MX_TARGETS];
   enum mts_err err;
 
   memset(&lk, 0, sizeof(lk));
+  for (size_t i = 0; i < p->n_target; i++) {
+    targets[i].name = p->target[i].name;
+    targets[i].a = p->target[i].dns[0];
+    targets[i].aaaa = p->target[i].dns[1];
+  }
+  lk.mx_targets = targets;
+  lk.n_mx_targets = p->n_target;
   lk.sts = p->dns[SLOT_STS];
   lk.tlsrpt = p->dns[SLOT_TLSRPT];
   lk.mx = p->dns[SLOT_MX];
@@ -334,6 +372,7 @@ probe_complete(struct probe *p)
   for (size_t i = 0; i < p->n_fetch; i++) {
     mts_fetch_result_free(&p->fetched[i]);
   }
+  targets_free(p);
   p->done = 1;
   run->inflight--;
   flush(run);
@@ -342,6 +381,7 @@ probe_complete(struct probe *p)
 
 static void on_lookup(void *arg, struct mts_dns_result *res);
 static void probe_fetch(struct probe *p);
+static void probe_targets(struct probe *p, const struct mts_dns_result *mx);
 
 /* A result made here rather than by the resolver. NULL if out of memory. */
 static struct mts_dns_result *
@@ -452,6 +492,72 @@ probe_fetch(struct probe *p)
 }
 
 static void
+run_oom(struct runner *run)
+{
+  if (run->err == MTS_OK) {
+    run->err = MTS_ENOMEM;
+    snprintf(run->errbuf, run->errsz, "out of memory");
+  }
+  mts_loop_stop(run->loop);
+}
+
+static void
+on_target(void *arg, struct mts_dns_result *res)
+{
+  struct target_ctx *ctx = arg;
+  struct probe *p = ctx->probe;
+  struct mx_target *t = &p->target[ctx->i];
+
+  t->query[ctx->fam] = NULL;
+  t->dns[ctx->fam] = res;
+  if (--p->pending == 0) {
+    probe_complete(p);
+  }
+}
+
+/* Ask A and AAAA for every distinct MX host (null MX and IP literals have
+ * nothing to resolve), up to MTS_MAX_MX_TARGETS. */
+static void
+probe_targets(struct probe *p, const struct mts_dns_result *mx)
+{
+  for (size_t i = 0; i < mx->n_mx && p->n_target < MTS_MAX_MX_TARGETS; i++) {
+    const char *host = mx->mx[i].host;
+    struct mx_target *t;
+    int seen = 0;
+
+    if (host[0] == '\0' || mts_domain_is_ip_literal(host)) {
+      continue;
+    }
+    for (size_t k = 0; k < p->n_target && !seen; k++) {
+      seen = strcmp(p->target[k].name, host) == 0;
+    }
+    if (seen) {
+      continue;
+    }
+    t = &p->target[p->n_target];
+    t->name = strdup(host);
+    if (t->name == NULL) {
+      run_oom(p->run);
+      return;
+    }
+    p->n_target++;
+    for (int k = 0; k < 2; k++) {
+      t->ctx[k].probe = p;
+      t->ctx[k].i = (size_t)(t - p->target);
+      t->ctx[k].fam = k;
+      p->pending++;
+      if (mts_resolve(p->run->resolver, host, k == 0 ? MTS_RR_A : MTS_RR_AAAA,
+                      on_target, &t->ctx[k], &t->query[k]) != MTS_OK) {
+        t->query[k] = NULL;
+        p->pending--;
+        run_oom(p->run);
+        return;
+      }
+    }
+  }
+}
+
+static void
 on_lookup(void *arg, struct mts_dns_result *res)
 {
   struct slot_ctx *ctx = arg;
@@ -472,6 +578,12 @@ on_lookup(void *arg, struct mts_dns_result *res)
      * reference: the answer may come before probe_ask returns. */
     p->pending++;
     probe_ask(p, SLOT_APEX);
+    p->pending--;
+  }
+  if (ctx->slot == SLOT_MX && res->status == MTS_DNS_OK) {
+    /* R163: the MX hosts' addresses, in the same loop turn. */
+    p->pending++;
+    probe_targets(p, res);
     p->pending--;
   }
   if (!p->fetch_started && p->run->fetcher != NULL &&
@@ -512,6 +624,24 @@ probe_expire(struct probe *p)
       }
       mts_loop_stop(p->run->loop);
       return;
+    }
+  }
+  for (size_t i = 0; i < p->n_target; i++) {
+    struct mx_target *t = &p->target[i];
+    for (int k = 0; k < 2; k++) {
+      if (t->query[k] == NULL) {
+        continue;
+      }
+      mts_resolve_cancel(t->query[k]);
+      t->query[k] = NULL;
+      p->pending--;
+      t->dns[k] =
+          dns_result_new(t->name, k == 0 ? MTS_RR_A : MTS_RR_AAAA,
+                         MTS_DNS_TIMEOUT, "the check's time limit was reached");
+      if (t->dns[k] == NULL) {
+        run_oom(p->run);
+        return;
+      }
     }
   }
   for (size_t i = 0; i < p->n_fetch; i++) {
