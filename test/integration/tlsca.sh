@@ -63,6 +63,12 @@ hosts_table() {
   echo "mta-sts.partialwild.pol.test partialwild"
   echo "mta-sts.chain.pol.test chain"
   echo "mta-sts.nochain.pol.test nochain"
+  # MX hosts of smtp.test (smtpserver.py, issue 12)
+  echo "mx.good.smtp.test valid"
+  echo "mx.expired.smtp.test expired"
+  echo "mx.wrongname.smtp.test wrongname"
+  echo "mx.selfsigned.smtp.test selfsigned"
+  echo "mx.soon.smtp.test soon"
 }
 
 if [[ -s $dir/INDEX && -s $dir/ca.pem ]]; then

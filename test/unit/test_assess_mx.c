@@ -4,6 +4,7 @@
 #include "check/assess.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,8 +69,15 @@ add_cname(struct mts_dns_result *r, const char *target)
 #define MAX_T 4
 
 /* example.com with MX hosts given by the test, each with its A and AAAA. */
+#define NOW 1800000000LL
+
 struct world {
-  struct mts_dns_result *sts, *rpt, *mx;
+  struct mts_dns_result *sts, *rpt, *mx, *pa, *paaaa;
+  struct mts_fetch_result *f;
+  const char *mode; /* a valid policy in this mode, or NULL: none */
+  int smtp;
+  struct mts_smtp_result *sr[MAX_T];
+  const struct mts_smtp_result *srv[MAX_T][1];
   struct mts_mx_lookup t[MAX_T];
   struct mts_dns_result *a[MAX_T], *aaaa[MAX_T];
   size_t n_t;
@@ -87,6 +95,7 @@ world_init(struct world *w)
   w->mx = dns("example.com", MTS_RR_MX, MTS_DNS_NODATA);
   mts_result_init(&w->r);
   w->r.domain = strdup("example.com");
+  w->r.checked_at = NOW;
 }
 
 /* An MX host whose A and AAAA lookups end with a_st and aaaa_st. */
@@ -106,6 +115,43 @@ world_host(struct world *w, unsigned pref, const char *name,
   return i;
 }
 
+/* Host i's first address was probed with this outcome; a healthy
+ * certificate for the host unless the test changes it. */
+static struct mts_smtp_result *
+world_smtp(struct world *w, size_t i, enum mts_smtp_outcome o)
+{
+  struct mts_smtp_result *f = calloc(1, sizeof(*f));
+
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_gt(w->a[i]->n_addrs, 0);
+  w->smtp = 1;
+  f->outcome = o;
+  f->address = strdup(w->a[i]->addrs[0]);
+  f->starttls = o == MTS_SMTPO_NO_STARTTLS ? 0 : 1;
+  f->cert_not_before = f->cert_not_after = -1;
+  if (o == MTS_SMTPO_OK) {
+    f->tls_version = strdup("TLSv1.3");
+    f->tls_version_num = 0x0304;
+    f->cipher = strdup("TLS_AES_256_GCM_SHA384");
+    f->cert_seen = 1;
+    f->cert_subject = strdup("CN=x");
+    f->cert_issuer = strdup("CN=ca");
+    f->cert_san = calloc(1, sizeof(char *));
+    f->cert_san[0] = strdup(w->t[i].name);
+    f->n_cert_san = 1;
+    f->cert_not_before = NOW - 86400;
+    f->cert_not_after = NOW + 90 * 86400LL;
+    f->chain_ok = 1;
+  } else {
+    f->detail = strdup("what went wrong");
+  }
+  w->sr[i] = f;
+  w->srv[i][0] = f;
+  w->t[i].smtp = w->srv[i];
+  w->t[i].n_smtp = 1;
+  return f;
+}
+
 static void
 world_assess(struct world *w)
 {
@@ -113,7 +159,39 @@ world_assess(struct world *w)
                            .tlsrpt = w->rpt,
                            .mx = w->mx,
                            .mx_targets = w->t,
-                           .n_mx_targets = w->n_t};
+                           .n_mx_targets = w->n_t,
+                           .smtp = w->smtp,
+                           .no_policy = w->mode == NULL};
+  const struct mts_fetch_result *fv[1];
+  char body[512];
+
+  if (w->mode != NULL) {
+    size_t n = (size_t)snprintf(body, sizeof(body),
+                                "version: STSv1\r\nmode: %s\r\nmax_age: "
+                                "604800\r\n",
+                                w->mode);
+    for (size_t i = 0; i < w->n_t; i++) {
+      n += (size_t)snprintf(body + n, sizeof(body) - n, "mx: %s\r\n",
+                            w->t[i].name);
+    }
+    w->pa = dns("mta-sts.example.com", MTS_RR_A, MTS_DNS_NODATA);
+    add_addr(w->pa, "192.0.2.1");
+    w->paaaa = dns("mta-sts.example.com", MTS_RR_AAAA, MTS_DNS_NODATA);
+    w->f = calloc(1, sizeof(*w->f));
+    ck_assert_ptr_nonnull(w->f);
+    w->f->outcome = MTS_FETCH_OK;
+    w->f->address = strdup("192.0.2.1");
+    w->f->http_status = 200;
+    w->f->content_type = strdup("text/plain");
+    w->f->body = strdup(body);
+    w->f->body_len = strlen(body);
+    w->f->cert_not_after = NOW + 90 * 86400LL;
+    fv[0] = w->f;
+    lk.policy_a = w->pa;
+    lk.policy_aaaa = w->paaaa;
+    lk.fetched = fv;
+    lk.n_fetched = 1;
+  }
   ck_assert_int_eq(mts_assess(&lk, &w->r), MTS_OK);
 }
 
@@ -126,7 +204,11 @@ world_release(struct world *w)
   for (size_t i = 0; i < w->n_t; i++) {
     mts_dns_result_free(&w->a[i]);
     mts_dns_result_free(&w->aaaa[i]);
+    mts_smtp_result_free(&w->sr[i]);
   }
+  mts_dns_result_free(&w->pa);
+  mts_dns_result_free(&w->paaaa);
+  mts_fetch_result_free(&w->f);
   mts_result_release(&w->r);
 }
 
@@ -263,6 +345,180 @@ START_TEST(not_asked_stays_null)
 }
 END_TEST
 
+/* R167: one failure, judged under each mode. */
+static const struct {
+  const char *mode;
+  enum mts_severity sev;
+  enum mts_status st;
+} modes[] = {
+    {"enforce", MTS_SEV_ERROR, MTS_STATUS_ERROR},
+    {"testing", MTS_SEV_WARNING, MTS_STATUS_WARNING},
+    {"none", MTS_SEV_INFO, MTS_STATUS_OK},
+    {NULL, MTS_SEV_INFO, MTS_STATUS_OK},
+};
+
+static void
+one_host(struct world *w, const char *mode)
+{
+  size_t i;
+
+  world_init(w);
+  w->mode = mode;
+  i = world_host(w, 10, "mx1.example.com", MTS_DNS_NODATA, MTS_DNS_NODATA);
+  add_addr(w->a[i], "192.0.2.25");
+}
+
+START_TEST(severity_follows_mode)
+{
+  struct world w;
+  struct mts_smtp_result *f;
+
+  one_host(&w, modes[_i].mode);
+  f = world_smtp(&w, 0, MTS_SMTPO_OK);
+  f->chain_ok = 0;
+  world_assess(&w);
+  ck_assert_int_eq(finding(&w.r, MTS_F_MX_CERT_UNTRUSTED)->severity,
+                   modes[_i].sev);
+  ck_assert_str_eq(finding(&w.r, MTS_F_MX_CERT_UNTRUSTED)->subject,
+                   "mx1.example.com");
+  ck_assert_int_eq(w.r.status, modes[_i].st);
+  ck_assert_int_eq(w.r.mx.hosts[0].addrs[0].smtp->trusted, 0);
+  ck_assert_int_eq(w.r.mx.tls_ok, modes[_i].mode != NULL ? 0 : -1);
+  world_release(&w);
+
+  one_host(&w, modes[_i].mode);
+  world_smtp(&w, 0, MTS_SMTPO_NO_STARTTLS);
+  world_assess(&w);
+  ck_assert_int_eq(finding(&w.r, MTS_F_MX_STARTTLS_MISSING)->severity,
+                   modes[_i].sev);
+  ck_assert_int_eq(w.r.mx.hosts[0].addrs[0].smtp->status, MTS_SMTP_FAILED);
+  world_release(&w);
+}
+END_TEST
+
+START_TEST(healthy_and_ready)
+{
+  struct world w;
+
+  one_host(&w, "enforce");
+  world_smtp(&w, 0, MTS_SMTPO_OK);
+  world_assess(&w);
+  ck_assert_int_eq(w.r.status, MTS_STATUS_OK);
+  ck_assert_msg(w.r.findings.n == 0, "unexpected %s",
+                w.r.findings.n ? mts_code_name(w.r.findings.v[0].code) : "");
+  ck_assert_int_eq(w.r.mx.tls_ok, 1);
+  ck_assert_int_eq(w.r.mx.hosts[0].addrs[0].smtp->name_match, 1);
+  world_release(&w);
+
+  /* R170: testing + covered + tls_ok: ready for enforce. */
+  one_host(&w, "testing");
+  world_smtp(&w, 0, MTS_SMTPO_OK);
+  world_assess(&w);
+  ck_assert_int_eq(finding(&w.r, MTS_F_POLICY_READY_FOR_ENFORCE)->severity,
+                   MTS_SEV_INFO);
+  ck_assert_int_eq(w.r.status, MTS_STATUS_OK);
+  world_release(&w);
+}
+END_TEST
+
+START_TEST(certificate_rules)
+{
+  struct world w;
+  struct mts_smtp_result *f;
+
+  /* Expired: MX_CERT_EXPIRED only, even with a failed chain. */
+  one_host(&w, "enforce");
+  f = world_smtp(&w, 0, MTS_SMTPO_OK);
+  f->cert_not_after = NOW - 86400;
+  f->cert_expired = 1;
+  world_assess(&w);
+  ck_assert_int_eq(finding(&w.r, MTS_F_MX_CERT_EXPIRED)->severity,
+                   MTS_SEV_ERROR);
+  ck_assert(!mts_findings_has(&w.r.findings, MTS_F_MX_CERT_UNTRUSTED));
+  ck_assert(!mts_findings_has(&w.r.findings, MTS_F_MX_CERT_EXPIRES_SOON));
+  world_release(&w);
+
+  /* Expires soon: a warning whatever the mode. */
+  one_host(&w, NULL);
+  f = world_smtp(&w, 0, MTS_SMTPO_OK);
+  f->cert_not_after = NOW + 5 * 86400LL;
+  world_assess(&w);
+  ck_assert_int_eq(finding(&w.r, MTS_F_MX_CERT_EXPIRES_SOON)->severity,
+                   MTS_SEV_WARNING);
+  world_release(&w);
+
+  /* Name: wildcard only as the whole left-most label, no CN fallback. */
+  one_host(&w, "enforce");
+  f = world_smtp(&w, 0, MTS_SMTPO_OK);
+  free(f->cert_san[0]);
+  f->cert_san[0] = strdup("*.example.com");
+  world_assess(&w);
+  ck_assert(!mts_findings_has(&w.r.findings, MTS_F_MX_CERT_NAME_MISMATCH));
+  world_release(&w);
+
+  one_host(&w, "enforce");
+  f = world_smtp(&w, 0, MTS_SMTPO_OK);
+  free(f->cert_san[0]);
+  f->cert_san[0] = strdup("mx*.example.com");
+  world_assess(&w);
+  ck_assert_int_eq(finding(&w.r, MTS_F_MX_CERT_NAME_MISMATCH)->severity,
+                   MTS_SEV_ERROR);
+  ck_assert_int_eq(w.r.mx.hosts[0].addrs[0].smtp->name_match, 0);
+  world_release(&w);
+
+  /* TLS 1.0. */
+  one_host(&w, "testing");
+  f = world_smtp(&w, 0, MTS_SMTPO_OK);
+  f->tls_version_num = 0x0301;
+  world_assess(&w);
+  ck_assert_int_eq(finding(&w.r, MTS_F_MX_TLS_OLD_VERSION)->severity,
+                   MTS_SEV_WARNING);
+  ck_assert(!mts_findings_has(&w.r.findings, MTS_F_POLICY_READY_FOR_ENFORCE));
+  world_release(&w);
+}
+END_TEST
+
+START_TEST(unreachable_rules)
+{
+  struct world w;
+  size_t i;
+
+  /* R168: nothing answers: one info finding, status unchanged. */
+  one_host(&w, "enforce");
+  world_smtp(&w, 0, MTS_SMTPO_CONNECT);
+  world_assess(&w);
+  ck_assert_int_eq(finding(&w.r, MTS_F_MX_SMTP_UNREACHABLE)->severity,
+                   MTS_SEV_INFO);
+  ck_assert_int_eq(w.r.status, MTS_STATUS_OK);
+  ck_assert_int_eq(w.r.mx.tls_ok, -1);
+  ck_assert_int_eq(w.r.mx.hosts[0].addrs[0].smtp->status, MTS_SMTP_UNREACHABLE);
+  world_release(&w);
+
+  /* One host answers, the other does not: a warning for that one. */
+  one_host(&w, "enforce");
+  world_smtp(&w, 0, MTS_SMTPO_OK);
+  i = world_host(&w, 20, "mx2.example.com", MTS_DNS_NODATA, MTS_DNS_NODATA);
+  add_addr(w.a[i], "192.0.2.26");
+  world_smtp(&w, i, MTS_SMTPO_CONNECT);
+  world_assess(&w);
+  ck_assert_int_eq(finding(&w.r, MTS_F_MX_SMTP_UNREACHABLE)->severity,
+                   MTS_SEV_WARNING);
+  ck_assert_str_eq(finding(&w.r, MTS_F_MX_SMTP_UNREACHABLE)->subject,
+                   "mx2.example.com");
+  ck_assert_int_eq(w.r.mx.tls_ok, 1);
+  world_release(&w);
+
+  /* No route for the family: not-checked, no finding. */
+  one_host(&w, "enforce");
+  world_smtp(&w, 0, MTS_SMTPO_NO_ROUTE);
+  world_assess(&w);
+  ck_assert_int_eq(w.r.mx.hosts[0].addrs[0].smtp->status, MTS_SMTP_NOT_CHECKED);
+  ck_assert_msg(w.r.findings.n == 0, "unexpected %s",
+                w.r.findings.n ? mts_code_name(w.r.findings.v[0].code) : "");
+  world_release(&w);
+}
+END_TEST
+
 static Suite *
 assess_mx_suite(void)
 {
@@ -275,6 +531,13 @@ assess_mx_suite(void)
   tcase_add_test(tc, unresolvable_backup_is_a_warning);
   tcase_add_test(tc, target_lookup_failure_is_unknown);
   tcase_add_test(tc, not_asked_stays_null);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("smtp");
+  tcase_add_loop_test(tc, severity_follows_mode, 0,
+                      (int)(sizeof(modes) / sizeof(modes[0])));
+  tcase_add_test(tc, healthy_and_ready);
+  tcase_add_test(tc, certificate_rules);
+  tcase_add_test(tc, unreachable_rules);
   suite_add_tcase(s, tc);
   return s;
 }
