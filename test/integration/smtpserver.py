@@ -90,8 +90,11 @@ def session(conn, kind, host, tls_dir):
                     continue
                 conn.sendall(b"220 2.0.0 Ready to start TLS\r\n")
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-                ctx.load_cert_chain(os.path.join(tls_dir, "certs", host + ".pem"),
-                                    os.path.join(tls_dir, "certs", host + ".key"))
+                certs = os.path.join(tls_dir, "certs")
+                if not os.path.isdir(certs):
+                    certs = tls_dir  # scripts/demo.sh: NAME.pem beside the CA
+                ctx.load_cert_chain(os.path.join(certs, host + ".pem"),
+                                    os.path.join(certs, host + ".key"))
                 t = ctx.wrap_socket(conn, server_side=True)
                 tf = t.makefile("rb")
                 while True:
@@ -134,6 +137,15 @@ def listener(addr, kind, host, tls_dir):
 
 def cmd_serve(args):
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    if args.map:
+        # scripts/demo.sh: ADDR=CERTNAME, a good server presenting
+        # TLS_DIR/CERTNAME.pem on ADDR port 25.
+        for m in args.map:
+            addr, name = m.split("=", 1)
+            threading.Thread(target=listener, args=(addr, "good", name, args.tls_dir),
+                             daemon=True).start()
+        while True:
+            time.sleep(3600)
     for n, (kind, host) in BEHAVIOURS.items():
         threading.Thread(target=listener,
                          args=("%s.%d" % (args.prefix, n), kind, host, args.tls_dir),
@@ -236,6 +248,7 @@ def main():
     sp = sub.add_parser("serve")
     sp.add_argument("--tls-dir", required=True)
     sp.add_argument("--prefix", default="127.53.25")
+    sp.add_argument("map", nargs="*", help="ADDR=CERTNAME (demo servers)")
     args = p.parse_args()
     return {"start": cmd_start, "stop": cmd_stop, "serve": cmd_serve}[args.cmd](args)
 
