@@ -34,6 +34,9 @@ cleanup() {
   if [[ -s $rundir/nginx.pid ]]; then
     kill "$(<"$rundir/nginx.pid")" 2>/dev/null || true
   fi
+  if [[ -n ${smtp_pid:-} ]]; then
+    kill "$smtp_pid" 2>/dev/null || true
+  fi
   # The IPv6 listener is not needed here.
   MTS_TEST_DNS_ADDR6='' "$root/test/integration/dnsserver.sh" stop "$rundir" >/dev/null || true
   rm -rf "$rundir"
@@ -64,6 +67,21 @@ if [[ -x $nginx ]] && command -v openssl >/dev/null; then
     -out "$rundir/ca.pem" 2>/dev/null
   make_cert mta-sts.example.com
   make_cert mta-sts.example.net
+  # The MX hosts' SMTP servers (issue 12): mx2.example.com presents the
+  # certificate of mx1.example.com, a name mismatch.
+  for h in mx1.example.com mail.example.net mx.example.org; do make_cert "$h"; done
+  python3 "$root/test/integration/smtpserver.py" serve --tls-dir "$rundir" \
+    127.53.3.25=mx1.example.com 127.53.3.26=mx1.example.com \
+    127.53.3.27=mail.example.net 127.53.3.28=mx.example.org \
+    >"$rundir/smtp.log" 2>&1 &
+  smtp_pid=$!
+  for _ in $(seq 50); do # until it greets (at most 5 s)
+    if timeout 1 bash -c 'exec 3<>/dev/tcp/127.53.3.28/25 && head -c 3 <&3' \
+      2>/dev/null | grep -q 220; then
+      break
+    fi
+    sleep 0.1
+  done
   mkdir -p "$rundir/tmp"
   {
     echo "daemon on; pid $rundir/nginx.pid; error_log $rundir/error.log;"

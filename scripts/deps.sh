@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential cmake pkg-config
   libc-ares-dev libcjson-dev libidn2-dev libcurl4-openssl-dev
-  libgmime-3.0-dev zlib1g-dev
+  libgmime-3.0-dev zlib1g-dev libssl-dev
   # tests
   check python3 python3-yaml knot knot-dnsutils nginx-light openssl
   # promtool, for the alert rules of docs/prometheus. The tests need only

@@ -225,7 +225,12 @@ struct mts_run_opts {
   long timeout_ms;    /*!< whole check of one domain */
   size_t concurrency; /*!< domains in flight */
   int no_policy;
-  const char *ca_file;  /*!< trust anchors for HTTPS, NULL = system store */
+  const char *ca_file; /*!< trust anchors for HTTPS, NULL = system store */
+  /* MX transport (issue 12, mx-transport.md "Options") */
+  int no_smtp;          /*!< --no-smtp: resolve the MX hosts, no SMTP */
+  const char *ehlo;     /*!< --ehlo NAME */
+  unsigned smtp_port;   /*!< --smtp-port, 25 */
+  long smtp_timeout_ms; /*!< --smtp-timeout: TCP connect, 5000 */
   struct mts_sink sink; /*!< where results go */
   /*! Draw a progress line on stderr (--progress; a terminal is assumed:
    *  it is redrawn in place and erased at the end). */

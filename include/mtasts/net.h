@@ -306,4 +306,79 @@ void mts_fetch_result_free(struct mts_fetch_result **res);
  *  "c-ares 1.18.1, libcurl 7.88.1 (OpenSSL/3.0.17)". Truncated to fit. */
 void mts_net_libversions(char *buf, size_t size);
 
+/* ---- smtp ---------------------------------------------------------------- */
+
+/* The SMTP STARTTLS probe of one MX address (mx-transport.md R164): a small
+ * non-blocking client on the program's event loop, OpenSSL for TLS. It
+ * reports what it saw (the server's words, the TLS version, the leaf's
+ * names and dates, the chain's verification) and judges nothing. No
+ * OpenSSL type crosses this header. It never sends MAIL FROM. */
+
+struct mts_smtper;
+struct mts_smtp;
+
+struct mts_smtp_opts {
+  const char *ca_file;     /*!< trust anchors (PEM), NULL = system store */
+  const char *ehlo;        /*!< the EHLO name */
+  unsigned port;           /*!< 25 */
+  long connect_timeout_ms; /*!< --smtp-timeout */
+};
+
+/*! How one probe ended. */
+enum mts_smtp_outcome {
+  MTS_SMTPO_OK = 0,      /*!< STARTTLS and the TLS handshake completed */
+  MTS_SMTPO_CONNECT,     /*!< no TCP connection: refused, no answer */
+  MTS_SMTPO_NO_ROUTE,    /*!< this machine has no route to that family */
+  MTS_SMTPO_NO_STARTTLS, /*!< EHLO did not offer STARTTLS */
+  MTS_SMTPO_FAILED,      /*!< the session failed before TLS (detail) */
+  MTS_SMTPO_TLS,         /*!< the TLS handshake failed (detail) */
+};
+
+/*! One probe's facts; free with mts_smtp_result_free. */
+struct mts_smtp_result {
+  enum mts_smtp_outcome outcome;
+  char *address;       /*!< the address probed */
+  char *detail;        /*!< what failed, with the server's reply; or NULL */
+  char *banner;        /*!< the greeting's first line as received, or NULL */
+  int starttls;        /*!< EHLO offered STARTTLS: 1, 0, -1 unknown */
+  char *tls_version;   /*!< "TLSv1.3", or NULL */
+  int tls_version_num; /*!< 0x0304 for TLS 1.3, 0 unknown */
+  char *cipher;
+  int cert_seen; /*!< the leaf was read */
+  char *cert_subject, *cert_issuer;
+  char **cert_san; /*!< the leaf's dNSNames, as written */
+  size_t n_cert_san;
+  long long cert_not_before, cert_not_after; /*!< epoch s, -1 unknown */
+  int chain_ok;       /*!< the chain verifies (expiry aside) */
+  int cert_expired;   /*!< the chain fails only on a date */
+  char *verify_error; /*!< OpenSSL's words for the first other error */
+};
+
+typedef void (*mts_smtp_cb)(void *arg, struct mts_smtp_result *res);
+
+/*! \param[out] errbuf a sentence on failure (bad --ca-file, ...)
+ *  \return MTS_OK, MTS_EINVAL or MTS_ENOMEM. */
+enum mts_err mts_smtper_new(struct mts_smtper **out, struct mts_loop *loop,
+                            const struct mts_smtp_opts *opts, char *errbuf,
+                            size_t errsz);
+/*! Cancel every probe (no callbacks) and free. NULL-safe. */
+void mts_smtper_free(struct mts_smtper **s);
+
+/*! Probe \p address (IPv4 or IPv6 text) for MX host \p host (the SNI).
+ *  \return MTS_OK (\p cb will be called, never before this returns) or
+ *  MTS_ENOMEM. */
+enum mts_err mts_smtp_start(struct mts_smtper *s, const char *host,
+                            const char *address, mts_smtp_cb cb, void *arg,
+                            struct mts_smtp **handle);
+
+/*! Stop a probe; its callback is not called. */
+void mts_smtp_cancel(struct mts_smtp *p);
+
+/*! Stop a probe whose time is up and return what it saw, as a failure that
+ *  names the step that stalled (or a connect failure before a connection).
+ *  The callback is not called. NULL when out of memory. */
+struct mts_smtp_result *mts_smtp_expire(struct mts_smtp *p);
+
+void mts_smtp_result_free(struct mts_smtp_result **res);
+
 #endif

@@ -46,12 +46,57 @@ struct mts_record_view {
   long ttl; /*!< -1 = null */
 };
 
+/* ---- MX transport (issue 12, mx-transport.md R163-R170) ---------------- */
+
+/*! How the SMTP probe of one address ended (mx-transport.md "JSON"). */
+enum mts_smtp_status {
+  MTS_SMTP_OK = 0,      /*!< STARTTLS and the TLS handshake completed */
+  MTS_SMTP_FAILED,      /*!< connected, but the session or TLS failed */
+  MTS_SMTP_UNREACHABLE, /*!< no TCP connection (refused, no answer) */
+  MTS_SMTP_NOT_CHECKED, /*!< not tried: no route for the family, or the
+                             run stopped probing (R168) */
+};
+
+/*! \return "ok", "failed", "unreachable" or "not-checked". */
+const char *mts_smtp_status_str(enum mts_smtp_status st);
+
+/*! What the SMTP probe of one address saw, as judged (R164-R166). */
+struct mts_smtp_view {
+  enum mts_smtp_status status;
+  char *banner;      /*!< the greeting as received, or NULL */
+  int starttls;      /*!< EHLO offered STARTTLS: 1, 0, -1 = null */
+  char *tls_version; /*!< "TLSv1.3", or NULL */
+  char *cipher;      /*!< or NULL */
+  int cert_seen;     /*!< 0: "cert" is null */
+  char *cert_subject, *cert_issuer; /*!< RFC 2253 one-line forms */
+  char **cert_san;                  /*!< dNSNames of the leaf */
+  size_t n_cert_san;
+  long long cert_not_after; /*!< epoch s, -1 = null */
+  int trusted;              /*!< 1, 0, -1 = null */
+  int name_match;           /*!< 1, 0, -1 = null */
+  char *error;              /*!< why it failed (escaped on output), or NULL */
+};
+
+/*! Free \p *v and what it owns; NULL-safe; sets \p *v to NULL. */
+void mts_smtp_view_free(struct mts_smtp_view **v);
+
+/*! One address of an MX host. */
+struct mts_mx_addr {
+  char *ip;                   /*!< as text */
+  struct mts_smtp_view *smtp; /*!< NULL = null (--no-smtp) */
+};
+
 /*! One MX host of the domain. */
 struct mts_mx_host {
   char *name; /*!< lowercase, no trailing dot */
   unsigned preference;
   int covered;      /*!< 1, 0, or -1 = null (not evaluated) */
   char *matched_by; /*!< the policy pattern that matched, or NULL */
+  /* MX transport (issue 12) */
+  char *cname;               /*!< the CNAME target the name led to, or NULL */
+  int addrs_known;           /*!< 0: "addresses" is null (not resolved) */
+  struct mts_mx_addr *addrs; /*!< A then AAAA, answer order */
+  size_t n_addrs;
 };
 
 /*! One tracked field that changed since the previous run (--state,
@@ -118,6 +163,7 @@ struct mts_result {
     int covered; /*!< 1, 0, or -1 = null */
     struct mts_mx_host *hosts;
     size_t n_hosts;
+    int tls_ok; /*!< R170: 1, 0, or -1 = null (issue 12) */
   } mx;
 
   struct {

@@ -416,6 +416,124 @@ assess_mx(const struct mts_lookups *lk, struct mts_result *r)
   return err;
 }
 
+/* ---- MX targets (issue 12, mx-transport.md R163) ----------------------- */
+
+static const struct mts_mx_lookup *
+find_target(const struct mts_lookups *lk, const char *name)
+{
+  for (size_t i = 0; i < lk->n_mx_targets; i++) {
+    if (strcmp(lk->mx_targets[i].name, name) == 0) {
+      return &lk->mx_targets[i];
+    }
+  }
+  return NULL;
+}
+
+static int
+host_usable(const struct mts_mx_host *h)
+{
+  return h->name[0] != '\0' && !mts_domain_is_ip_literal(h->name);
+}
+
+/* The addresses of one host: A then AAAA, as a sender tries them. */
+static enum mts_err
+copy_addrs(struct mts_mx_host *h, const struct mts_dns_result *const fam[2])
+{
+  size_t n = 0;
+
+  for (int k = 0; k < 2; k++) {
+    n += fam[k]->status == MTS_DNS_OK ? fam[k]->n_addrs : 0;
+  }
+  h->addrs = calloc(n ? n : 1, sizeof(*h->addrs));
+  if (h->addrs == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (int k = 0; k < 2; k++) {
+    for (size_t i = 0; fam[k]->status == MTS_DNS_OK && i < fam[k]->n_addrs;
+         i++) {
+      h->addrs[h->n_addrs].ip = strdup(fam[k]->addrs[i]);
+      if (h->addrs[h->n_addrs].ip == NULL) {
+        return MTS_ENOMEM;
+      }
+      h->n_addrs++;
+    }
+  }
+  return MTS_OK;
+}
+
+/* R163: every MX host's A and AAAA, its CNAME, and whether it resolves. */
+static enum mts_err
+assess_targets(const struct mts_lookups *lk, struct mts_result *r)
+{
+  size_t usable = 0;
+  enum mts_err err = MTS_OK;
+
+  for (size_t i = 0; i < r->mx.n_hosts; i++) {
+    usable += host_usable(&r->mx.hosts[i]) ? 1u : 0u;
+  }
+  for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
+    struct mts_mx_host *h = &r->mx.hosts[i];
+    const struct mts_mx_lookup *t =
+        host_usable(h) ? find_target(lk, h->name) : NULL;
+    const struct mts_dns_result *fam[2];
+    int failed = 0, absent = 0;
+
+    if (t == NULL || t->a == NULL || t->aaaa == NULL) {
+      continue; /* not asked: addresses stay null */
+    }
+    fam[0] = t->a;
+    fam[1] = t->aaaa;
+    for (int k = 0; k < 2 && err == MTS_OK; k++) {
+      const struct mts_dns_result *d = fam[k];
+      if (mts_dns_status_failed(d->status) || d->status == MTS_DNS_CNAME_LOOP) {
+        failed++;
+        err = add_lookup_failure(r, d);
+      } else if (d->status != MTS_DNS_OK || d->n_addrs == 0) {
+        absent++;
+      }
+    }
+    if (err != MTS_OK) {
+      return err;
+    }
+    for (int k = 0; k < 2 && h->cname == NULL; k++) {
+      const struct mts_dns_result *d = fam[k];
+      if (d->n_cnames > 0 && d->status != MTS_DNS_CNAME_LOOP) {
+        char chain[1024];
+        h->cname = strdup(d->cnames[d->n_cnames - 1]);
+        if (h->cname == NULL) {
+          return MTS_ENOMEM;
+        }
+        /* RFC 2181 §10.3; R110: coverage and the certificate use the MX
+         * RDATA name, not the CNAME target. */
+        chain_str(d, chain, sizeof(chain));
+        err = mts_findings_add(&r->findings, MTS_F_MX_TARGET_CNAME, h->name,
+                               strlen(h->name),
+                               "The MX host %s (preference %u) is an alias "
+                               "(%s): an MX target must be a host name, not "
+                               "a CNAME.",
+                               h->name, h->preference, chain);
+      }
+    }
+    if (err != MTS_OK || failed == 2) {
+      continue; /* nothing is known of its addresses */
+    }
+    h->addrs_known = 1;
+    err = copy_addrs(h, fam);
+    if (err == MTS_OK && absent == 2) {
+      /* R163: an error when no other host can take the mail. */
+      err = mts_findings_add_sev(
+          &r->findings, MTS_F_MX_TARGET_UNRESOLVABLE,
+          usable == 1 ? MTS_SEV_ERROR : MTS_SEV_WARNING, h->name,
+          strlen(h->name),
+          "The MX host %s (preference %u) has no A or AAAA record (%s): "
+          "senders cannot deliver to it%s.",
+          h->name, h->preference, mts_dns_status_str(fam[0]->status),
+          usable == 1 ? ", and it is the only MX host" : "");
+    }
+  }
+  return err;
+}
+
 /* ---- the policy (rfc-rules R4, R46-R63, R71-R95, R113-R115) ------------ */
 
 /* The code for a failed fetch, and the RFC 8460 result type a sender would
@@ -1224,6 +1342,312 @@ assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
   return assess_fetches(lk, r, host, now);
 }
 
+/* ---- the SMTP probe's verdict (issue 12, mx-transport.md R164-R170) ---- */
+
+/* R167: what an MX transport failure costs under the policy. */
+static enum mts_severity
+transport_sev(const struct mts_result *r)
+{
+  if (r->policy.status != MTS_POLICY_VALID || r->policy.mode == NULL) {
+    return MTS_SEV_INFO;
+  }
+  if (strcmp(r->policy.mode, "enforce") == 0) {
+    return MTS_SEV_ERROR;
+  }
+  return strcmp(r->policy.mode, "testing") == 0 ? MTS_SEV_WARNING
+                                                : MTS_SEV_INFO;
+}
+
+/* Per host: the addresses concerned by each code, for one finding each. */
+enum hcode {
+  H_MISSING = 0,
+  H_FAILED,
+  H_OLD,
+  H_UNTRUSTED,
+  H_EXPIRED,
+  H_NAME,
+  H_SOON,
+  H_UNREACHED,
+  H__COUNT,
+};
+
+static const enum mts_code hcode_code[H__COUNT] = {
+    [H_MISSING] = MTS_F_MX_STARTTLS_MISSING,
+    [H_FAILED] = MTS_F_MX_STARTTLS_FAILED,
+    [H_OLD] = MTS_F_MX_TLS_OLD_VERSION,
+    [H_UNTRUSTED] = MTS_F_MX_CERT_UNTRUSTED,
+    [H_EXPIRED] = MTS_F_MX_CERT_EXPIRED,
+    [H_NAME] = MTS_F_MX_CERT_NAME_MISMATCH,
+    [H_SOON] = MTS_F_MX_CERT_EXPIRES_SOON,
+    [H_UNREACHED] = MTS_F_MX_SMTP_UNREACHABLE,
+};
+
+struct hnote {
+  char addrs[512];
+  char why[512]; /* the first address's reason */
+  int n;
+};
+
+static void
+note(struct hnote *hn, const char *ip, const char *why)
+{
+  size_t o = strlen(hn->addrs);
+
+  if (o + strlen(ip) + 3 < sizeof(hn->addrs)) {
+    snprintf(hn->addrs + o, sizeof(hn->addrs) - o, "%s%s", o ? ", " : "", ip);
+  }
+  if (hn->n++ == 0 && why != NULL) {
+    snprintf(hn->why, sizeof(hn->why), "%s", why);
+  }
+}
+
+static const struct mts_smtp_result *
+find_smtp(const struct mts_mx_lookup *t, const char *ip)
+{
+  for (size_t i = 0; t != NULL && i < t->n_smtp; i++) {
+    if (t->smtp[i]->address != NULL && strcmp(t->smtp[i]->address, ip) == 0) {
+      return t->smtp[i];
+    }
+  }
+  return NULL;
+}
+
+static char *
+dup_or_null(const char *s, int *oom)
+{
+  char *d = s != NULL ? strdup(s) : NULL;
+  if (s != NULL && d == NULL) {
+    *oom = 1;
+  }
+  return d;
+}
+
+/* One address's view from its probe; notes what fails into hn. */
+static enum mts_err
+judge_smtp_addr(const struct mts_smtp_result *f, const struct mts_mx_host *h,
+                long long now, struct mts_smtp_view *v, struct hnote *hn,
+                int *reached, int *failed)
+{
+  int oom = 0;
+  const char *ip = f->address;
+
+  v->starttls = f->starttls;
+  v->banner = dup_or_null(f->banner, &oom);
+  v->error = dup_or_null(f->detail, &oom);
+  v->cert_not_after = -1;
+  v->trusted = v->name_match = -1;
+  switch (f->outcome) {
+    case MTS_SMTPO_NO_ROUTE:
+      v->status = MTS_SMTP_NOT_CHECKED; /* R168: says nothing of the host */
+      return oom ? MTS_ENOMEM : MTS_OK;
+    case MTS_SMTPO_CONNECT:
+      v->status = MTS_SMTP_UNREACHABLE;
+      note(&hn[H_UNREACHED], ip, f->detail);
+      return oom ? MTS_ENOMEM : MTS_OK;
+    case MTS_SMTPO_NO_STARTTLS:
+      *reached = 1;
+      *failed = 1;
+      v->status = MTS_SMTP_FAILED;
+      note(&hn[H_MISSING], ip, f->detail);
+      return oom ? MTS_ENOMEM : MTS_OK;
+    case MTS_SMTPO_FAILED:
+    case MTS_SMTPO_TLS:
+      *reached = 1;
+      *failed = 1;
+      v->status = MTS_SMTP_FAILED;
+      note(&hn[H_FAILED], ip, f->detail);
+      break;
+    case MTS_SMTPO_OK:
+      *reached = 1;
+      v->status = MTS_SMTP_OK;
+      break;
+  }
+  v->tls_version = dup_or_null(f->tls_version, &oom);
+  v->cipher = dup_or_null(f->cipher, &oom);
+  if (f->tls_version_num > 0 && f->tls_version_num < 0x0303) {
+    /* RFC 8461 §7.2, RFC 8996: TLS 1.2 or newer. */
+    *failed = 1;
+    note(&hn[H_OLD], ip, f->tls_version);
+  }
+  if (f->cert_seen) {
+    int expired = f->cert_expired ||
+                  (f->cert_not_after >= 0 && f->cert_not_after < now) ||
+                  (f->cert_not_before >= 0 && f->cert_not_before > now);
+    v->cert_seen = 1;
+    v->cert_subject = dup_or_null(f->cert_subject, &oom);
+    v->cert_issuer = dup_or_null(f->cert_issuer, &oom);
+    v->cert_not_after = f->cert_not_after;
+    v->trusted = f->chain_ok;
+    v->name_match = 0;
+    v->cert_san = calloc(f->n_cert_san ? f->n_cert_san : 1, sizeof(char *));
+    if (v->cert_san == NULL) {
+      return MTS_ENOMEM;
+    }
+    for (size_t i = 0; i < f->n_cert_san; i++) {
+      v->cert_san[i] = dup_or_null(f->cert_san[i], &oom);
+      v->n_cert_san = i + 1;
+      /* RFC 8461 §4.2, RFC 6125 §6.4: the MX record's name, DNS-ID
+       * only, "*" as the whole left-most label. */
+      if (mts_name_match(f->cert_san[i], h->name)) {
+        v->name_match = 1;
+      }
+    }
+    /* R167: an expired certificate is that only. */
+    if (expired) {
+      *failed = 1;
+      note(&hn[H_EXPIRED], ip, NULL);
+    } else if (!f->chain_ok) {
+      *failed = 1;
+      note(&hn[H_UNTRUSTED], ip, f->verify_error);
+    } else if (f->cert_not_after >= 0 && f->cert_not_after - now < 14 * 86400) {
+      char days[64];
+      snprintf(days, sizeof(days), "%lld", (f->cert_not_after - now) / 86400);
+      note(&hn[H_SOON], ip, days);
+    }
+    if (!v->name_match) {
+      *failed = 1;
+      note(&hn[H_NAME], ip, NULL);
+    }
+  } else if (f->outcome == MTS_SMTPO_OK) {
+    *failed = 1;
+    v->trusted = 0;
+    note(&hn[H_UNTRUSTED], ip, "the server sent no certificate");
+  }
+  return oom ? MTS_ENOMEM : MTS_OK;
+}
+
+static enum mts_err
+host_findings(struct mts_result *r, const struct mts_mx_host *h,
+              const struct hnote *hn, enum mts_severity sev, int any_reached)
+{
+  enum mts_err err = MTS_OK;
+
+  for (int c = 0; c < H__COUNT && err == MTS_OK; c++) {
+    const struct hnote *x = &hn[c];
+    const char *what = "";
+    char msg[1400];
+    enum mts_severity s = sev;
+
+    if (x->n == 0) {
+      continue;
+    }
+    switch ((enum hcode)c) {
+      case H_MISSING:
+        what = "does not offer STARTTLS in its EHLO reply";
+        break;
+      case H_FAILED:
+        what = "fails before TLS is established";
+        break;
+      case H_OLD:
+        what = "negotiates a TLS version older than 1.2";
+        break;
+      case H_UNTRUSTED:
+        what = "presents a certificate that does not verify";
+        break;
+      case H_EXPIRED:
+        what = "presents an expired (or not yet valid) certificate";
+        break;
+      case H_NAME:
+        what = "presents a certificate whose subjectAltName does not name "
+               "the host";
+        break;
+      case H_SOON:
+        what = "presents a certificate that expires within 14 days";
+        s = MTS_SEV_WARNING;
+        break;
+      case H_UNREACHED:
+        if (!any_reached) {
+          continue; /* one domain-wide info finding instead (R168) */
+        }
+        what = "does not accept a connection on the SMTP port, while other "
+               "addresses of the domain do";
+        s = MTS_SEV_WARNING;
+        break;
+      case H__COUNT:
+        break;
+    }
+    snprintf(msg, sizeof(msg), "The MX host %s (%s) %s%s%s%s.", h->name,
+             x->addrs, what, x->why[0] ? " (" : "", x->why,
+             x->why[0] ? (c == H_SOON ? " days left)" : ")") : "");
+    err = mts_findings_add_sev(&r->findings, hcode_code[c], s, h->name,
+                               strlen(h->name), "%s", msg);
+  }
+  return err;
+}
+
+static enum mts_err
+assess_transport(const struct mts_lookups *lk, struct mts_result *r)
+{
+  enum mts_severity sev = transport_sev(r);
+  int any_reached = 0, any_failed = 0, any_unreached = 0, any_stopped = 0;
+  struct hnote(*hn)[H__COUNT];
+  enum mts_err err = MTS_OK;
+
+  if (!lk->smtp || r->mx.n_hosts == 0) {
+    return MTS_OK;
+  }
+  hn = calloc(r->mx.n_hosts, sizeof(*hn));
+  if (hn == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
+    struct mts_mx_host *h = &r->mx.hosts[i];
+    const struct mts_mx_lookup *t =
+        h->addrs_known ? find_target(lk, h->name) : NULL;
+    for (size_t k = 0; t != NULL && k < h->n_addrs && err == MTS_OK; k++) {
+      const struct mts_smtp_result *f = find_smtp(t, h->addrs[k].ip);
+      struct mts_smtp_view *v = calloc(1, sizeof(*v));
+      if (v == NULL) {
+        err = MTS_ENOMEM;
+        break;
+      }
+      h->addrs[k].smtp = v;
+      if (f == NULL) {
+        v->status = MTS_SMTP_NOT_CHECKED;
+        v->starttls = v->trusted = v->name_match = -1;
+        v->cert_not_after = -1;
+        if (lk->smtp_stopped) {
+          any_stopped = 1;
+          v->error = strdup("not probed: outbound port 25 seems blocked "
+                            "where the check runs");
+          err = v->error ? MTS_OK : MTS_ENOMEM;
+        }
+        continue;
+      }
+      err = judge_smtp_addr(f, h, r->checked_at, v, hn[i], &any_reached,
+                            &any_failed);
+    }
+    any_unreached |= hn[i][H_UNREACHED].n > 0;
+  }
+  for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
+    err = host_findings(r, &r->mx.hosts[i], hn[i], sev, any_reached);
+  }
+  free(hn);
+  if (err == MTS_OK && !any_reached && (any_unreached || any_stopped)) {
+    /* R168: nothing answered: most likely port 25 is blocked here. */
+    err = mts_findings_add_sev(
+        &r->findings, MTS_F_MX_SMTP_UNREACHABLE, MTS_SEV_INFO, NULL, 0,
+        "No address of any MX host of %s accepted a connection on the SMTP "
+        "port%s: outbound port 25 may be blocked where the check runs "
+        "(--no-smtp skips the probe).",
+        r->domain, any_stopped ? ", or probing was stopped" : "");
+  }
+  /* R170: readiness, with a valid policy only. */
+  if (r->policy.status == MTS_POLICY_VALID && any_reached) {
+    r->mx.tls_ok = !any_failed;
+  }
+  if (err == MTS_OK && r->mx.tls_ok == 1 && r->mx.covered == 1 &&
+      r->policy.mode != NULL && strcmp(r->policy.mode, "testing") == 0) {
+    err =
+        mts_findings_add(&r->findings, MTS_F_POLICY_READY_FOR_ENFORCE, NULL, 0,
+                         "Every MX host is covered by the policy and passes "
+                         "the certificate checks: %s can move from mode "
+                         "testing to enforce.",
+                         r->domain);
+  }
+  return err;
+}
+
 enum mts_err
 mts_assess(const struct mts_lookups *lk, struct mts_result *r)
 {
@@ -1236,6 +1660,9 @@ mts_assess(const struct mts_lookups *lk, struct mts_result *r)
   }
   if (err == MTS_OK) {
     err = assess_mx(lk, r);
+  }
+  if (err == MTS_OK) {
+    err = assess_targets(lk, r);
   }
   if (err == MTS_OK && r->policy.url == NULL) {
     r->policy.url = concat("https://mta-sts.", r->domain);
@@ -1250,6 +1677,9 @@ mts_assess(const struct mts_lookups *lk, struct mts_result *r)
   }
   if (err == MTS_OK) {
     err = assess_policy(lk, r, r->checked_at);
+  }
+  if (err == MTS_OK) {
+    err = assess_transport(lk, r);
   }
   mts_result_set_status(r);
   return err;

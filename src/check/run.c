@@ -79,6 +79,28 @@ struct probe {
   } fetch_ctx[MTS_MAX_POLICY_ADDRS];
   size_t n_fetch;
   int fetch_started;
+  /* MX transport (issue 12): each MX host's A and AAAA (R163), asked as
+   * soon as the MX answer arrives. */
+  struct mx_target {
+    char *name;
+    struct mts_dns_result *dns[2]; /* A, AAAA */
+    struct mts_query *query[2];
+    struct target_ctx {
+      struct probe *probe;
+      size_t i;
+      int fam;
+    } ctx[2];
+    /* One SMTP probe per address (R164). */
+    struct smtp_slot {
+      struct mts_smtp *h;
+      struct mts_smtp_result *res;
+      const char *addr; /* in dns[] */
+      struct probe *probe;
+      size_t t;
+    } sp[MTS_MAX_MX_ADDRS];
+    size_t n_sp;
+  } target[MTS_MAX_MX_TARGETS];
+  size_t n_target;
   int pending;
   int done;
   uint64_t started_ms;
@@ -91,6 +113,10 @@ struct runner {
   struct mts_loop *loop;
   struct mts_resolver *resolver;
   struct mts_fetcher *fetcher; /* NULL with --no-policy */
+  struct mts_smtper *smtper;   /* NULL with --no-smtp */
+  unsigned smtp_unreached;     /* R168: probes that could not connect */
+  int smtp_reached;            /* a probe connected somewhere */
+  int smtp_stopped;            /* R168: port 25 looks blocked: stop */
   struct mts_timer deadline;
   struct mts_timer kick;     /* fill() again after this turn's events */
   size_t turn_starts;        /* domains started in this loop turn */
@@ -122,6 +148,7 @@ struct runner {
 };
 
 static void fill(struct runner *run);
+static void progress_erase(struct runner *run);
 
 /* Queries a domain sends when it starts (probe_start). */
 static unsigned
@@ -263,6 +290,28 @@ write_result(struct runner *run, const struct mts_result *r)
 }
 
 static void
+targets_free(struct probe *p)
+{
+  for (size_t i = 0; i < p->n_target; i++) {
+    struct mx_target *t = &p->target[i];
+    for (size_t k = 0; k < t->n_sp; k++) {
+      mts_smtp_cancel(t->sp[k].h);
+      t->sp[k].h = NULL;
+      mts_smtp_result_free(&t->sp[k].res);
+    }
+    t->n_sp = 0;
+    for (int k = 0; k < 2; k++) {
+      mts_resolve_cancel(t->query[k]);
+      t->query[k] = NULL;
+      mts_dns_result_free(&t->dns[k]);
+    }
+    free(t->name);
+    t->name = NULL;
+  }
+  p->n_target = 0;
+}
+
+static void
 probe_free(struct probe *p)
 {
   for (int i = 0; i < SLOT__COUNT; i++) {
@@ -273,6 +322,7 @@ probe_free(struct probe *p)
     mts_fetch_cancel(p->fetch[i]);
     mts_fetch_result_free(&p->fetched[i]);
   }
+  targets_free(p);
   mts_result_release(&p->result);
   free(p);
 }
@@ -308,9 +358,27 @@ probe_complete(struct probe *p)
 {
   struct runner *run = p->run;
   struct mts_lookups lk;
+  struct mts_mx_lookup targets[MTS_MAX_MX_TARGETS];
+  const struct mts_smtp_result *smtp[MTS_MAX_MX_TARGETS][MTS_MAX_MX_ADDRS];
   enum mts_err err;
 
   memset(&lk, 0, sizeof(lk));
+  for (size_t i = 0; i < p->n_target; i++) {
+    targets[i].name = p->target[i].name;
+    targets[i].a = p->target[i].dns[0];
+    targets[i].aaaa = p->target[i].dns[1];
+    targets[i].n_smtp = 0;
+    for (size_t k = 0; k < p->target[i].n_sp; k++) {
+      if (p->target[i].sp[k].res != NULL) {
+        smtp[i][targets[i].n_smtp++] = p->target[i].sp[k].res;
+      }
+    }
+    targets[i].smtp = smtp[i];
+  }
+  lk.smtp = run->smtper != NULL;
+  lk.smtp_stopped = run->smtp_stopped;
+  lk.mx_targets = targets;
+  lk.n_mx_targets = p->n_target;
   lk.sts = p->dns[SLOT_STS];
   lk.tlsrpt = p->dns[SLOT_TLSRPT];
   lk.mx = p->dns[SLOT_MX];
@@ -334,6 +402,7 @@ probe_complete(struct probe *p)
   for (size_t i = 0; i < p->n_fetch; i++) {
     mts_fetch_result_free(&p->fetched[i]);
   }
+  targets_free(p);
   p->done = 1;
   run->inflight--;
   flush(run);
@@ -342,6 +411,7 @@ probe_complete(struct probe *p)
 
 static void on_lookup(void *arg, struct mts_dns_result *res);
 static void probe_fetch(struct probe *p);
+static void probe_targets(struct probe *p, const struct mts_dns_result *mx);
 
 /* A result made here rather than by the resolver. NULL if out of memory. */
 static struct mts_dns_result *
@@ -452,6 +522,126 @@ probe_fetch(struct probe *p)
 }
 
 static void
+run_oom(struct runner *run)
+{
+  if (run->err == MTS_OK) {
+    run->err = MTS_ENOMEM;
+    snprintf(run->errbuf, run->errsz, "out of memory");
+  }
+  mts_loop_stop(run->loop);
+}
+
+/* R168: after this many addresses failed to connect, with none that
+ * did, the run stops probing: outbound port 25 is blocked here. */
+#define SMTP_BLOCKED_AFTER 16
+
+static void
+on_smtp(void *arg, struct mts_smtp_result *res)
+{
+  struct smtp_slot *sl = arg;
+  struct probe *p = sl->probe;
+  struct runner *run = p->run;
+
+  sl->h = NULL;
+  sl->res = res;
+  if (res->outcome == MTS_SMTPO_CONNECT) {
+    run->smtp_unreached++;
+  } else if (res->outcome != MTS_SMTPO_NO_ROUTE) {
+    run->smtp_reached = 1;
+  }
+  if (!run->smtp_reached && !run->smtp_stopped &&
+      run->smtp_unreached >= SMTP_BLOCKED_AFTER) {
+    run->smtp_stopped = 1;
+    progress_erase(run);
+    fprintf(stderr,
+            "mtasts-check: the first %d SMTP probes could not connect: "
+            "outbound port 25 seems blocked here; probing stopped "
+            "(--no-smtp skips it)\n",
+            SMTP_BLOCKED_AFTER);
+  }
+  if (--p->pending == 0) {
+    probe_complete(p);
+  }
+}
+
+static void
+on_target(void *arg, struct mts_dns_result *res)
+{
+  struct target_ctx *ctx = arg;
+  struct probe *p = ctx->probe;
+  struct mx_target *t = &p->target[ctx->i];
+
+  t->query[ctx->fam] = NULL;
+  t->dns[ctx->fam] = res;
+  if (p->run->smtper != NULL && res->status == MTS_DNS_OK) {
+    /* R164: probe each address as soon as it is known. */
+    p->pending++;
+    for (size_t i = 0; i < res->n_addrs && t->n_sp < MTS_MAX_MX_ADDRS; i++) {
+      struct smtp_slot *sl = &t->sp[t->n_sp];
+      if (p->run->smtp_stopped) {
+        break; /* R168: the addresses stay not-checked */
+      }
+      sl->addr = res->addrs[i];
+      sl->probe = p;
+      sl->t = ctx->i;
+      if (mts_smtp_start(p->run->smtper, t->name, sl->addr, on_smtp, sl,
+                         &sl->h) != MTS_OK) {
+        run_oom(p->run);
+        break;
+      }
+      t->n_sp++;
+      p->pending++;
+    }
+    p->pending--;
+  }
+  if (--p->pending == 0) {
+    probe_complete(p);
+  }
+}
+
+/* Ask A and AAAA for every distinct MX host (null MX and IP literals have
+ * nothing to resolve), up to MTS_MAX_MX_TARGETS. */
+static void
+probe_targets(struct probe *p, const struct mts_dns_result *mx)
+{
+  for (size_t i = 0; i < mx->n_mx && p->n_target < MTS_MAX_MX_TARGETS; i++) {
+    const char *host = mx->mx[i].host;
+    struct mx_target *t;
+    int seen = 0;
+
+    if (host[0] == '\0' || mts_domain_is_ip_literal(host)) {
+      continue;
+    }
+    for (size_t k = 0; k < p->n_target && !seen; k++) {
+      seen = strcmp(p->target[k].name, host) == 0;
+    }
+    if (seen) {
+      continue;
+    }
+    t = &p->target[p->n_target];
+    t->name = strdup(host);
+    if (t->name == NULL) {
+      run_oom(p->run);
+      return;
+    }
+    p->n_target++;
+    for (int k = 0; k < 2; k++) {
+      t->ctx[k].probe = p;
+      t->ctx[k].i = (size_t)(t - p->target);
+      t->ctx[k].fam = k;
+      p->pending++;
+      if (mts_resolve(p->run->resolver, host, k == 0 ? MTS_RR_A : MTS_RR_AAAA,
+                      on_target, &t->ctx[k], &t->query[k]) != MTS_OK) {
+        t->query[k] = NULL;
+        p->pending--;
+        run_oom(p->run);
+        return;
+      }
+    }
+  }
+}
+
+static void
 on_lookup(void *arg, struct mts_dns_result *res)
 {
   struct slot_ctx *ctx = arg;
@@ -472,6 +662,12 @@ on_lookup(void *arg, struct mts_dns_result *res)
      * reference: the answer may come before probe_ask returns. */
     p->pending++;
     probe_ask(p, SLOT_APEX);
+    p->pending--;
+  }
+  if (ctx->slot == SLOT_MX && res->status == MTS_DNS_OK) {
+    /* R163: the MX hosts' addresses, in the same loop turn. */
+    p->pending++;
+    probe_targets(p, res);
     p->pending--;
   }
   if (!p->fetch_started && p->run->fetcher != NULL &&
@@ -512,6 +708,36 @@ probe_expire(struct probe *p)
       }
       mts_loop_stop(p->run->loop);
       return;
+    }
+  }
+  for (size_t i = 0; i < p->n_target; i++) {
+    struct mx_target *t = &p->target[i];
+    for (size_t k = 0; k < t->n_sp; k++) {
+      if (t->sp[k].h == NULL) {
+        continue;
+      }
+      t->sp[k].res = mts_smtp_expire(t->sp[k].h);
+      t->sp[k].h = NULL;
+      p->pending--;
+      if (t->sp[k].res == NULL) {
+        run_oom(p->run);
+        return;
+      }
+    }
+    for (int k = 0; k < 2; k++) {
+      if (t->query[k] == NULL) {
+        continue;
+      }
+      mts_resolve_cancel(t->query[k]);
+      t->query[k] = NULL;
+      p->pending--;
+      t->dns[k] =
+          dns_result_new(t->name, k == 0 ? MTS_RR_A : MTS_RR_AAAA,
+                         MTS_DNS_TIMEOUT, "the check's time limit was reached");
+      if (t->dns[k] == NULL) {
+        run_oom(p->run);
+        return;
+      }
     }
   }
   for (size_t i = 0; i < p->n_fetch; i++) {
@@ -1035,6 +1261,11 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
     struct mts_fetch_opts fo = {opts->ca_file, opts->timeout_ms};
     err = mts_fetcher_new(&run.fetcher, run.loop, &fo, errbuf, errsz);
   }
+  if (err == MTS_OK && !opts->no_smtp) {
+    struct mts_smtp_opts so = {opts->ca_file, opts->ehlo, opts->smtp_port,
+                               opts->smtp_timeout_ms};
+    err = mts_smtper_new(&run.smtper, run.loop, &so, errbuf, errsz);
+  }
   if (err == MTS_OK) {
     err = mts_loop_add_prepare(run.loop, on_prepare, &run);
   }
@@ -1098,6 +1329,7 @@ done:
     run.head = p->next;
     probe_free(p);
   }
+  mts_smtper_free(&run.smtper);
   mts_fetcher_free(&run.fetcher);
   mts_resolver_free(&run.resolver);
   if (run.loop != NULL) {

@@ -29,6 +29,10 @@ enum {
   OPT_STATE,
   OPT_QPS,
   OPT_PROGRESS,
+  OPT_NO_SMTP,
+  OPT_EHLO,
+  OPT_SMTP_PORT,
+  OPT_SMTP_TIMEOUT,
 };
 
 /* --qps: up to a million queries a second (more is no limit at all). */
@@ -47,6 +51,8 @@ static const struct mts_optdef optdefs[] = {
      "domains checked at once (default 64)", NULL},
     {"color", required_argument, OPT_COLOR, "WHEN",
      "colour: auto (default), always, never", when_words},
+    {"ehlo", required_argument, OPT_EHLO, "NAME",
+     "name sent in SMTP EHLO (default: this host's name)", NULL},
     {"file", required_argument, 'f', "FILE",
      "domains from FILE, one a line (- = stdin)", NULL},
     {"format", required_argument, OPT_FORMAT, "FMT",
@@ -55,6 +61,8 @@ static const struct mts_optdef optdefs[] = {
     {"json", no_argument, 'j', NULL, "JSON Lines, one object a domain", NULL},
     {"no-policy", no_argument, OPT_NO_POLICY, NULL,
      "DNS checks only, no HTTPS policy fetch", NULL},
+    {"no-smtp", no_argument, OPT_NO_SMTP, NULL,
+     "no SMTP STARTTLS probe of the MX hosts", NULL},
     {"policy-file", required_argument, OPT_POLICY_FILE, "FILE",
      "check a local policy file offline", NULL},
     {"progress", required_argument, OPT_PROGRESS, "WHEN",
@@ -66,6 +74,10 @@ static const struct mts_optdef optdefs[] = {
      "DNS server to ask (repeatable)", NULL},
     {"shard", required_argument, OPT_SHARD, "K/N",
      "check only the domains of shard K of N", NULL},
+    {"smtp-port", required_argument, OPT_SMTP_PORT, "N",
+     "port of the MX hosts (default 25)", NULL},
+    {"smtp-timeout", required_argument, OPT_SMTP_TIMEOUT, "SECONDS",
+     "TCP connect timeout of an SMTP probe (default 5)", NULL},
     {"state", required_argument, OPT_STATE, "FILE",
      "remember results in FILE, report changes", NULL},
     {"timeout", required_argument, 't', "SECONDS",
@@ -129,6 +141,27 @@ parse_long(const char *s, long min, long max, long *out)
   }
   *out = v;
   return 0;
+}
+
+/* --ehlo: RFC 5321 §4.1.1.1 Domain or address-literal; no space, no
+ * control character, at most 255 octets. */
+static int
+ehlo_ok(const char *s)
+{
+  size_t n = strlen(s);
+
+  if (n == 0 || n > 255) {
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+          c == '[' || c == ']' || c == ':')) {
+      return 0;
+    }
+  }
+  return 1;
 }
 
 /* Seconds, possibly with a fraction: "20", "0.5". */
@@ -277,6 +310,14 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
   o->write.format = MTS_FORMAT_TEXT;
   o->run.out = stdout;
   o->run.resolver.tries = 3;
+  o->run.smtp_port = 25;
+  o->run.smtp_timeout_ms = 5000;
+  if (gethostname(o->ehlo_buf, sizeof(o->ehlo_buf)) != 0 ||
+      o->ehlo_buf[0] == '\0') {
+    snprintf(o->ehlo_buf, sizeof(o->ehlo_buf), "localhost");
+  }
+  o->ehlo_buf[sizeof(o->ehlo_buf) - 1] = '\0';
+  o->run.ehlo = o->ehlo_buf;
 
   mts_opttab_longopts(optdefs, N_OPTS, longopts);
 
@@ -396,6 +437,38 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
           return MTS_EINVAL;
         }
         o->state_file = optarg;
+        break;
+      case OPT_NO_SMTP:
+        o->run.no_smtp = 1;
+        break;
+      case OPT_EHLO:
+        if (!ehlo_ok(optarg)) {
+          snprintf(errbuf, errsz,
+                   "invalid --ehlo '%s': expected a host name or an address "
+                   "literal",
+                   optarg);
+          return MTS_EINVAL;
+        }
+        o->run.ehlo = optarg;
+        break;
+      case OPT_SMTP_PORT:
+        if (parse_long(optarg, 1, 65535, &v) != 0) {
+          snprintf(errbuf, errsz,
+                   "invalid --smtp-port '%s': expected 1 to "
+                   "65535",
+                   optarg);
+          return MTS_EINVAL;
+        }
+        o->run.smtp_port = (unsigned)v;
+        break;
+      case OPT_SMTP_TIMEOUT:
+        if (parse_seconds(optarg, &o->run.smtp_timeout_ms) != 0) {
+          snprintf(errbuf, errsz,
+                   "invalid --smtp-timeout '%s': expected seconds, more than "
+                   "0 and at most 86400",
+                   optarg);
+          return MTS_EINVAL;
+        }
         break;
       case OPT_CONCURRENCY:
         if (parse_long(optarg, 1, MAX_CONCURRENCY, &v) != 0) {

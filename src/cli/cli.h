@@ -23,8 +23,9 @@ struct mts_opts {
   const char *state_file;  /*!< --state FILE (main opens it), or NULL */
   char *const *domains;
   size_t n_domains;
-  int help;    /*!< --help was given: print mts_cli_help, exit 0 */
-  int version; /*!< --version was given */
+  int help;           /*!< --help was given: print mts_cli_help, exit 0 */
+  int version;        /*!< --version was given */
+  char ehlo_buf[256]; /*!< the host name, the default --ehlo */
 };
 
 /*! Parse the command line into \p o (defaults first).

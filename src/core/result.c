@@ -110,6 +110,54 @@ mts_result_init(struct mts_result *r)
   r->policy.max_age = -1;
   r->policy.cert_not_after = -1;
   r->mx.covered = -1;
+  r->mx.tls_ok = -1;
+}
+
+const char *
+mts_smtp_status_str(enum mts_smtp_status st)
+{
+  switch (st) {
+    case MTS_SMTP_OK:
+      return "ok";
+    case MTS_SMTP_FAILED:
+      return "failed";
+    case MTS_SMTP_UNREACHABLE:
+      return "unreachable";
+    case MTS_SMTP_NOT_CHECKED:
+      return "not-checked";
+  }
+  return "not-checked";
+}
+
+void
+mts_smtp_view_free(struct mts_smtp_view **pv)
+{
+  struct mts_smtp_view *v = *pv;
+
+  if (v == NULL) {
+    return;
+  }
+  free(v->banner);
+  free(v->tls_version);
+  free(v->cipher);
+  free(v->cert_subject);
+  free(v->cert_issuer);
+  strv_free(v->cert_san, v->n_cert_san);
+  free(v->error);
+  free(v);
+  *pv = NULL;
+}
+
+/* MX transport (issue 12): what a host owns beyond name and coverage. */
+static void
+mx_host_transport_release(struct mts_mx_host *h)
+{
+  free(h->cname);
+  for (size_t i = 0; i < h->n_addrs; i++) {
+    free(h->addrs[i].ip);
+    mts_smtp_view_free(&h->addrs[i].smtp);
+  }
+  free(h->addrs);
 }
 
 void
@@ -131,6 +179,7 @@ mts_result_release(struct mts_result *r)
   for (size_t i = 0; i < r->mx.n_hosts; i++) {
     free(r->mx.hosts[i].name);
     free(r->mx.hosts[i].matched_by);
+    mx_host_transport_release(&r->mx.hosts[i]);
   }
   free(r->mx.hosts);
   record_view_release(&r->tlsrpt.record);

@@ -1,6 +1,7 @@
 #include "mtasts/output.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -138,6 +139,67 @@ add_policy_addrs(struct mts_jw *w, const struct mts_result *r)
   mts_jw_close(w, ']');
 }
 
+/* ---- MX transport (issue 12, mx-transport.md "JSON") ------------------- */
+
+static void
+add_smtp(struct mts_jw *w, const struct mts_smtp_view *v, long long now)
+{
+  if (v == NULL) {
+    put_null(w, "smtp");
+    return;
+  }
+  mts_jw_open(w, "smtp", '{');
+  put_str(w, "status", mts_smtp_status_str(v->status));
+  put_str(w, "banner", v->banner);
+  put_tristate(w, "starttls", v->starttls);
+  put_str(w, "tls_version", v->tls_version);
+  put_str(w, "cipher", v->cipher);
+  if (!v->cert_seen) {
+    put_null(w, "cert");
+  } else {
+    mts_jw_open(w, "cert", '{');
+    put_str(w, "subject", v->cert_subject);
+    put_str(w, "issuer", v->cert_issuer);
+    put_strv(w, "san", v->cert_san, v->n_cert_san, 0);
+    put_time(w, "not_after", v->cert_not_after);
+    if (v->cert_not_after < 0) {
+      put_null(w, "days_left");
+    } else {
+      /* Negative once expired: a number, not null. */
+      char num[32];
+      snprintf(num, sizeof(num), "%lld",
+               v->cert_not_after >= now
+                   ? (v->cert_not_after - now) / 86400
+                   : -((now - v->cert_not_after + 86399) / 86400));
+      mts_jw_number(w, "days_left", num);
+    }
+    put_tristate(w, "trusted", v->trusted);
+    put_tristate(w, "name_match", v->name_match);
+    mts_jw_close(w, '}');
+  }
+  put_str(w, "error", v->error);
+  mts_jw_close(w, '}');
+}
+
+static void
+add_mx_transport(struct mts_jw *w, const struct mts_mx_host *h, long long now)
+{
+  put_str(w, "cname", h->cname);
+  put_null(w, "dane"); /* DANE (R169) is not probed yet */
+  if (!h->addrs_known) {
+    put_null(w, "addresses");
+    return;
+  }
+  mts_jw_open(w, "addresses", '[');
+  for (size_t i = 0; i < h->n_addrs; i++) {
+    mts_jw_open(w, NULL, '{');
+    put_str(w, "ip", h->addrs[i].ip);
+    add_smtp(w, h->addrs[i].smtp, now);
+    mts_jw_close(w, '}');
+  }
+  mts_jw_close(w, ']');
+}
+
 static void
 add_mta_sts(struct mts_jw *w, const struct mts_result *r)
 {
@@ -186,10 +248,12 @@ add_mta_sts(struct mts_jw *w, const struct mts_result *r)
       put_count(w, "preference", h->preference);
       put_tristate(w, "covered", h->covered);
       put_str(w, "matched_by", h->matched_by);
+      add_mx_transport(w, h, r->checked_at);
       mts_jw_close(w, '}');
     }
     mts_jw_close(w, ']');
   }
+  put_tristate(w, "tls_ok", r->mx.tls_ok);
   mts_jw_close(w, '}');
 
   mts_jw_close(w, '}');

@@ -52,6 +52,13 @@ struct entry {
   unsigned long by_severity[3]; /* indexed by enum mts_severity */
   struct code_count *codes;
   size_t n_codes;
+  /* MX transport (issue 12): one per probed MX address. */
+  struct mx_sample {
+    char *mx, *ip;
+    enum mts_smtp_status status;
+    long long cert_not_after; /* -1: no certificate seen */
+  } * mxs;
+  size_t n_mxs;
 };
 
 struct mts_report_prom {
@@ -83,6 +90,11 @@ entry_release(struct entry *e)
 {
   free(e->domain);
   free(e->codes);
+  for (size_t i = 0; i < e->n_mxs; i++) {
+    free(e->mxs[i].mx);
+    free(e->mxs[i].ip);
+  }
+  free(e->mxs);
   memset(e, 0, sizeof(*e));
 }
 
@@ -112,6 +124,47 @@ mode_of(const char *s)
     }
   }
   return MODE_UNKNOWN;
+}
+
+/* The probed MX addresses of \p r (issue 12). */
+static enum mts_err
+mx_fill(struct entry *e, const struct mts_result *r)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < r->mx.n_hosts; i++) {
+    for (size_t k = 0; k < r->mx.hosts[i].n_addrs; k++) {
+      n += r->mx.hosts[i].addrs[k].smtp != NULL;
+    }
+  }
+  if (n == 0) {
+    return MTS_OK;
+  }
+  e->mxs = calloc(n, sizeof(*e->mxs));
+  if (e->mxs == NULL) {
+    entry_release(e);
+    return MTS_ENOMEM;
+  }
+  for (size_t i = 0; i < r->mx.n_hosts; i++) {
+    const struct mts_mx_host *h = &r->mx.hosts[i];
+    for (size_t k = 0; k < h->n_addrs; k++) {
+      const struct mts_smtp_view *v = h->addrs[k].smtp;
+      struct mx_sample *m = &e->mxs[e->n_mxs];
+      if (v == NULL) {
+        continue;
+      }
+      m->mx = strdup(h->name);
+      m->ip = strdup(h->addrs[k].ip);
+      m->status = v->status;
+      m->cert_not_after = v->cert_seen ? v->cert_not_after : -1;
+      e->n_mxs++;
+      if (m->mx == NULL || m->ip == NULL) {
+        entry_release(e);
+        return MTS_ENOMEM;
+      }
+    }
+  }
+  return MTS_OK;
 }
 
 /* Fill \p e from \p r. \return MTS_OK or MTS_ENOMEM (e is then empty). */
@@ -169,7 +222,7 @@ entry_fill(struct entry *e, const struct mts_result *r)
     }
     e->codes[j].count++;
   }
-  return MTS_OK;
+  return mx_fill(e, r);
 }
 
 /* The slot of \p domain: where it is, or the empty slot where it goes. */
@@ -571,6 +624,71 @@ write_findings(FILE *out, const struct mts_report_prom *p)
   }
 }
 
+/* MX transport (issue 12): per MX address, the probe's status (a state
+ * set) and the certificate's days left. Written only when some address was
+ * probed, so a run with --no-smtp has the families it always had. */
+static void
+mx_sample_start(FILE *out, const char *name, const struct entry *e,
+                const struct mx_sample *m)
+{
+  sample_start(out, name, e);
+  fputs(",mx=\"", out);
+  mts_prom_label_value(out, m->mx);
+  fputs("\",address=\"", out);
+  mts_prom_label_value(out, m->ip);
+  fputc('"', out);
+}
+
+static void
+write_mx(FILE *out, const struct mts_report_prom *p, long long now)
+{
+  static const enum mts_smtp_status states[] = {
+      MTS_SMTP_OK, MTS_SMTP_FAILED, MTS_SMTP_UNREACHABLE, MTS_SMTP_NOT_CHECKED};
+  int any = 0, certs = 0;
+
+  for (size_t i = 0; i < p->n; i++) {
+    any |= p->v[i].n_mxs > 0;
+    for (size_t k = 0; k < p->v[i].n_mxs; k++) {
+      certs |= p->v[i].mxs[k].cert_not_after >= 0;
+    }
+  }
+  if (!any) {
+    return;
+  }
+  family(out, "mtasts_mx_probe_status",
+         "The SMTP STARTTLS probe of one MX address: 1 for its status.");
+  for (size_t i = 0; i < p->n; i++) {
+    for (size_t k = 0; k < p->v[i].n_mxs; k++) {
+      for (size_t s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
+        mx_sample_start(out, "mtasts_mx_probe_status", &p->v[i],
+                        &p->v[i].mxs[k]);
+        fprintf(out, ",status=\"%s\"} %d\n", mts_smtp_status_str(states[s]),
+                p->v[i].mxs[k].status == states[s]);
+      }
+    }
+  }
+  if (!certs) {
+    return;
+  }
+  family(out, "mtasts_mx_cert_days_left",
+         "Whole days until the MX address's certificate expires (negative "
+         "once expired).");
+  for (size_t i = 0; i < p->n; i++) {
+    for (size_t k = 0; k < p->v[i].n_mxs; k++) {
+      const struct mx_sample *m = &p->v[i].mxs[k];
+      long long d;
+      if (m->cert_not_after < 0) {
+        continue;
+      }
+      d = m->cert_not_after >= now
+              ? (m->cert_not_after - now) / 86400
+              : -((now - m->cert_not_after + 86399) / 86400);
+      mx_sample_start(out, "mtasts_mx_cert_days_left", &p->v[i], m);
+      fprintf(out, "} %lld\n", d);
+    }
+  }
+}
+
 enum mts_err
 mts_report_prom_write(FILE *out, const struct mts_report_prom *p, long long now)
 {
@@ -583,6 +701,7 @@ mts_report_prom_write(FILE *out, const struct mts_report_prom *p, long long now)
   write_num(out, p, NUM_CERT_DAYS);
   write_ttls(out, p);
   write_findings(out, p);
+  write_mx(out, p, now);
   write_num(out, p, NUM_DURATION);
   write_num(out, p, NUM_CHECKED_AT);
   family(out, "mtasts_last_run_domains",

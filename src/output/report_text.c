@@ -515,6 +515,63 @@ put_policy(struct ctx *c, const struct mts_result *r)
   }
 }
 
+/* MX transport (issue 12): one line per address of a host, with what
+ * its SMTP probe saw: "127.0.0.1  ok  TLSv1.3, certificate mx1.example.com,
+ * 58 days left". Server words are escaped. */
+static void
+put_mx_addrs(struct ctx *c, const struct mts_mx_host *h, long long now)
+{
+  if (h->addrs_known && h->n_addrs == 0) {
+    put_label(c, "");
+    out_s(c, "  no address");
+    out_c(c, '\n');
+  }
+  for (size_t k = 0; k < h->n_addrs; k++) {
+    const struct mts_smtp_view *v = h->addrs[k].smtp;
+    put_label(c, "");
+    out_s(c, "  ");
+    put_str(c, h->addrs[k].ip, 0);
+    if (v != NULL) {
+      int bad = v->status != MTS_SMTP_OK ||
+                (v->cert_seen && (v->trusted != 1 || v->name_match != 1)) ||
+                (v->cert_not_after >= 0 && v->cert_not_after < now);
+      out_s(c, "  ");
+      put_word(c,
+               v->status == MTS_SMTP_NOT_CHECKED ? TONE_NONE
+               : bad                             ? TONE_BAD
+                                                 : TONE_GOOD,
+               mts_smtp_status_str(v->status));
+      if (v->tls_version != NULL) {
+        out_s(c, "  ");
+        put_str(c, v->tls_version, 0);
+      }
+      if (v->cert_seen) {
+        out_s(c, ", certificate ");
+        put_str(c, v->n_cert_san > 0 ? v->cert_san[0] : v->cert_subject, 0);
+        if (v->cert_not_after >= 0 && v->cert_not_after >= now) {
+          out_f(c, ", %lld days left", (v->cert_not_after - now) / 86400);
+        } else if (v->cert_not_after >= 0) {
+          out_s(c, ", ");
+          put_word(c, TONE_BAD, "expired");
+        }
+        if (v->trusted == 0) {
+          out_s(c, ", ");
+          put_word(c, TONE_BAD, "untrusted");
+        }
+        if (v->name_match == 0) {
+          out_s(c, ", ");
+          put_word(c, TONE_BAD, "wrong name");
+        }
+      }
+      if (v->error != NULL) {
+        out_s(c, ": ");
+        put_str(c, v->error, 0);
+      }
+    }
+    out_c(c, '\n');
+  }
+}
+
 static void
 put_mx(struct ctx *c, const struct mts_result *r)
 {
@@ -562,7 +619,12 @@ put_mx(struct ctx *c, const struct mts_result *r)
       out_s(c, "  ");
       put_word(c, uncovered, "NOT covered");
     }
+    if (h->cname != NULL) {
+      out_s(c, "  alias of ");
+      put_str(c, h->cname, 0);
+    }
     out_c(c, '\n');
+    put_mx_addrs(c, h, r->checked_at);
   }
 }
 

@@ -104,7 +104,7 @@ def cmd_stop(rundir):
 def run(args, binary, stdin=None, env=None):
     """(exit code, stdout, stderr, seconds)."""
     t0 = time.monotonic()
-    p = subprocess.Popen([binary] + args, stdin=stdin or subprocess.DEVNULL,
+    p = subprocess.Popen([binary, "--no-smtp"] + args, stdin=stdin or subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=env)
     out, err = p.communicate(timeout=120)
@@ -118,7 +118,7 @@ def run_rss(args, binary, out_path, env=None):
     t0 = time.monotonic()
     with open(os.devnull, "wb") as devnull:
         with open(out_path, "wb") as out:
-            p = subprocess.Popen([binary] + args, stdin=subprocess.DEVNULL,
+            p = subprocess.Popen([binary, "--no-smtp"] + args, stdin=subprocess.DEVNULL,
                                  stdout=out, stderr=devnull, env=env)
             # "Nothing hangs": a run that outlives the watchdog is killed
             # and then fails its checks.
@@ -311,7 +311,7 @@ def t_sigint(a):
     # A second signal ends the program at once, even while it is blocked
     # writing to a pipe nobody reads (the first one cannot be acted upon
     # there: the loop is not running).
-    p = subprocess.Popen([a.bin, "--json", "--no-policy", "-r", KNOT, "-f", lst],
+    p = subprocess.Popen([a.bin, "--no-smtp", "--json", "--no-policy", "-r", KNOT, "-f", lst],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
     try:

@@ -85,13 +85,21 @@ LOOKUP_FAILURES = {"DNS_SERVFAIL", "DNS_TIMEOUT", "DNS_TRUNCATED",
 # could not be judged.
 UNKNOWN_CLASS = LOOKUP_FAILURES | {"POLICY_CERT_UNKNOWN"}
 # Codes whose severity depends on the context (docs/findings.md).
-CONTEXT_SEVERITY = {"MX_NOT_COVERED", "POLICY_ADDRESSES_DIFFER"}
 RECORD_STATUSES = {"valid", "invalid", "missing", "unknown"}
 ADDR_OUTCOMES = {"ok", "connect-failed", "tls-failed", "cert-untrusted",
                  "cert-expired", "cert-name-mismatch", "timeout", "too-large",
                  "failed", "no-route"}
 POLICY_STATUSES = {"valid", "invalid", "unreachable", "not-checked"}
 STATUSES = {"ok", "warning", "error", "unknown"}
+SMTP_STATUSES = {"ok", "failed", "unreachable", "not-checked"}
+# Codes whose severity comes from the context (policy mode, other hosts):
+# rfc-rules R115, mx-transport.md R163, R167, R168.
+CONTEXT_SEVERITY = {"MX_NOT_COVERED", "POLICY_ADDRESSES_DIFFER",
+                    "MX_TARGET_UNRESOLVABLE",
+                    "MX_STARTTLS_MISSING", "MX_STARTTLS_FAILED",
+                    "MX_TLS_OLD_VERSION", "MX_CERT_UNTRUSTED",
+                    "MX_CERT_EXPIRED", "MX_CERT_NAME_MISMATCH",
+                    "MX_SMTP_UNREACHABLE"}
 SEVERITIES = {"error", "warning", "info"}
 EXIT_OF = {"ok": 0, "warning": 1, "unknown": 3, "error": 2}
 RANK = {"ok": 0, "warning": 1, "unknown": 2, "error": 3}
@@ -402,6 +410,30 @@ def check_contract(obj, codes, timeout_s, errors):
                 e.append("contract: %s.preference out of range" % p)
             need(p + ".covered", bool, nullable=True)
             need(p + ".matched_by", str, nullable=True)
+            # MX transport (issue 12, mx-transport.md "JSON")
+            need(p + ".cname", str, nullable=True)
+            need(p + ".dane", dict, nullable=True)
+            addrs = need(p + ".addresses", list, nullable=True)
+            for j, a in enumerate(addrs if isinstance(addrs, list) else []):
+                q = "%s.addresses[%d]" % (p, j)
+                need(q + ".ip", str)
+                smtp = need(q + ".smtp", dict, nullable=True)
+                if isinstance(smtp, dict):
+                    need(q + ".smtp.status", str, enum=SMTP_STATUSES)
+                    need(q + ".smtp.banner", str, nullable=True)
+                    need(q + ".smtp.starttls", bool, nullable=True)
+                    need(q + ".smtp.tls_version", str, nullable=True)
+                    need(q + ".smtp.cipher", str, nullable=True)
+                    cert = need(q + ".smtp.cert", dict, nullable=True)
+                    if isinstance(cert, dict):
+                        for k in ("subject", "issuer", "not_after"):
+                            need(q + ".smtp.cert." + k, str, nullable=True)
+                        need(q + ".smtp.cert.san", list)
+                        need(q + ".smtp.cert.days_left", int, nullable=True)
+                        need(q + ".smtp.cert.trusted", bool, nullable=True)
+                        need(q + ".smtp.cert.name_match", bool, nullable=True)
+                    need(q + ".smtp.error", str, nullable=True)
+    need("mta_sts.mx.tls_ok", bool, nullable=True)
 
     rst = need("tls_rpt.record.status", str, enum=RECORD_STATUSES)
     rname = need("tls_rpt.record.name", str, nullable=domain_invalid)
@@ -448,7 +480,8 @@ def check_contract(obj, codes, timeout_s, errors):
             if isinstance(code, str) and codes is not None:
                 if code not in codes:
                     e.append("contract: %s.code %s is not in codes.def" % (p, code))
-                elif code not in CONTEXT_SEVERITY and isinstance(sev, str) and sev != codes[code]:
+                elif code not in CONTEXT_SEVERITY and isinstance(sev, str) \
+                        and sev != codes[code]:
                     e.append("contract: %s %s has severity %s, codes.def says %s"
                              % (p, code, sev, codes[code]))
             if sev == "error":

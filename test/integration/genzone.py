@@ -58,8 +58,11 @@ def domain_block(i):
     if kind == 8:
         for k in range(1, 4):
             lines.append("%s MX %d mx%d.%s.bulk.test." % (d, k * 10, k, d))
+            # Every MX host resolves (mx-transport.md R163).
+            lines.append("mx%d.%s A 192.0.2.%d" % (k, d, k))
     elif kind != 9:
         lines.append("%s MX 10 mx1.%s.bulk.test." % (d, d))
+        lines.append("mx1.%s A 192.0.2.1" % d)
     if kind == 9:
         # The apex TXT answers the tool's R22 look at the wrong name.
         lines.append('%s TXT "v=spf1 -all"' % d)

@@ -121,7 +121,7 @@ def write_list(tmp):
 
 
 def run(binary, args, stdin=None):
-    cmd = [binary, "--no-policy", "--timeout", "5", "--resolver", knot()]
+    cmd = [binary, "--no-smtp", "--no-policy", "--timeout", "5", "--resolver", knot()]
     cmd += args
     p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=120)
     return p.returncode, p.stdout.decode("utf-8", "replace"), \
@@ -419,7 +419,7 @@ def test_prometheus(binary):
     # Stopped before the end: no metrics at all, rather than part of them.
     fault = "%s:%s" % (os.environ.get("MTS_TEST_FAULT_ADDR", "127.53.0.2"),
                        os.environ.get("MTS_TEST_FAULT_PORT", "5300"))
-    p = subprocess.Popen([binary, "--no-policy", "--timeout", "20",
+    p = subprocess.Popen([binary, "--no-smtp", "--no-policy", "--timeout", "20",
                           "--resolver", fault, "--format", "prometheus",
                           "ok.fault.test", "silent.fault.test"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -441,7 +441,7 @@ def test_prometheus_policy(binary, rundir):
         print("SKIP: no HTTPS servers (no %s)" % ca)
         return SKIP
     # Not run(): it adds --no-policy.
-    cmd = [binary, "--timeout", "10", "--resolver", knot(), "--ca-file", ca,
+    cmd = [binary, "--no-smtp", "--timeout", "10", "--resolver", knot(), "--ca-file", ca,
            "--format", "prometheus", "valid.pol.test", "testing.pol.test"]
     p = subprocess.run(cmd, capture_output=True, timeout=60)
     text = p.stdout.decode("utf-8")

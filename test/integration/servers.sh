@@ -56,6 +56,9 @@ stop_all() {
   if [[ -d $rundir/slow ]]; then
     "$python" "$here/slowhttps.py" stop "$rundir/slow" || rc=1
   fi
+  if [[ -d $rundir/smtp ]]; then
+    "$python" "$here/smtpserver.py" stop "$rundir/smtp" || rc=1
+  fi
   "$here/dnsserver.sh" stop "$rundir/knot" || rc=1
   "$python" "$here/faultdns.py" stop "$rundir/fault" || rc=1
   local b dir addr mode
@@ -110,7 +113,8 @@ case $1 in
           # outlives the run.
           "$here/tlsca.sh" "$rundir/tls" &&
             "$here/httpsserver.sh" start "$rundir/nginx" "$rundir/tls" &&
-            "$python" "$here/slowhttps.py" start "$rundir/slow" --tls-dir "$rundir/tls"
+            "$python" "$here/slowhttps.py" start "$rundir/slow" --tls-dir "$rundir/tls" &&
+            "$python" "$here/smtpserver.py" start "$rundir/smtp" --tls-dir "$rundir/tls"
         }; then
           echo "servers.sh: the HTTPS policy servers did not start" >&2
           stop_all || true

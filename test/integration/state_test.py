@@ -71,7 +71,7 @@ class Env:
         self.state = os.path.join(self.tmp, "state.json")
 
     def base(self, *extra):
-        return [self.bin, "--resolver", self.resolver, "--ca-file", self.ca,
+        return [self.bin, "--no-smtp", "--resolver", self.resolver, "--ca-file", self.ca,
                 "--timeout", "10"] + list(extra)
 
     def run(self, *args, state=None):

@@ -69,6 +69,12 @@ hosts_table() {
   echo "mta-sts.nochain.pol.test nochain"
   # the second address of mta-sts.twoaddrcert (httpsserver.sh alt_hosts)
   echo "mta-sts.twoaddrcert.pol.test soon alt-mta-sts.twoaddrcert.pol.test"
+  # MX hosts of smtp.test (smtpserver.py, issue 12)
+  echo "mx.good.smtp.test valid"
+  echo "mx.expired.smtp.test expired"
+  echo "mx.wrongname.smtp.test wrongname"
+  echo "mx.selfsigned.smtp.test selfsigned"
+  echo "mx.soon.smtp.test soon"
 }
 
 if [[ -s $dir/INDEX && -s $dir/ca.pem ]]; then

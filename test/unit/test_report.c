@@ -76,6 +76,7 @@ add_host(struct mts_result *r, const char *name, unsigned pref, int covered,
   ck_assert_ptr_nonnull(h);
   r->mx.hosts = h;
   h += r->mx.n_hosts++;
+  memset(h, 0, sizeof(*h));
   h->name = xstrdup(name);
   h->preference = pref;
   h->covered = covered;
@@ -629,9 +630,10 @@ check_schema(const cJSON *root)
                                           "http_status",    "content_type",
                                           "cert_not_after", "cert_checked",
                                           "same_policy",    NULL};
-  static const char *const mx_keys[] = {"covered", "hosts", NULL};
-  static const char *const host_keys[] = {"name", "preference", "covered",
-                                          "matched_by", NULL};
+  static const char *const mx_keys[] = {"covered", "hosts", "tls_ok", NULL};
+  static const char *const host_keys[] = {"name",       "preference", "covered",
+                                          "matched_by", "cname",      "dane",
+                                          "addresses",  NULL};
   static const char *const rpt_keys[] = {"record", NULL};
   static const char *const rpt_rec_keys[] = {"status", "name", "txt",
                                              "rua",    "ttl",  NULL};
