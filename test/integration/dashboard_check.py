@@ -154,6 +154,12 @@ def written(binary, rundir):
                     "--ca-file", ca, "--format", "prometheus",
                     "valid.pol.test", "testing.pol.test"], (0, 1, 2, 3))
         live = families(text, "--format prometheus (live)")
+        # The SMTP probe's families: a domain whose MX answers STARTTLS
+        # (test/integration/smtpserver.py, fixtures/dns/smtp.test.zone).
+        text = run([binary, "--no-policy", "--timeout", "8", "--resolver",
+                    knot, "--ca-file", ca, "--format", "prometheus",
+                    "good.smtp.test"], (0, 1, 2, 3))
+        merge(live, families(text, "--format prometheus (live, SMTP)"))
         merge(seen, live)
         # The live run alone must write every check family the docs query.
         return seen, live

@@ -54,6 +54,26 @@ build_valid(struct mts_result *r, const char *domain)
   r->policy.max_age = 604800;
   r->policy.cert_not_after = CHECKED_AT + 30 * 86400 + 43200;
   r->mx.covered = 1;
+  /* One MX host, one address, probed (issue 12: per-MX metrics). */
+  r->mx.hosts = calloc(1, sizeof(*r->mx.hosts));
+  ck_assert_ptr_nonnull(r->mx.hosts);
+  r->mx.n_hosts = 1;
+  r->mx.hosts[0].name = xstrdup("mx1.example.com");
+  r->mx.hosts[0].preference = 10;
+  r->mx.hosts[0].covered = 1;
+  r->mx.hosts[0].addrs_known = 1;
+  r->mx.hosts[0].addrs = calloc(1, sizeof(*r->mx.hosts[0].addrs));
+  ck_assert_ptr_nonnull(r->mx.hosts[0].addrs);
+  r->mx.hosts[0].n_addrs = 1;
+  r->mx.hosts[0].addrs[0].ip = xstrdup("192.0.2.25");
+  r->mx.hosts[0].addrs[0].smtp = calloc(1, sizeof(struct mts_smtp_view));
+  ck_assert_ptr_nonnull(r->mx.hosts[0].addrs[0].smtp);
+  r->mx.hosts[0].addrs[0].smtp->status = MTS_SMTP_OK;
+  r->mx.hosts[0].addrs[0].smtp->starttls = 1;
+  r->mx.hosts[0].addrs[0].smtp->cert_seen = 1;
+  r->mx.hosts[0].addrs[0].smtp->cert_not_after = CHECKED_AT + 60 * 86400;
+  r->mx.hosts[0].addrs[0].smtp->trusted = 1;
+  r->mx.hosts[0].addrs[0].smtp->name_match = 1;
   mts_result_set_status(r);
 }
 
