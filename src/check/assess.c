@@ -985,8 +985,10 @@ append(char *buf, size_t size, const char *text)
 {
   size_t o = strlen(buf);
 
-  if (o + 1 < size) {
-    snprintf(buf + o, size - o, "%s%s", o ? "; " : "", text);
+  /* Truncation is wanted here: a long list is cut, never overflows. */
+  if (o + 1 < size &&
+      snprintf(buf + o, size - o, "%s%s", o ? "; " : "", text) < 0) {
+    buf[o] = '\0';
   }
 }
 

@@ -34,7 +34,8 @@ struct chan {
 /* A resolver: where to send, and its name for messages. */
 struct server {
   struct ares_addr_port_node node; /* node.next stays NULL */
-  char name[INET6_ADDRSTRLEN + 8]; /* "192.0.2.1:53", "[2001:db8::1]:53" */
+  /* "192.0.2.1:53", "[2001:db8::1]:53": brackets, colon, an int port */
+  char name[INET6_ADDRSTRLEN + 16];
 };
 
 /* What a server did with the current question (struct mts_query.said). */
