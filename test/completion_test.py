@@ -79,8 +79,9 @@ def main():
         return SKIP
 
     errors = []
-    commands = {(): help_options(a.bin), ("report",): help_options(
-        a.bin, "report")}
+    commands = {(): help_options(a.bin),
+                ("report",): help_options(a.bin, "report"),
+                ("plan",): help_options(a.bin, "plan")}
     zsh_text = open(zsh_script, encoding="utf-8").read()
     r = subprocess.run(["zsh", "-n", zsh_script], capture_output=True,
                        text=True)
@@ -92,8 +93,8 @@ def main():
         for sub, opts in commands.items():
             base = ["mtasts-check", *sub]
             offered = bash_complete(bash_script, base + ["-"], tmp)
-            zsh_branch = (zsh_text.split("report ]]; then")[1].split(
-                "\nelse\n")[0] if sub else zsh_text.split("\nelse\n")[1])
+            zsh_branch = (zsh_text.split(f"{sub[0]} ]]; then")[1].split(
+                "\nel")[0] if sub else zsh_text.split("\nelse\n")[1])
             for opt, line in opts.items():
                 if opt not in offered:
                     errors.append(f"bash: {' '.join(base)} {opt} of --help "
@@ -131,7 +132,8 @@ def main():
         # Files where a FILE is expected, and as report's operands.
         for words in (["mtasts-check", "-f", "dom"],
                       ["mtasts-check", "--state", "dom"],
-                      ["mtasts-check", "report", "mail"]):
+                      ["mtasts-check", "report", "mail"],
+                      ["mtasts-check", "plan", "--policy-out", "dom"]):
             got = bash_complete(bash_script, words, tmp)
             if not any(g.startswith(("domains.txt", "maildir")) for g in got):
                 errors.append(f"bash: {' '.join(words)} completes to {got}, "
@@ -142,10 +144,11 @@ def main():
         if got:
             errors.append(f"bash: --timeout offers {got}")
         # The sub-command as the first word, not later.
-        if bash_complete(bash_script, ["mtasts-check", "rep"], tmp) != [
-                "report"]:
-            errors.append("bash: 'mtasts-check rep' does not complete to "
-                          "report")
+        for word, sub in (("rep", "report"), ("pl", "plan")):
+            if bash_complete(bash_script, ["mtasts-check", word], tmp) != [
+                    sub]:
+                errors.append(f"bash: 'mtasts-check {word}' does not "
+                              f"complete to {sub}")
         if bash_complete(bash_script, ["mtasts-check", "a.example", "rep"],
                          tmp):
             errors.append("bash: report offered after a domain")

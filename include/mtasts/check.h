@@ -9,6 +9,7 @@
 
 #include "mtasts/err.h"
 #include "mtasts/net.h"
+#include "mtasts/plan.h"
 #include "mtasts/result.h"
 
 /* ---- progress ------------------------------------------------------------ */
@@ -280,5 +281,24 @@ struct mts_source {
  *  error that stopped the run. */
 enum mts_err mts_run(const struct mts_run_opts *opts, struct mts_source *src,
                      enum mts_status *worst, char *errbuf, size_t errsz);
+
+/* ---- plan (issue 13, rollout.md R187-R196, R204) ------------------------- */
+
+/*! Derive the plan of `mtasts-check plan` from the judged result \p r of
+ *  the live check: the records, the policy (R188, R189, R195), the steps
+ *  (R192) and the readiness (R196). Pure: the clock is \p opts->now.
+ *  \param[out] out written on success only (mts_plan_release it)
+ *  \return MTS_OK, MTS_EINVAL (max_age out of range) or MTS_ENOMEM. */
+enum mts_err mts_plan_build(const struct mts_result *r,
+                            const struct mts_plan_opts *opts,
+                            struct mts_plan *out);
+
+/*! The exit code of `plan` (R193): 2 or 3 when the live check is error or
+ *  unknown; else 1 when anything is to change; else 0. */
+int mts_plan_exit(const struct mts_plan *p, enum mts_status live);
+
+/*! Write \p t as "YYYYMMDDhhmmss" (UTC) into \p buf (at least 15 bytes).
+ *  \return 0, or -1 when \p t is not representable. */
+int mts_plan_id_from_time(long long t, char *buf, size_t size);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "mtasts/err.h"
 #include "mtasts/finding.h"
+#include "mtasts/plan.h"
 #include "mtasts/result.h"
 
 /* ---- report -------------------------------------------------------------- */
@@ -99,6 +100,24 @@ enum mts_err mts_report_text_esc(FILE *out, const char *s, size_t len,
 enum mts_err mts_report_text_findings_write(FILE *out,
                                             const struct mts_findings *list,
                                             const struct mts_text_opts *opts);
+
+/* ---- plan (issue 13, rollout.md R193) ------------------------------------ */
+
+/*! `mtasts-check plan`, text: the live check's block (as
+ *  mts_report_text_write), then the records as single copyable zone-file
+ *  lines, the policy body, the numbered steps with their UTC dates and the
+ *  readiness verdict with its blockers.
+ *  \return MTS_OK, MTS_EIO or MTS_ENOMEM. */
+enum mts_err mts_report_text_plan_write(FILE *out, const struct mts_plan *p,
+                                        const struct mts_result *r,
+                                        const struct mts_text_opts *opts);
+
+/*! `mtasts-check plan`, JSON: one object, one line,
+ *  {"schema_version":1,"kind":"plan",...,"check":{the check's object}}
+ *  (R193; "check" is exactly what mts_report_json_write writes for \p r).
+ *  \return MTS_OK, MTS_EIO or MTS_ENOMEM. */
+enum mts_err mts_report_json_plan_write(FILE *out, const struct mts_plan *p,
+                                        const struct mts_result *r);
 
 /* ---- jsonw --------------------------------------------------------------- */
 

@@ -111,6 +111,8 @@ mts_cli_help(FILE *out)
         "       mtasts-check [options] --policy-file FILE\n"
         "       mtasts-check report [options] PATH...  (TLS-RPT reports; "
         "see report --help)\n"
+        "       mtasts-check plan [options] DOMAIN  (what to publish; see "
+        "plan --help)\n"
         "\n"
         "Check a mail domain's MTA-STS (RFC 8461) and SMTP TLS Reporting\n"
         "(RFC 8460) records and say what to fix.\n"

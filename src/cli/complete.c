@@ -5,10 +5,11 @@
 
 #include "cli.h"
 #include "opttab.h"
+#include "plancmd.h"
 #include "rptcmd.h"
 
 /* The commands: the main one (domains as arguments, nothing to complete)
- * and each sub-command of main.c (report: paths). */
+ * and each sub-command of main.c (report: paths; plan: one domain). */
 struct cmd {
   const char *name; /* the sub-command's word, or NULL for the main command */
   const struct mts_optdef *defs;
@@ -25,7 +26,10 @@ commands(struct cmd *c)
   c[1].name = "report";
   c[1].defs = mts_rptcmd_optdefs(&c[1].n);
   c[1].files = 1;
-  return 2;
+  c[2].name = "plan";
+  c[2].defs = mts_plancmd_optdefs(&c[2].n);
+  c[2].files = 0;
+  return 3;
 }
 
 /* What the word after the option completes to. */

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "lint.h"
+#include "plancmd.h"
 #include "rptcmd.h"
 #include "writer.h"
 #include "mtasts/check.h"
@@ -36,6 +37,10 @@ main(int argc, char **argv)
   /* mtasts-check report ...: the TLS-RPT report sub-command (rptcmd.h). */
   if (argc > 1 && strcmp(argv[1], "report") == 0) {
     return mts_rptcmd_main(argc - 1, argv + 1);
+  }
+  /* mtasts-check plan ...: what to publish (plancmd.h, issue 13). */
+  if (argc > 1 && strcmp(argv[1], "plan") == 0) {
+    return mts_plancmd_main(argc - 1, argv + 1);
   }
 
   errbuf[0] = '\0';
