@@ -676,11 +676,13 @@ assess_coverage(const struct mts_policy *pol, struct mts_result *r)
       err = mts_findings_add_sev(
           &r->findings, MTS_F_MX_NOT_COVERED, sev, h->name, strlen(h->name),
           "The MX host %s (preference %u) matches no mx: pattern of the "
-          "policy: senders %s.",
+          "policy: senders %s. Add the line \"mx: %s\" (its exact "
+          "name, not a wider wildcard).",
           h->name, h->preference,
           pol->mode == MTS_MODE_ENFORCE
               ? "refuse to deliver mail to it"
-              : "deliver to it but report a failure (mode testing)");
+              : "deliver to it but report a failure (mode testing)",
+          h->name);
     }
   }
   if (!usable) {

@@ -647,10 +647,11 @@ plan_steps(const struct mts_result *r, const struct mts_plan_opts *o,
   if (err == MTS_OK && p->policy.changed) {
     err = step_push(
         p, MTS_PLAN_POLICY_FILE, -1,
-        xprintf("Serve the policy below at %s, with a certificate valid for "
-                "mta-sts.%s: senders must find the new policy before they "
-                "see a new id.",
-                p->policy.url, d));
+        xprintf(
+            "Serve the recommended policy at %s, with a certificate valid for "
+            "mta-sts.%s: senders must find the new policy before they "
+            "see a new id.",
+            p->policy.url, d));
   }
   if (err == MTS_OK && p->sts.changed) {
     err = step_push(

@@ -91,6 +91,7 @@ none file text/plain none
 badmaxage file text/plain badmaxage
 notcovered file text/plain notcovered
 notcoveredtesting file text/plain testing
+planmx file text/plain planmx
 wildmx file text/plain wildmx
 wilddeep file text/plain wildmx
 texthtml file text/html enforce
@@ -208,6 +209,8 @@ make_body() {
     badmaxage) crlf "$f" "version: STSv1" "mode: enforce" "mx: mx1.$d" "max_age: 604800s" ;;
     notcovered)
       crlf "$f" "version: STSv1" "mode: enforce" "mx: mx1.$d" "mx: old.$d" "max_age: 604800" ;;
+    planmx)
+      crlf "$f" "version: STSv1" "mode: testing" "mx: mx1.$d" "mx: old.$d" "max_age: 86400" ;;
     wildmx) crlf "$f" "version: STSv1" "mode: enforce" "mx: *.$d" "max_age: 604800" ;;
     lfonly)
       printf 'version: STSv1\nmode: enforce\nmx: mx1.%s\nmax_age: 604800\n' "$d" >"$f" ;;
