@@ -6,7 +6,8 @@
 #   example.net  broken: an id with punctuation, a rua without mailto:, and
 #                a policy that does not cover its MX host
 #   example.org  no MTA-STS or TLS-RPT record at all
-# Prints the text report, then the same as JSON Lines, then the summary of
+# Prints the text report, then the same as JSON Lines, then the plan for
+# example.net (mtasts-check plan: what to publish), then the summary of
 # a bundled Maildir of TLS-RPT reports. Installs missing packages
 # (scripts/deps.sh) and builds the tool (incrementally) into build/ first. Needs knotd and kdig (apt-get install
 # knot knot-dnsutils), nginx and openssl (apt-get install nginx-light
@@ -126,6 +127,10 @@ run() {
 
 run --resolver "$addr:$port" "${ca[@]}" "${domains[@]}"
 run --json --resolver "$addr:$port" "${ca[@]}" "${domains[@]}"
+
+# What to publish for example.net, whose MX moved away from the host its
+# policy names (issue 13): the records, the policy, the steps and dates.
+run plan --resolver "$addr:$port" "${ca[@]}" example.net
 
 # TLS-RPT reports as they arrive at the rua mailbox: a Maildir of three
 # report mails (no network needed), summarised per domain and day.

@@ -109,14 +109,15 @@ demo_passes() {
     'checked 3 domains: 0 ok, 0 warning, 3 error, 0 unknown' \
     '"domain":"example.com","domain_unicode":null' \
     'https://mta-sts.example.com/.well-known/mta-sts.txt (HTTP 200, text/plain)' \
-    '3 reports: 2 valid, 1 invalid; 1 with failed sessions'; do
+    '3 reports: 2 valid, 1 invalid; 1 with failed sessions' \
+    'Plan for example.net' '    mx: mail.example.net'; do
     grep -qF -- "$want" "$out" || {
       cat "$out" >&2
       fail "the demo with $bin does not show: $want"
     }
   done
-  [[ $(grep -c '^(exit code' "$out") == 3 &&
-    $(grep '^(exit code' "$out" | tr -d '\n') == '(exit code 2)(exit code 2)(exit code 3)' ]] ||
+  [[ $(grep -c '^(exit code' "$out") == 4 &&
+    $(grep '^(exit code' "$out" | tr -d '\n') == '(exit code 2)(exit code 2)(exit code 2)(exit code 3)' ]] ||
     fail "the demo with $bin: unexpected exit codes"
   echo "   demo passes with $bin"
 }
