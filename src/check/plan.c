@@ -18,6 +18,7 @@
 
 static const char *const reason_unused = "matches no live MX host";
 static const char *const reason_dup = "repeats an earlier mx: line";
+static const char *const reason_bad = "is not a valid mx: pattern";
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -319,6 +320,32 @@ removed_push(struct mts_plan *p, const char *pattern, const char *reason)
   return MTS_OK;
 }
 
+/* A name the policy body can carry as it is: letters, digits, '-', '_',
+ * '.', at most 253 octets, a leading "*." only when \p wild. Anything else
+ * (a byte from the network that no MX host name holds) never reaches the
+ * body. */
+static int
+pattern_ok(const char *s, int wild)
+{
+  size_t n = strlen(s);
+
+  if (wild && strncmp(s, "*.", 2) == 0) {
+    s += 2;
+    n -= 2;
+  }
+  if (n == 0 || n > 253 || s[0] == '.') {
+    return 0;
+  }
+  for (; *s != '\0'; s++) {
+    char c = *s;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 static int
 mx_has(const struct mts_plan *p, const char *s)
 {
@@ -353,7 +380,9 @@ plan_mx(const struct mts_result *r, struct mts_plan *p)
   /* R195: mode none keeps the live lines as they are. */
   if (p->policy.mode == MTS_PLAN_MODE_NONE) {
     for (size_t k = 0; k < n_live && err == MTS_OK; k++) {
-      if (!mx_has(p, r->policy.mx[k])) {
+      if (!pattern_ok(r->policy.mx[k], 1)) {
+        err = removed_push(p, r->policy.mx[k], reason_bad);
+      } else if (!mx_has(p, r->policy.mx[k])) {
         err = mx_push(p, r->policy.mx[k]);
       }
     }
@@ -364,6 +393,10 @@ plan_mx(const struct mts_result *r, struct mts_plan *p)
   for (size_t k = 0; k < n_live && err == MTS_OK; k++) {
     const char *pat = r->policy.mx[k];
     int used = !known;
+    if (!pattern_ok(pat, 1)) {
+      err = removed_push(p, pat, reason_bad);
+      continue;
+    }
     if (mx_has(p, pat)) {
       err = removed_push(p, pat, reason_dup);
       continue;
@@ -378,7 +411,7 @@ plan_mx(const struct mts_result *r, struct mts_plan *p)
    * wildcard. */
   for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
     const char *host = r->mx.hosts[i].name;
-    if (host[0] != '\0' && !mx_covers(p, host)) {
+    if (host[0] != '\0' && pattern_ok(host, 0) && !mx_covers(p, host)) {
       err = mx_push(p, host);
     }
   }

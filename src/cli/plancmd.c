@@ -512,6 +512,13 @@ on_result(void *arg, const struct mts_result *r)
   /* TODO(propagation, R197-R199): `plan` runs with --propagation on
    * (R187); set the run option here (o->check.run) at merge, and the
    * check object under "check" then carries its "propagation" member. */
+  if (mts_findings_has(&r->findings, MTS_F_DOMAIN_INVALID)) {
+    /* Nothing to plan for a name that is not a domain: a usage error. */
+    snprintf(x->errbuf, sizeof(x->errbuf), "invalid domain '%.200s'",
+             r->domain);
+    x->rc = MTS_EXIT_USAGE;
+    return MTS_OK;
+  }
   err = mts_plan_build(r, &po, &x->plan);
   if (err != MTS_OK) {
     snprintf(x->errbuf, sizeof(x->errbuf), "cannot make the plan: %s",
@@ -602,7 +609,9 @@ mts_plancmd_main(int argc, char **argv)
   o.check.run.sink.arg = &x;
   err = mts_run(&o.check.run, &src, &worst, errbuf, sizeof(errbuf));
   rc = x.rc;
-  if (err != MTS_OK) {
+  if (err == MTS_OK && rc == MTS_EXIT_USAGE) {
+    fprintf(stderr, "mtasts-check plan: %s\n", x.errbuf);
+  } else if (err != MTS_OK) {
     fprintf(stderr, "mtasts-check plan: %s\n",
             x.errbuf[0] ? x.errbuf
             : errbuf[0] ? errbuf

@@ -22,7 +22,9 @@ Cases:
   none         --mode none on valid.pol.test: mode none, mx lines and
                max_age kept, a new id, the wait before deleting
   text         the text output: records as one line, steps, UTC dates
-  usage        --max-age out of range, two domains: exit 64
+  usage        --max-age out of range, two domains, -f, an invalid
+               domain: exit 64, one line on stderr, nothing on stdout
+  state        --state is read (the check compares), never written
 
 Environment: MTS_TEST_DNS_ADDR / MTS_TEST_DNS_PORT (default 127.53.0.1,
 5300). Exit 77 (skipped) when the HTTPS servers are not running.
@@ -282,15 +284,39 @@ def case_usage(env):
                  ["--max-age", "-1", "valid.pol.test"],
                  ["--mode", "strict", "valid.pol.test"],
                  ["a.pol.test", "b.pol.test"],
-                 ["-f", "-", "valid.pol.test"]):
+                 ["-f", "-", "valid.pol.test"],
+                 ["bad domain.."]):
         rc, out, err = env.run(*args)
         check(rc == 64 and out == "" and err.count("\n") == 1,
               "usage %r: exit 64, one line: %d %r %r" % (args, rc, out, err))
 
 
+def case_state(env):
+    """--state is read (R204), never written (R187)."""
+    with tempfile.TemporaryDirectory(prefix="mts-plan-") as tmp:
+        state = os.path.join(tmp, "state.json")
+        p = subprocess.run([env.bin, "--no-smtp", "--resolver", env.resolver,
+                            "--ca-file", env.ca, "--timeout", "10", "--state",
+                            state, "valid.pol.test"],
+                           stdout=subprocess.DEVNULL, timeout=60)
+        check(p.returncode == 0 and os.path.exists(state),
+              "state: the check wrote its state file")
+        before = open(state, "rb").read()
+        mtime = os.stat(state).st_mtime_ns
+        rc, o = env.plan("state", "--state", state, "valid.pol.test")
+        check(rc == 0, "state: exit 0, got %d" % rc)
+        check(open(state, "rb").read() == before and
+              os.stat(state).st_mtime_ns == mtime,
+              "state: the state file is not written")
+        check(o and o["check"]["changes"] == [],
+              "state: the check compared with it: %r"
+              % (o and o["check"]["changes"]))
+
+
 CASES = {"fresh": case_fresh, "mxchanged": case_mxchanged,
          "unchanged": case_unchanged, "policyout": case_policyout,
-         "none": case_none, "text": case_text, "usage": case_usage}
+         "none": case_none, "text": case_text, "usage": case_usage,
+         "state": case_state}
 
 
 def main():

@@ -198,6 +198,10 @@ static const struct {
     /* a wildcard matching one label only: dropped, the deep host exact */
     {L("*.example.com"), L("deep.sub.example.com"), L("deep.sub.example.com"),
      L("*.example.com")},
+    /* what no policy line may hold never reaches the body */
+    {L("mx1.example.com", "bad\r\nmode: none"),
+     L("mx1.example.com", "x\ny.example.com"), L("mx1.example.com"),
+     L("bad\r\nmode: none")},
     /* a repeated line is dropped */
     {L("mx1.example.com", "MX1.example.com"), L("mx1.example.com"),
      L("mx1.example.com"), L("MX1.example.com")},
