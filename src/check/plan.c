@@ -221,7 +221,7 @@ judge_ready(const struct mts_result *r, struct codes *no, struct codes *unk)
       break;
     case MTS_POLICY_NOT_CHECKED:
       if (r->sts.record.status == MTS_REC_VALID) {
-        codes_add(unk, "POLICY_NOT_CHECKED"); /* --no-policy */
+        codes_add(unk, "POLICY_NOT_CHECKED"); /* not fetched */
       } else {
         codes_add(no, "POLICY_NOT_SERVED"); /* nothing deployed */
       }

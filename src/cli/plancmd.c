@@ -46,10 +46,12 @@ static const struct mts_optdef own[] = {
 };
 #define N_OWN (sizeof(own) / sizeof(own[0]))
 
-/* The check's options that make no sense for one planned domain. */
-static const char *const excluded[] = {"concurrency", "file",     "format",
-                                       "policy-file", "progress", "quiet",
-                                       "shard",       "version",  NULL};
+/* The check's options that make no sense for one planned domain; and
+ * --no-policy: a plan made without the live policy would recommend a new
+ * one and a new id blindly (R187: plan runs the full check). */
+static const char *const excluded[] = {
+    "concurrency", "file",  "format", "no-policy", "policy-file",
+    "progress",    "quiet", "shard",  "version",   NULL};
 
 /* Writable copies for the argv handed to mts_cli_parse. */
 static char prog[] = "mtasts-check plan";

@@ -836,6 +836,9 @@ START_TEST(parse_usage)
   ck_assert_int_eq(parse_plan(&o, &k, L("plan", "--shard", "1/2", "a.example")),
                    MTS_EINVAL);
   parse_done(&o, k);
+  ck_assert_int_eq(parse_plan(&o, &k, L("plan", "--no-policy", "a.example")),
+                   MTS_EINVAL);
+  parse_done(&o, k);
   ck_assert_int_eq(
       parse_plan(&o, &k, L("plan", "--rua", "mailto:a@b,c@d", "a.example")),
       MTS_EINVAL);
