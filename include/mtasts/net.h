@@ -21,6 +21,7 @@ enum mts_rrtype {
   MTS_RR_MX = 15,
   MTS_RR_TXT = 16,
   MTS_RR_AAAA = 28,
+  MTS_RR_TLSA = 52, /*!< RFC 6698 */
 };
 
 /*! How a lookup ended, after following CNAMEs (rfc-rules R23). */
@@ -64,6 +65,8 @@ struct mts_dns_result {
   size_t n_mx;
   char **addrs; /*!< A/AAAA: the addresses as text, answer order */
   size_t n_addrs;
+  struct mts_buf *rdata; /*!< TLSA: each RR's RDATA as received (R169) */
+  size_t n_rdata;
   char *detail;          /*!< resolver's own words on a failure, or NULL */
   size_t servers_failed; /*!< with several resolvers: how many were asked
                               in vain (detail says what each did), else 0 */
@@ -78,6 +81,33 @@ int mts_dns_status_failed(enum mts_dns_status st);
 
 /*! Free \p *res and everything it owns; set \p *res to NULL. NULL-safe. */
 void mts_dns_result_free(struct mts_dns_result **res);
+
+/* ---- tlsa --------------------------------------------------------------- */
+
+/*! One TLSA record (RFC 6698 §2.1). \p data is borrowed from the RDATA
+ *  it was read from. */
+struct mts_tlsa {
+  unsigned usage;    /*!< 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE */
+  unsigned selector; /*!< 0 full certificate, 1 SubjectPublicKeyInfo */
+  unsigned mtype;    /*!< 0 exact, 1 SHA-256, 2 SHA-512 */
+  const uint8_t *data;
+  size_t len;
+};
+
+/*! Read one TLSA RDATA of \p len octets. Pure, length-checked.
+ *  \return MTS_OK, or MTS_EINVAL when shorter than 4 octets (the three
+ *  fields and at least one octet of data). */
+enum mts_err mts_tlsa_parse(const uint8_t *rd, size_t len,
+                            struct mts_tlsa *out);
+
+/*! \return 1 if an SMTP client can use \p t (RFC 7672 §3.1.3, RFC 7671
+ *  §5.1): usage DANE-TA(2) or DANE-EE(3), selector 0 or 1, matching type
+ *  0, or 1 with 32 octets, or 2 with 64 octets; else 0. */
+int mts_tlsa_usable(const struct mts_tlsa *t);
+
+/*! \return "3 1 1 0c72..." (lowercase hex), malloc'd; NULL when out of
+ *  memory. */
+char *mts_tlsa_str(const struct mts_tlsa *t);
 
 /* ---- loop ---------------------------------------------------------------- */
 

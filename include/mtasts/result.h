@@ -205,7 +205,8 @@ void mts_result_set_status(struct mts_result *r);
 enum mts_status mts_findings_status(const struct mts_findings *list);
 
 /*! \return 1 if \p code reports a failed lookup (DNS_SERVFAIL, DNS_TIMEOUT,
- *  DNS_TRUNCATED, DNS_RESPONSE_INVALID, MX_LOOKUP_FAILED) or something else
+ *  DNS_TRUNCATED, DNS_RESPONSE_INVALID, MX_LOOKUP_FAILED,
+ *  MX_TLSA_LOOKUP_FAILED) or something else
  *  the tool could not judge (POLICY_CERT_UNKNOWN). */
 int mts_code_is_lookup_failure(enum mts_code code);
 

@@ -202,7 +202,8 @@ mts_code_is_lookup_failure(enum mts_code code)
     case MTS_F_DNS_TRUNCATED:
     case MTS_F_DNS_RESPONSE_INVALID:
     case MTS_F_MX_LOOKUP_FAILED:
-    case MTS_F_POLICY_CERT_UNKNOWN: /* not judged: neither pass nor fail */
+    case MTS_F_MX_TLSA_LOOKUP_FAILED: /* R169: DANE senders defer */
+    case MTS_F_POLICY_CERT_UNKNOWN:   /* not judged: neither pass nor fail */
       return 1;
     default:
       return 0;
