@@ -382,6 +382,10 @@ struct mts_smtp_result {
   int chain_ok;       /*!< the chain verifies (expiry aside) */
   int cert_expired;   /*!< the chain fails only on a date */
   char *verify_error; /*!< OpenSSL's words for the first other error */
+  /* DANE (R169), when the probe was given usable TLSA records */
+  int dane;         /*!< 1: the chain was verified against TLSA records */
+  int dane_ok;      /*!< 1: it matched one (OpenSSL's DANE verification) */
+  char *dane_error; /*!< OpenSSL's words when it did not, or NULL */
 };
 
 typedef void (*mts_smtp_cb)(void *arg, struct mts_smtp_result *res);
@@ -400,6 +404,16 @@ void mts_smtper_free(struct mts_smtper **s);
 enum mts_err mts_smtp_start(struct mts_smtper *s, const char *host,
                             const char *address, mts_smtp_cb cb, void *arg,
                             struct mts_smtp **handle);
+
+/*! As mts_smtp_start, and verify the chain with DANE (RFC 7672) against
+ *  the usable ones of \p tlsa (copied; mts_tlsa_usable), separately from
+ *  the PKIX verdict (chain_ok). No usable record: as mts_smtp_start.
+ *  \return MTS_OK or MTS_ENOMEM. */
+enum mts_err mts_smtp_start_dane(struct mts_smtper *s, const char *host,
+                                 const char *address,
+                                 const struct mts_tlsa *tlsa, size_t n_tlsa,
+                                 mts_smtp_cb cb, void *arg,
+                                 struct mts_smtp **handle);
 
 /*! Stop a probe; its callback is not called. */
 void mts_smtp_cancel(struct mts_smtp *p);
