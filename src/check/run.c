@@ -687,6 +687,9 @@ probe_targets(struct probe *p, const struct mts_dns_result *mx)
       return;
     }
     p->n_target++;
+    /* Set before the A and AAAA are asked: an answer that comes at once
+     * must wait for the TLSA answer too. */
+    t->tlsa_asked = p->run->smtper != NULL;
     for (int k = 0; k < 2; k++) {
       t->ctx[k].probe = p;
       t->ctx[k].i = (size_t)(t - p->target);
@@ -707,7 +710,6 @@ probe_targets(struct probe *p, const struct mts_dns_result *mx)
       t->ctx[2].i = (size_t)(t - p->target);
       t->ctx[2].fam = 2;
       snprintf(qname, sizeof(qname), "_25._tcp.%s", host);
-      t->tlsa_asked = 1;
       p->pending++;
       if (mts_resolve(p->run->resolver, qname, MTS_RR_TLSA, on_target,
                       &t->ctx[2], &t->tlsa_query) != MTS_OK) {

@@ -11,7 +11,8 @@ Starts, on 127.53.40.0/24 only, and stops again by PID whatever happens:
   unbound  127.53.40.2@5300 in the foreground: validating, trust anchor =
            dane.test's DNSKEYs as Knot published them, stub zones to Knot
   smtpserver.py serve: 127.53.40.11 port 25 presents a certificate made
-           here (its TLSA 3 1 1 is computed from it at test time)
+           here (its TLSA 3 1 1 is computed from it at test time), and
+           127.53.40.12 one that expired in 2020 (DANE-EE ignores dates)
 then runs mtasts-check --resolver 127.53.40.2:5300 for each case. Run under
 flock /tmp/mts-integration.lock (ctest: integration.dane). Exit 77 (skip)
 when knotd, kdig, unbound or openssl is missing.
@@ -34,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 KNOT = "127.53.40.1"
 UNBOUND = "127.53.40.2"
 MX_ADDR = "127.53.40.11"
+MX_OLD = "127.53.40.12"  # presents an expired certificate
 PORT = 5300
 
 
@@ -57,22 +59,71 @@ def make_cert(d, openssl):
          "subjectAltName=DNS:mx.good.dane.test,DNS:mx.bad.dane.test,"
          "DNS:mx.pkix.dane.test,DNS:mx.fail.dane.test,DNS:mx.insecure.test"])
     # TLSA 3 1 1: SHA-256 of the SubjectPublicKeyInfo (RFC 6698 §2.1).
+    return pem, spki_sha256(openssl, pem)
+
+
+def spki_sha256(openssl, pem):
     spki = subprocess.run(
         [openssl, "x509", "-in", pem, "-noout", "-pubkey"], check=True,
         capture_output=True).stdout
     der = subprocess.run([openssl, "pkey", "-pubin", "-outform", "DER"],
                          input=spki, check=True, capture_output=True).stdout
-    return pem, hashlib.sha256(der).hexdigest()
+    return hashlib.sha256(der).hexdigest()
 
 
-def write_zones(d, digest):
+def make_expired(d, openssl):
+    """A self-signed certificate that expired in 2020 (openssl 3.0 can
+    backdate only through "openssl ca"): RFC 7672 §3.1.1, DANE-EE(3)
+    ignores the dates."""
+    ca = os.path.join(d, "ca")
+    os.makedirs(os.path.join(ca, "new"))
+    open(os.path.join(ca, "index.txt"), "w").close()
+    with open(os.path.join(ca, "serial"), "w") as f:
+        f.write("01\n")
+    conf = os.path.join(ca, "openssl.cnf")
+    with open(conf, "w") as f:
+        f.write("""[ ca ]
+default_ca = t
+[ t ]
+dir = {ca}
+database = $dir/index.txt
+serial = $dir/serial
+new_certs_dir = $dir/new
+default_md = sha256
+policy = p
+unique_subject = no
+[ p ]
+commonName = supplied
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = x
+[ ext ]
+basicConstraints = critical, CA:false
+subjectAltName = DNS:mx.old.dane.test
+""".format(ca=ca))
+    key = os.path.join(d, "mx.old.dane.test.key")
+    pem = os.path.join(d, "mx.old.dane.test.pem")
+    csr = os.path.join(ca, "old.csr")
+    run([openssl, "genpkey", "-algorithm", "EC", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-out", key])
+    run([openssl, "req", "-new", "-config", conf, "-key", key, "-subj",
+         "/CN=mx.old.dane.test", "-out", csr])
+    run([openssl, "ca", "-batch", "-notext", "-selfsign", "-config", conf,
+         "-keyfile", key, "-in", csr, "-out", pem, "-extensions", "ext",
+         "-startdate", "20200101000000Z", "-enddate", "20200201000000Z"])
+    return spki_sha256(openssl, pem)
+
+
+def write_zones(d, digest, old_digest):
     wrong = "00" * 32
     soa = "@ 300 IN SOA ns.{z}. hostmaster.{z}. 1 3600 600 86400 300\n@ 300 IN NS ns.{z}.\nns 300 IN A %s\n" % KNOT
     # Valid _mta-sts and _smtp._tls records: only DANE findings remain.
     recs = "".join(
         '_mta-sts{l} 300 IN TXT "v=STSv1; id=1"\n'
         '_smtp._tls{l} 300 IN TXT "v=TLSRPTv1; rua=mailto:t@dane.test"\n'
-        .format(l=l) for l in (".good", ".bad", ".pkix", ".fail"))
+        .format(l=l) for l in (".good", ".bad", ".pkix", ".fail", ".old"))
     signed = soa.format(z="dane.test") + recs + "".join([
         "good 300 IN MX 10 mx.good.dane.test.\n",
         "mx.good 300 IN A %s\n" % MX_ADDR,
@@ -83,6 +134,9 @@ def write_zones(d, digest):
         "pkix 300 IN MX 10 mx.pkix.dane.test.\n",
         "mx.pkix 300 IN A %s\n" % MX_ADDR,
         "_25._tcp.mx.pkix 300 IN TLSA 1 1 1 %s\n" % digest,
+        "old 300 IN MX 10 mx.old.dane.test.\n",
+        "mx.old 300 IN A %s\n" % MX_OLD,
+        "_25._tcp.mx.old 300 IN TLSA 3 1 1 %s\n" % old_digest,
         "fail 300 IN MX 10 mx.fail.dane.test.\n",
         "mx.fail 300 IN A %s\n" % MX_ADDR,
         # A lame delegation: Knot refuses _tcp.mx.fail, unbound SERVFAILs.
@@ -206,6 +260,9 @@ CASES = [
      "warning", None),
     ("unsigned", "insecure.test", 1, "insecure", "MX_TLSA_INSECURE",
      "warning", None),
+    # DANE-EE: an expired certificate still matches (MX_CERT_EXPIRED is
+    # the PKIX verdict's, info without a policy).
+    ("expired_ee", "old.dane.test", 0, "ok", "MX_DANE_OK", "info", "ok"),
     ("servfail", "fail.dane.test", 3, "unknown", "MX_TLSA_LOOKUP_FAILED",
      "error", None),
 ]
@@ -230,7 +287,7 @@ def main():
     fails = 0
     try:
         pem, digest = make_cert(d, openssl)
-        write_zones(d, digest)
+        write_zones(d, digest, make_expired(d, openssl))
         klog = open(os.path.join(d, "knotd.log"), "w")
         procs.append(subprocess.Popen([knotd, "-c", knot_conf(d)],
                                       stdout=klog, stderr=subprocess.STDOUT))
@@ -253,7 +310,8 @@ def main():
         slog = open(os.path.join(d, "smtpserver.log"), "w")
         procs.append(subprocess.Popen(
             [sys.executable, os.path.join(HERE, "smtpserver.py"), "serve",
-             "--tls-dir", d, MX_ADDR + "=mx.dane.test"],
+             "--tls-dir", d, MX_ADDR + "=mx.dane.test",
+             MX_OLD + "=mx.old.dane.test"],
             stdout=slog, stderr=subprocess.STDOUT))
         for _ in range(100):
             try:
@@ -285,8 +343,10 @@ def main():
                 if smtp["dane"] != sdane:
                     why.append("smtp.dane %r, want %r" % (smtp["dane"], sdane))
                 # The PKIX verdict is its own fact (the --ca-file anchor).
-                if status in ("ok", "mismatch") and smtp["cert"]["trusted"] is not True:
+                if name in ("match", "mismatch") and smtp["cert"]["trusted"] is not True:
                     why.append("smtp.cert.trusted %r" % smtp["cert"]["trusted"])
+                if name == "expired_ee" and ("MX_CERT_EXPIRED", "info") not in codes:
+                    why.append("no MX_CERT_EXPIRED:info (the PKIX verdict)")
                 if status in ("ok", "mismatch", "unusable") and not dane["dnssec"]:
                     why.append("dnssec false")
             except (ValueError, KeyError, IndexError, TypeError) as e:
