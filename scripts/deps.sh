@@ -11,6 +11,9 @@ packages=(
   libgmime-3.0-dev zlib1g-dev libssl-dev
   # tests
   check python3 python3-yaml knot knot-dnsutils nginx-light openssl
+  # DANE test (test/integration/dane_test.py): its own validating unbound
+  # on 127.53.40.2 port 5300; the system's instance is never used
+  unbound
   # promtool, for the alert rules of docs/prometheus. The tests need only
   # promtool; on a machine with systemd the package also starts the
   # server: 'systemctl disable --now prometheus' if you do not want it.

@@ -21,6 +21,7 @@ enum mts_rrtype {
   MTS_RR_MX = 15,
   MTS_RR_TXT = 16,
   MTS_RR_AAAA = 28,
+  MTS_RR_TLSA = 52, /*!< RFC 6698 */
 };
 
 /*! How a lookup ended, after following CNAMEs (rfc-rules R23). */
@@ -64,6 +65,8 @@ struct mts_dns_result {
   size_t n_mx;
   char **addrs; /*!< A/AAAA: the addresses as text, answer order */
   size_t n_addrs;
+  struct mts_buf *rdata; /*!< TLSA: each RR's RDATA as received (R169) */
+  size_t n_rdata;
   char *detail;          /*!< resolver's own words on a failure, or NULL */
   size_t servers_failed; /*!< with several resolvers: how many were asked
                               in vain (detail says what each did), else 0 */
@@ -78,6 +81,33 @@ int mts_dns_status_failed(enum mts_dns_status st);
 
 /*! Free \p *res and everything it owns; set \p *res to NULL. NULL-safe. */
 void mts_dns_result_free(struct mts_dns_result **res);
+
+/* ---- tlsa --------------------------------------------------------------- */
+
+/*! One TLSA record (RFC 6698 §2.1). \p data is borrowed from the RDATA
+ *  it was read from. */
+struct mts_tlsa {
+  unsigned usage;    /*!< 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE */
+  unsigned selector; /*!< 0 full certificate, 1 SubjectPublicKeyInfo */
+  unsigned mtype;    /*!< 0 exact, 1 SHA-256, 2 SHA-512 */
+  const uint8_t *data;
+  size_t len;
+};
+
+/*! Read one TLSA RDATA of \p len octets. Pure, length-checked.
+ *  \return MTS_OK, or MTS_EINVAL when shorter than 4 octets (the three
+ *  fields and at least one octet of data). */
+enum mts_err mts_tlsa_parse(const uint8_t *rd, size_t len,
+                            struct mts_tlsa *out);
+
+/*! \return 1 if an SMTP client can use \p t (RFC 7672 §3.1.3, RFC 7671
+ *  §5.1): usage DANE-TA(2) or DANE-EE(3), selector 0 or 1, matching type
+ *  0, or 1 with 32 octets, or 2 with 64 octets; else 0. */
+int mts_tlsa_usable(const struct mts_tlsa *t);
+
+/*! \return "3 1 1 0c72..." (lowercase hex), malloc'd; NULL when out of
+ *  memory. */
+char *mts_tlsa_str(const struct mts_tlsa *t);
 
 /* ---- loop ---------------------------------------------------------------- */
 
@@ -352,6 +382,10 @@ struct mts_smtp_result {
   int chain_ok;       /*!< the chain verifies (expiry aside) */
   int cert_expired;   /*!< the chain fails only on a date */
   char *verify_error; /*!< OpenSSL's words for the first other error */
+  /* DANE (R169), when the probe was given usable TLSA records */
+  int dane;         /*!< 1: the chain was verified against TLSA records */
+  int dane_ok;      /*!< 1: it matched one (OpenSSL's DANE verification) */
+  char *dane_error; /*!< OpenSSL's words when it did not, or NULL */
 };
 
 typedef void (*mts_smtp_cb)(void *arg, struct mts_smtp_result *res);
@@ -370,6 +404,16 @@ void mts_smtper_free(struct mts_smtper **s);
 enum mts_err mts_smtp_start(struct mts_smtper *s, const char *host,
                             const char *address, mts_smtp_cb cb, void *arg,
                             struct mts_smtp **handle);
+
+/*! As mts_smtp_start, and verify the chain with DANE (RFC 7672) against
+ *  the usable ones of \p tlsa (copied; mts_tlsa_usable), separately from
+ *  the PKIX verdict (chain_ok). No usable record: as mts_smtp_start.
+ *  \return MTS_OK or MTS_ENOMEM. */
+enum mts_err mts_smtp_start_dane(struct mts_smtper *s, const char *host,
+                                 const char *address,
+                                 const struct mts_tlsa *tlsa, size_t n_tlsa,
+                                 mts_smtp_cb cb, void *arg,
+                                 struct mts_smtp **handle);
 
 /*! Stop a probe; its callback is not called. */
 void mts_smtp_cancel(struct mts_smtp *p);

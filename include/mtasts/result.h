@@ -75,10 +75,35 @@ struct mts_smtp_view {
   int trusted;              /*!< 1, 0, -1 = null */
   int name_match;           /*!< 1, 0, -1 = null */
   char *error;              /*!< why it failed (escaped on output), or NULL */
+  const char *dane;         /*!< R169, static: "ok" the chain matched a TLSA
+                                 record, "mismatch" it did not, NULL = null (DANE
+                                 not verified for this address) */
 };
 
 /*! Free \p *v and what it owns; NULL-safe; sets \p *v to NULL. */
 void mts_smtp_view_free(struct mts_smtp_view **v);
+
+/*! DANE status of one MX host (mx-transport.md R169, JSON "dane"). */
+enum mts_dane_status {
+  MTS_DANE_NONE = 0, /*!< no TLSA records */
+  MTS_DANE_OK,       /*!< every verified address matched */
+  MTS_DANE_MISMATCH, /*!< an address's chain matched no record */
+  MTS_DANE_UNUSABLE, /*!< validated records, none usable for SMTP */
+  MTS_DANE_INSECURE, /*!< records, but the MX or TLSA answer lacked AD */
+  MTS_DANE_UNKNOWN,  /*!< the TLSA lookup failed, or no address could be
+                          verified */
+};
+
+/*! \return "none", "ok", "mismatch", "unusable", "insecure", "unknown". */
+const char *mts_dane_status_str(enum mts_dane_status st);
+
+/*! The DANE view of one MX host. */
+struct mts_dane_view {
+  enum mts_dane_status status;
+  char **tlsa; /*!< the records in presentation form ("3 1 1 0c72...") */
+  size_t n_tlsa;
+  int dnssec; /*!< the MX and TLSA answers were both validated (AD) */
+};
 
 /*! One address of an MX host. */
 struct mts_mx_addr {
@@ -97,6 +122,7 @@ struct mts_mx_host {
   int addrs_known;           /*!< 0: "addresses" is null (not resolved) */
   struct mts_mx_addr *addrs; /*!< A then AAAA, answer order */
   size_t n_addrs;
+  struct mts_dane_view *dane; /*!< R169; NULL = null (not looked up) */
 };
 
 /*! One tracked field that changed since the previous run (--state,
@@ -205,7 +231,8 @@ void mts_result_set_status(struct mts_result *r);
 enum mts_status mts_findings_status(const struct mts_findings *list);
 
 /*! \return 1 if \p code reports a failed lookup (DNS_SERVFAIL, DNS_TIMEOUT,
- *  DNS_TRUNCATED, DNS_RESPONSE_INVALID, MX_LOOKUP_FAILED) or something else
+ *  DNS_TRUNCATED, DNS_RESPONSE_INVALID, MX_LOOKUP_FAILED,
+ *  MX_TLSA_LOOKUP_FAILED) or something else
  *  the tool could not judge (POLICY_CERT_UNKNOWN). */
 int mts_code_is_lookup_failure(enum mts_code code);
 

@@ -35,6 +35,8 @@ type_str(int type)
       return "MX";
     case MTS_RR_TXT:
       return "TXT";
+    case MTS_RR_TLSA:
+      return "TLSA";
     default:
       return "?";
   }
@@ -1468,6 +1470,9 @@ judge_smtp_addr(const struct mts_smtp_result *f, const struct mts_mx_host *h,
   }
   v->tls_version = dup_or_null(f->tls_version, &oom);
   v->cipher = dup_or_null(f->cipher, &oom);
+  if (f->dane) {
+    v->dane = f->dane_ok ? "ok" : "mismatch";
+  }
   if (f->tls_version_num > 0 && f->tls_version_num < 0x0303) {
     /* RFC 8461 §7.2, RFC 8996: TLS 1.2 or newer. */
     *failed = 1;
@@ -1579,11 +1584,124 @@ host_findings(struct mts_result *r, const struct mts_mx_host *h,
   return err;
 }
 
+/* Append \p ip to the list \p buf (", "-separated), if it fits. */
+static void
+list_add(char *buf, size_t size, const char *ip)
+{
+  size_t o = strlen(buf);
+
+  if (o + strlen(ip) + 3 < size) {
+    snprintf(buf + o, size - o, "%s%s", o ? ", " : "", ip);
+  }
+}
+
+/* R169: the DANE view of one MX host, from its TLSA answer, the MX
+ * answer's AD bit and what the probes of its addresses verified. */
+static enum mts_err
+assess_dane(const struct mts_lookups *lk, const struct mts_mx_lookup *t,
+            struct mts_mx_host *h, struct mts_result *r, int *mismatch)
+{
+  const struct mts_dns_result *d = t != NULL ? t->tlsa : NULL;
+  struct mts_dane_view *dv;
+  size_t usable = 0;
+  char bad[512] = "", good[512] = "";
+  const char *why = NULL;
+
+  if (d == NULL) {
+    return MTS_OK;
+  }
+  dv = calloc(1, sizeof(*dv));
+  if (dv == NULL) {
+    return MTS_ENOMEM;
+  }
+  h->dane = dv;
+  if (mts_dns_status_failed(d->status)) {
+    char msg[512];
+    dv->status = MTS_DANE_UNKNOWN;
+    describe_failure(d, msg, sizeof(msg));
+    /* A DANE sender defers mail for this host: a lookup failure. */
+    return mts_findings_add(
+        &r->findings, MTS_F_MX_TLSA_LOOKUP_FAILED, h->name, strlen(h->name),
+        "The TLSA lookup for the MX host %s failed: %s", h->name, msg);
+  }
+  if (d->status != MTS_DNS_OK) {
+    dv->status = MTS_DANE_NONE;
+    return MTS_OK;
+  }
+  dv->dnssec = d->ad && lk->mx != NULL && lk->mx->ad;
+  dv->tlsa = calloc(d->n_rdata ? d->n_rdata : 1, sizeof(char *));
+  if (dv->tlsa == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (size_t i = 0; i < d->n_rdata; i++) {
+    struct mts_tlsa tl;
+    if (mts_tlsa_parse((const uint8_t *)d->rdata[i].data, d->rdata[i].len,
+                       &tl) != MTS_OK) {
+      continue; /* shorter than a record: unusable, and not shown */
+    }
+    usable += (size_t)mts_tlsa_usable(&tl);
+    dv->tlsa[dv->n_tlsa] = mts_tlsa_str(&tl);
+    if (dv->tlsa[dv->n_tlsa] == NULL) {
+      return MTS_ENOMEM;
+    }
+    dv->n_tlsa++;
+  }
+  if (!dv->dnssec) {
+    dv->status = MTS_DANE_INSECURE;
+    why = !d->ad ? "TLSA" : "MX";
+    return mts_findings_add(
+        &r->findings, MTS_F_MX_TLSA_INSECURE, h->name, strlen(h->name),
+        "The MX host %s has TLSA records, but the %s answer was not "
+        "validated (the resolver did not set the AD bit): DANE senders "
+        "ignore them.",
+        h->name, why);
+  }
+  if (usable == 0) {
+    dv->status = MTS_DANE_UNUSABLE;
+    return mts_findings_add(
+        &r->findings, MTS_F_MX_DANE_UNUSABLE_TLSA, h->name, strlen(h->name),
+        "The MX host %s has validated TLSA records, but none is usable for "
+        "SMTP (only PKIX-TA(0)/PKIX-EE(1) usages, or unknown parameters).",
+        h->name);
+  }
+  for (size_t k = 0; k < h->n_addrs; k++) {
+    const struct mts_smtp_view *v = h->addrs[k].smtp;
+    if (v == NULL || v->dane == NULL) {
+      continue;
+    }
+    list_add(strcmp(v->dane, "ok") == 0 ? good : bad,
+             strcmp(v->dane, "ok") == 0 ? sizeof(good) : sizeof(bad),
+             h->addrs[k].ip);
+  }
+  if (bad[0] != '\0') {
+    dv->status = MTS_DANE_MISMATCH;
+    *mismatch = 1;
+    /* RFC 8461 §2: MTA-STS never overrides a failed DANE check. */
+    return mts_findings_add(
+        &r->findings, MTS_F_MX_DANE_MISMATCH, h->name, strlen(h->name),
+        "The MX host %s (%s) presents a certificate that matches none of its "
+        "DANE TLSA records: DANE senders refuse to deliver to it.",
+        h->name, bad);
+  }
+  if (good[0] != '\0') {
+    dv->status = MTS_DANE_OK;
+    return mts_findings_add(&r->findings, MTS_F_MX_DANE_OK, h->name,
+                            strlen(h->name),
+                            "The MX host %s (%s) presents a certificate that "
+                            "matches its DANE TLSA records.",
+                            h->name, good);
+  }
+  /* Validated, usable records, but no address could be verified. */
+  dv->status = MTS_DANE_UNKNOWN;
+  return MTS_OK;
+}
+
 static enum mts_err
 assess_transport(const struct mts_lookups *lk, struct mts_result *r)
 {
   enum mts_severity sev = transport_sev(r);
   int any_reached = 0, any_failed = 0, any_unreached = 0, any_stopped = 0;
+  int dane_mismatch = 0;
   struct hnote(*hn)[H__COUNT];
   enum mts_err err = MTS_OK;
 
@@ -1622,6 +1740,10 @@ assess_transport(const struct mts_lookups *lk, struct mts_result *r)
                             &any_failed);
     }
     any_unreached |= hn[i][H_UNREACHED].n > 0;
+    if (err == MTS_OK) {
+      err = assess_dane(lk, t != NULL ? t : find_target(lk, h->name), h, r,
+                        &dane_mismatch);
+    }
   }
   for (size_t i = 0; i < r->mx.n_hosts && err == MTS_OK; i++) {
     err = host_findings(r, &r->mx.hosts[i], hn[i], sev, any_reached);
@@ -1640,8 +1762,10 @@ assess_transport(const struct mts_lookups *lk, struct mts_result *r)
   if (r->policy.status == MTS_POLICY_VALID && any_reached) {
     r->mx.tls_ok = !any_failed;
   }
+  /* R170: not with a DANE mismatch. */
   if (err == MTS_OK && r->mx.tls_ok == 1 && r->mx.covered == 1 &&
-      r->policy.mode != NULL && strcmp(r->policy.mode, "testing") == 0) {
+      !dane_mismatch && r->policy.mode != NULL &&
+      strcmp(r->policy.mode, "testing") == 0) {
     err =
         mts_findings_add(&r->findings, MTS_F_POLICY_READY_FOR_ENFORCE, NULL, 0,
                          "Every MX host is covered by the policy and passes "

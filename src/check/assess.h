@@ -23,6 +23,8 @@ struct mts_mx_lookup {
   const char *name;                  /*!< the MX RDATA name */
   const struct mts_dns_result *a;    /*!< NULL: not answered */
   const struct mts_dns_result *aaaa; /*!< NULL: not answered */
+  const struct mts_dns_result *tlsa; /*!< _25._tcp.<name> TLSA (R169);
+                                          NULL: not asked (--no-smtp) */
   /*! The SMTP probes of its addresses, any order; an address without one
    *  was not probed (not-checked). */
   const struct mts_smtp_result *const *smtp;

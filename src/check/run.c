@@ -89,7 +89,13 @@ struct probe {
       struct probe *probe;
       size_t i;
       int fam;
-    } ctx[2];
+    } ctx[3]; /* A, AAAA, TLSA */
+    /* DANE (R169): _25._tcp.<name> TLSA, asked with the A and AAAA; the
+     * SMTP probes wait for it, since DANE is set up before the handshake. */
+    struct mts_dns_result *tlsa;
+    struct mts_query *tlsa_query;
+    int tlsa_asked;
+    int smtp_started[2];
     /* One SMTP probe per address (R164). */
     struct smtp_slot {
       struct mts_smtp *h;
@@ -304,7 +310,12 @@ targets_free(struct probe *p)
       mts_resolve_cancel(t->query[k]);
       t->query[k] = NULL;
       mts_dns_result_free(&t->dns[k]);
+      t->smtp_started[k] = 0;
     }
+    mts_resolve_cancel(t->tlsa_query);
+    t->tlsa_query = NULL;
+    mts_dns_result_free(&t->tlsa);
+    t->tlsa_asked = 0;
     free(t->name);
     t->name = NULL;
   }
@@ -367,6 +378,7 @@ probe_complete(struct probe *p)
     targets[i].name = p->target[i].name;
     targets[i].a = p->target[i].dns[0];
     targets[i].aaaa = p->target[i].dns[1];
+    targets[i].tlsa = p->target[i].tlsa;
     targets[i].n_smtp = 0;
     for (size_t k = 0; k < p->target[i].n_sp; k++) {
       if (p->target[i].sp[k].res != NULL) {
@@ -564,6 +576,65 @@ on_smtp(void *arg, struct mts_smtp_result *res)
   }
 }
 
+/* The usable TLSA records of a target when DANE applies to it (R169: the
+ * MX and the TLSA answers both validated), into \p v (at most \p cap).
+ * \return how many. */
+static size_t
+target_tlsa(const struct probe *p, const struct mx_target *t,
+            struct mts_tlsa *v, size_t cap)
+{
+  const struct mts_dns_result *mx = p->dns[SLOT_MX];
+  size_t n = 0;
+
+  if (t->tlsa == NULL || t->tlsa->status != MTS_DNS_OK || !t->tlsa->ad ||
+      mx == NULL || !mx->ad) {
+    return 0;
+  }
+  for (size_t i = 0; i < t->tlsa->n_rdata && n < cap; i++) {
+    const struct mts_buf *b = &t->tlsa->rdata[i];
+    if (mts_tlsa_parse((const uint8_t *)b->data, b->len, &v[n]) == MTS_OK &&
+        mts_tlsa_usable(&v[n])) {
+      n++;
+    }
+  }
+  return n;
+}
+
+#define MAX_TLSA 16
+
+/* R164: probe each address of one family, once its addresses and the
+ * host's TLSA answer are both in. */
+static void
+target_smtp(struct probe *p, struct mx_target *t, int fam)
+{
+  const struct mts_dns_result *res = t->dns[fam];
+  struct mts_tlsa tl[MAX_TLSA];
+  size_t n_tl;
+
+  if (t->smtp_started[fam] || res == NULL || res->status != MTS_DNS_OK ||
+      (t->tlsa_asked && t->tlsa == NULL)) {
+    return;
+  }
+  t->smtp_started[fam] = 1;
+  n_tl = target_tlsa(p, t, tl, MAX_TLSA);
+  for (size_t i = 0; i < res->n_addrs && t->n_sp < MTS_MAX_MX_ADDRS; i++) {
+    struct smtp_slot *sl = &t->sp[t->n_sp];
+    if (p->run->smtp_stopped) {
+      break; /* R168: the addresses stay not-checked */
+    }
+    sl->addr = res->addrs[i];
+    sl->probe = p;
+    sl->t = (size_t)(t - p->target);
+    if (mts_smtp_start_dane(p->run->smtper, t->name, sl->addr, tl, n_tl,
+                            on_smtp, sl, &sl->h) != MTS_OK) {
+      run_oom(p->run);
+      break;
+    }
+    t->n_sp++;
+    p->pending++;
+  }
+}
+
 static void
 on_target(void *arg, struct mts_dns_result *res)
 {
@@ -571,26 +642,17 @@ on_target(void *arg, struct mts_dns_result *res)
   struct probe *p = ctx->probe;
   struct mx_target *t = &p->target[ctx->i];
 
-  t->query[ctx->fam] = NULL;
-  t->dns[ctx->fam] = res;
-  if (p->run->smtper != NULL && res->status == MTS_DNS_OK) {
-    /* R164: probe each address as soon as it is known. */
+  if (ctx->fam == 2) {
+    t->tlsa_query = NULL;
+    t->tlsa = res;
+  } else {
+    t->query[ctx->fam] = NULL;
+    t->dns[ctx->fam] = res;
+  }
+  if (p->run->smtper != NULL) {
     p->pending++;
-    for (size_t i = 0; i < res->n_addrs && t->n_sp < MTS_MAX_MX_ADDRS; i++) {
-      struct smtp_slot *sl = &t->sp[t->n_sp];
-      if (p->run->smtp_stopped) {
-        break; /* R168: the addresses stay not-checked */
-      }
-      sl->addr = res->addrs[i];
-      sl->probe = p;
-      sl->t = ctx->i;
-      if (mts_smtp_start(p->run->smtper, t->name, sl->addr, on_smtp, sl,
-                         &sl->h) != MTS_OK) {
-        run_oom(p->run);
-        break;
-      }
-      t->n_sp++;
-      p->pending++;
+    for (int k = 0; k < 2; k++) {
+      target_smtp(p, t, k);
     }
     p->pending--;
   }
@@ -625,6 +687,9 @@ probe_targets(struct probe *p, const struct mts_dns_result *mx)
       return;
     }
     p->n_target++;
+    /* Set before the A and AAAA are asked: an answer that comes at once
+     * must wait for the TLSA answer too. */
+    t->tlsa_asked = p->run->smtper != NULL;
     for (int k = 0; k < 2; k++) {
       t->ctx[k].probe = p;
       t->ctx[k].i = (size_t)(t - p->target);
@@ -633,6 +698,23 @@ probe_targets(struct probe *p, const struct mts_dns_result *mx)
       if (mts_resolve(p->run->resolver, host, k == 0 ? MTS_RR_A : MTS_RR_AAAA,
                       on_target, &t->ctx[k], &t->query[k]) != MTS_OK) {
         t->query[k] = NULL;
+        p->pending--;
+        run_oom(p->run);
+        return;
+      }
+    }
+    if (p->run->smtper != NULL) {
+      /* R169: DANE's TLSA, in parallel with the addresses. */
+      char qname[MTS_DNS_NAME_MAX + 16];
+      t->ctx[2].probe = p;
+      t->ctx[2].i = (size_t)(t - p->target);
+      t->ctx[2].fam = 2;
+      snprintf(qname, sizeof(qname), "_25._tcp.%s", host);
+      p->pending++;
+      if (mts_resolve(p->run->resolver, qname, MTS_RR_TLSA, on_target,
+                      &t->ctx[2], &t->tlsa_query) != MTS_OK) {
+        t->tlsa_query = NULL;
+        t->tlsa_asked = 0;
         p->pending--;
         run_oom(p->run);
         return;
@@ -720,6 +802,19 @@ probe_expire(struct probe *p)
       t->sp[k].h = NULL;
       p->pending--;
       if (t->sp[k].res == NULL) {
+        run_oom(p->run);
+        return;
+      }
+    }
+    if (t->tlsa_query != NULL) {
+      char qname[MTS_DNS_NAME_MAX + 16];
+      mts_resolve_cancel(t->tlsa_query);
+      t->tlsa_query = NULL;
+      p->pending--;
+      snprintf(qname, sizeof(qname), "_25._tcp.%s", t->name);
+      t->tlsa = dns_result_new(qname, MTS_RR_TLSA, MTS_DNS_TIMEOUT,
+                               "the check's time limit was reached");
+      if (t->tlsa == NULL) {
         run_oom(p->run);
         return;
       }

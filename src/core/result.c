@@ -129,6 +129,26 @@ mts_smtp_status_str(enum mts_smtp_status st)
   return "not-checked";
 }
 
+const char *
+mts_dane_status_str(enum mts_dane_status st)
+{
+  switch (st) {
+    case MTS_DANE_NONE:
+      return "none";
+    case MTS_DANE_OK:
+      return "ok";
+    case MTS_DANE_MISMATCH:
+      return "mismatch";
+    case MTS_DANE_UNUSABLE:
+      return "unusable";
+    case MTS_DANE_INSECURE:
+      return "insecure";
+    case MTS_DANE_UNKNOWN:
+      return "unknown";
+  }
+  return "unknown";
+}
+
 void
 mts_smtp_view_free(struct mts_smtp_view **pv)
 {
@@ -158,6 +178,11 @@ mx_host_transport_release(struct mts_mx_host *h)
     mts_smtp_view_free(&h->addrs[i].smtp);
   }
   free(h->addrs);
+  if (h->dane != NULL) {
+    strv_free(h->dane->tlsa, h->dane->n_tlsa);
+    free(h->dane);
+    h->dane = NULL;
+  }
 }
 
 void
@@ -202,7 +227,8 @@ mts_code_is_lookup_failure(enum mts_code code)
     case MTS_F_DNS_TRUNCATED:
     case MTS_F_DNS_RESPONSE_INVALID:
     case MTS_F_MX_LOOKUP_FAILED:
-    case MTS_F_POLICY_CERT_UNKNOWN: /* not judged: neither pass nor fail */
+    case MTS_F_MX_TLSA_LOOKUP_FAILED: /* R169: DANE senders defer */
+    case MTS_F_POLICY_CERT_UNKNOWN:   /* not judged: neither pass nor fail */
       return 1;
     default:
       return 0;

@@ -86,6 +86,10 @@ mts_dns_result_free(struct mts_dns_result **res)
     free(r->addrs[i]);
   }
   free(r->addrs);
+  for (size_t i = 0; i < r->n_rdata; i++) {
+    free(r->rdata[i].data);
+  }
+  free(r->rdata);
   free(r->detail);
   free(r);
   *res = NULL;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -556,6 +557,40 @@ query_unlink_free(struct mts_query *q)
   free(q);
 }
 
+/* A query with the DNSSEC OK bit (RFC 3225 §3), so that a validating
+ * resolver's AD bit means something for the answer (RFC 6840 §5.7-5.8):
+ * DANE needs it on the MX and the TLSA answers (RFC 7672 §2.2, R169).
+ * c-ares 1.18 cannot set DO through ares_query: build the same query with
+ * ares_create_query (it appends the OPT RR last: root name, type 41, the
+ * UDP size as class, TTL, RDLENGTH 0), set DO, the top bit of the TTL's
+ * third octet (RFC 6891 §6.1.3), and send it with ares_send, which in
+ * 1.18 takes the message ID from the buffer. */
+static void
+transmit_do(struct chan *c, struct mts_query *q)
+{
+  unsigned char *qbuf = NULL;
+  int qlen = 0;
+  unsigned short id = 0;
+
+  if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
+    id = (unsigned short)(mts_loop_now_ms() ^ (uintptr_t)q);
+  }
+  if (ares_create_query(q->cur, 1 /* C_IN */, q->type, id, 1, &qbuf, &qlen,
+                        EDNS_PAYLOAD) != ARES_SUCCESS ||
+      qlen < 12 + 11 || qbuf[qlen - 11] != 0 || qbuf[qlen - 10] != 0 ||
+      qbuf[qlen - 9] != 41) {
+    /* Not as expected: ask without DO rather than not at all. */
+    if (qbuf != NULL) {
+      ares_free_string(qbuf);
+    }
+    ares_query(c->ch, q->cur, 1 /* C_IN */, q->type, on_answer, q);
+    return;
+  }
+  qbuf[qlen - 4] |= 0x80; /* DO */
+  ares_send(c->ch, qbuf, qlen, on_answer, q);
+  ares_free_string(qbuf);
+}
+
 /* Ask the server of the current try (q->attempt). */
 static void
 transmit(struct mts_query *q)
@@ -567,6 +602,10 @@ transmit(struct mts_query *q)
   res->sent++;
   c->pending++;
   q->chan = c;
+  if (q->type == MTS_RR_MX || q->type == MTS_RR_TLSA) {
+    transmit_do(c, q);
+    return;
+  }
   ares_query(c->ch, q->cur, 1 /* C_IN */, q->type, on_answer, q);
 }
 
@@ -848,6 +887,63 @@ take_txt(struct mts_dns_result *r, const struct mts_dnsmsg *msg, size_t want,
   }
   r->txt = v;
   r->n_txt = n;
+  return MTS_OK;
+}
+
+/* TLSA RRs (RFC 6698) owned by the end of the chain, each RDATA kept as
+ * received; net/tlsa.c reads them. RRSIGs (DO is set) are skipped.
+ * \return MTS_OK or MTS_ENOMEM. */
+static enum mts_err
+take_rdata(struct mts_dns_result *r, const struct mts_dnsmsg *msg, int type,
+           size_t want, enum mts_dns_status *st)
+{
+  size_t pos = msg->an_off, n = 0;
+  struct mts_buf *v;
+
+  *st = MTS_DNS_OK;
+  v = calloc(want > 0 ? want : 1, sizeof(*v));
+  if (v == NULL) {
+    return MTS_ENOMEM;
+  }
+  for (unsigned i = 0; i < msg->ancount; i++) {
+    struct mts_dnsmsg_rr rr;
+
+    if (mts_dnsmsg_next_rr(msg, &pos, &rr) != MTS_OK) {
+      *st = MTS_DNS_BADRESP;
+      break;
+    }
+    if (rr.type != type || rr.rclass != 1) {
+      continue;
+    }
+    if (n == want) {
+      *st = MTS_DNS_BADRESP;
+      break;
+    }
+    v[n].data = malloc(rr.rdlen + 1);
+    if (v[n].data == NULL) {
+      for (size_t j = 0; j < n; j++) {
+        free(v[j].data);
+      }
+      free(v);
+      return MTS_ENOMEM;
+    }
+    memcpy(v[n].data, msg->buf + rr.rdoff, rr.rdlen);
+    v[n].data[rr.rdlen] = '\0';
+    v[n].len = rr.rdlen;
+    n++;
+  }
+  if (*st == MTS_DNS_OK && n != want) {
+    *st = MTS_DNS_BADRESP;
+  }
+  if (*st != MTS_DNS_OK) {
+    for (size_t j = 0; j < n; j++) {
+      free(v[j].data);
+    }
+    free(v);
+    return MTS_OK;
+  }
+  r->rdata = v;
+  r->n_rdata = n;
   return MTS_OK;
 }
 
@@ -1190,6 +1286,9 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
     case MTS_RR_A:
     case MTS_RR_AAAA:
       err = take_addrs(r, abuf, alen, q->type, chain.n_rr, &st);
+      break;
+    case MTS_RR_TLSA:
+      err = take_rdata(r, &msg, q->type, chain.n_rr, &st);
       break;
     default:
       break;

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -69,6 +70,10 @@ struct mts_smtp {
   size_t have;
   struct mts_smtp_result *res;
   int finished; /* res is final: deliver it from the timer */
+  /* DANE (R169): the usable TLSA records to verify against, copied. */
+  struct mts_tlsa *tlsa;
+  size_t n_tlsa;
+  int pkix_pass; /* the post-handshake PKIX verification is running */
 };
 
 static int verify_idx = -1;
@@ -93,6 +98,7 @@ mts_smtp_result_free(struct mts_smtp_result **pres)
   }
   free(r->cert_san);
   free(r->verify_error);
+  free(r->dane_error);
   free(r);
   *pres = NULL;
 }
@@ -109,6 +115,14 @@ on_verify(int ok, X509_STORE_CTX *sctx)
   int e = X509_STORE_CTX_get_error(sctx);
 
   if (ok || p == NULL) {
+    return 1;
+  }
+  if (p->n_tlsa > 0 && !p->pkix_pass) {
+    /* The handshake's own verification is OpenSSL's DANE one: keep its
+     * first error apart from the PKIX verdict (see pkix_verify). */
+    if (p->res->dane_error == NULL) {
+      p->res->dane_error = strdup(X509_verify_cert_error_string(e));
+    }
     return 1;
   }
   if (e == X509_V_ERR_CERT_HAS_EXPIRED || e == X509_V_ERR_CERT_NOT_YET_VALID) {
@@ -147,6 +161,10 @@ mts_smtper_new(struct mts_smtper **out, struct mts_loop *loop,
   SSL_CTX_set_security_level(s->ctx, 0);
   (void)SSL_CTX_set_min_proto_version(s->ctx, TLS1_VERSION);
   SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER, on_verify);
+  if (SSL_CTX_dane_enable(s->ctx) <= 0) {
+    mts_smtper_free(&s);
+    return MTS_ENOMEM;
+  }
   if (opts->ca_file != NULL
           ? SSL_CTX_load_verify_locations(s->ctx, opts->ca_file, NULL) != 1
           : SSL_CTX_set_default_verify_paths(s->ctx) != 1) {
@@ -189,6 +207,10 @@ probe_free(struct mts_smtp *p)
     close(p->fd);
   }
   SSL_free(p->ssl);
+  for (size_t i = 0; i < p->n_tlsa; i++) {
+    free((void *)(uintptr_t)p->tlsa[i].data);
+  }
+  free(p->tlsa);
   if (p->prev != NULL) {
     p->prev->next = p->next;
   } else {
@@ -305,6 +327,36 @@ asn1_time(const ASN1_TIME *t)
          tm.tm_hour * 3600LL + tm.tm_min * 60LL + tm.tm_sec;
 }
 
+/* With DANE on, the handshake verified the chain against the TLSA records
+ * only (OpenSSL's DANE replaces the PKIX path for DANE-EE matches and
+ * checks no name for them), so the MTA-STS verdict (R166) is taken again
+ * here, on the chain the server sent, against the trust store, with the
+ * same callback and the same purpose as the handshake would use. The two
+ * verdicts stay separate facts. */
+static void
+pkix_verify(struct mts_smtp *p, X509 *leaf)
+{
+  X509_STORE_CTX *c = X509_STORE_CTX_new();
+
+  if (c == NULL ||
+      X509_STORE_CTX_init(c, SSL_CTX_get_cert_store(p->owner->ctx), leaf,
+                          SSL_get_peer_cert_chain(p->ssl)) != 1 ||
+      X509_STORE_CTX_set_default(c, "ssl_server") != 1 ||
+      X509_STORE_CTX_set_ex_data(c, SSL_get_ex_data_X509_STORE_CTX_idx(),
+                                 p->ssl) != 1) {
+    p->res->chain_ok = 0;
+    free(p->res->verify_error);
+    p->res->verify_error = strdup("cannot verify the chain");
+    X509_STORE_CTX_free(c);
+    return;
+  }
+  X509_STORE_CTX_set_verify_cb(c, on_verify);
+  p->pkix_pass = 1;
+  (void)X509_verify_cert(c);
+  p->pkix_pass = 0;
+  X509_STORE_CTX_free(c);
+}
+
 /* What the handshake gave: version, cipher, the leaf. */
 static void
 collect_tls(struct mts_smtp *p)
@@ -321,6 +373,15 @@ collect_tls(struct mts_smtp *p)
     return;
   }
   r->cert_seen = 1;
+  if (p->n_tlsa > 0) {
+    r->dane = 1;
+    r->dane_ok = r->dane_error == NULL &&
+                 SSL_get0_dane_authority(p->ssl, NULL, NULL) >= 0;
+    if (!r->dane_ok && r->dane_error == NULL) {
+      r->dane_error = strdup("no TLSA record matches");
+    }
+    pkix_verify(p, leaf);
+  }
   r->cert_subject = name_str(X509_get_subject_name(leaf));
   r->cert_issuer = name_str(X509_get_issuer_name(leaf));
   r->cert_not_before = asn1_time(X509_get0_notBefore(leaf));
@@ -406,6 +467,28 @@ start_tls(struct mts_smtp *p)
       SSL_set_tlsext_host_name(p->ssl, p->host) != 1) {
     finish(p, MTS_SMTPO_FAILED, "cannot set up TLS");
     return;
+  }
+  if (p->n_tlsa > 0) {
+    /* RFC 7672 §3.1.1: DANE-EE(3) checks neither name nor dates;
+     * §3.1.2: DANE-TA(2) checks the name (the MX host) and the chain. */
+    int added = 0;
+    if (SSL_dane_enable(p->ssl, p->host) <= 0) {
+      finish(p, MTS_SMTPO_FAILED, "cannot set up DANE");
+      return;
+    }
+    (void)SSL_dane_set_flags(p->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+    for (size_t i = 0; i < p->n_tlsa; i++) {
+      const struct mts_tlsa *t = &p->tlsa[i];
+      if (SSL_dane_tlsa_add(p->ssl, (uint8_t)t->usage, (uint8_t)t->selector,
+                            (uint8_t)t->mtype, t->data, t->len) > 0) {
+        added++;
+      }
+    }
+    ERR_clear_error();
+    if (added == 0) {
+      /* OpenSSL took none: no DANE for this session after all. */
+      p->n_tlsa = 0;
+    }
   }
   SSL_set_connect_state(p->ssl);
   tls_step(p);
@@ -540,12 +623,56 @@ enum mts_err
 mts_smtp_start(struct mts_smtper *s, const char *host, const char *address,
                mts_smtp_cb cb, void *arg, struct mts_smtp **handle)
 {
+  return mts_smtp_start_dane(s, host, address, NULL, 0, cb, arg, handle);
+}
+
+/* Copy the usable records: they are added at STARTTLS time. */
+static int
+copy_tlsa(struct mts_smtp *p, const struct mts_tlsa *tlsa, size_t n)
+{
+  if (n == 0) {
+    return 0;
+  }
+  p->tlsa = calloc(n, sizeof(*p->tlsa));
+  if (p->tlsa == NULL) {
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    uint8_t *d;
+    if (!mts_tlsa_usable(&tlsa[i])) {
+      continue;
+    }
+    d = malloc(tlsa[i].len);
+    if (d == NULL) {
+      return -1;
+    }
+    memcpy(d, tlsa[i].data, tlsa[i].len);
+    p->tlsa[p->n_tlsa] = tlsa[i];
+    p->tlsa[p->n_tlsa].data = d;
+    p->n_tlsa++;
+  }
+  return 0;
+}
+
+enum mts_err
+mts_smtp_start_dane(struct mts_smtper *s, const char *host, const char *address,
+                    const struct mts_tlsa *tlsa, size_t n_tlsa, mts_smtp_cb cb,
+                    void *arg, struct mts_smtp **handle)
+{
   struct mts_smtp *p = calloc(1, sizeof(*p));
   struct sockaddr_storage ss;
   socklen_t sl;
   int family;
 
   if (p == NULL) {
+    return MTS_ENOMEM;
+  }
+  if (copy_tlsa(p, tlsa, n_tlsa) != 0) {
+    for (size_t i = 0; i < p->n_tlsa; i++) {
+      free((void *)(uintptr_t)p->tlsa[i].data);
+    }
+    free(p->tlsa);
+    free(p);
     return MTS_ENOMEM;
   }
   p->owner = s;

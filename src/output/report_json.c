@@ -177,7 +177,23 @@ add_smtp(struct mts_jw *w, const struct mts_smtp_view *v, long long now)
     put_tristate(w, "name_match", v->name_match);
     mts_jw_close(w, '}');
   }
+  put_str(w, "dane", v->dane);
   put_str(w, "error", v->error);
+  mts_jw_close(w, '}');
+}
+
+/* R169: the host's DANE view. */
+static void
+add_dane(struct mts_jw *w, const struct mts_dane_view *d)
+{
+  if (d == NULL) {
+    put_null(w, "dane");
+    return;
+  }
+  mts_jw_open(w, "dane", '{');
+  put_str(w, "status", mts_dane_status_str(d->status));
+  put_strv(w, "tlsa", d->tlsa, d->n_tlsa, 0);
+  mts_jw_number(w, "dnssec", d->dnssec ? "true" : "false");
   mts_jw_close(w, '}');
 }
 
@@ -185,7 +201,7 @@ static void
 add_mx_transport(struct mts_jw *w, const struct mts_mx_host *h, long long now)
 {
   put_str(w, "cname", h->cname);
-  put_null(w, "dane"); /* DANE (R169) is not probed yet */
+  add_dane(w, h->dane);
   if (!h->addrs_known) {
     put_null(w, "addresses");
     return;

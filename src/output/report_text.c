@@ -517,7 +517,7 @@ put_policy(struct ctx *c, const struct mts_result *r)
 
 /* MX transport (issue 12): one line per address of a host, with what
  * its SMTP probe saw: "127.0.0.1  ok  TLSv1.3, certificate mx1.example.com,
- * 58 days left". Server words are escaped. */
+ * 58 days left, DANE ok". Server words are escaped. */
 static void
 put_mx_addrs(struct ctx *c, const struct mts_mx_host *h, long long now)
 {
@@ -562,6 +562,14 @@ put_mx_addrs(struct ctx *c, const struct mts_mx_host *h, long long now)
           out_s(c, ", ");
           put_word(c, TONE_BAD, "wrong name");
         }
+      }
+      /* R169: the address's own DANE verdict, else the host's. */
+      if (v->dane != NULL) {
+        out_s(c, ", DANE ");
+        put_word(c, strcmp(v->dane, "ok") == 0 ? TONE_GOOD : TONE_BAD, v->dane);
+      } else if (h->dane != NULL && h->dane->status != MTS_DANE_NONE) {
+        out_s(c, ", DANE ");
+        put_word(c, TONE_NONE, mts_dane_status_str(h->dane->status));
       }
       if (v->error != NULL) {
         out_s(c, ": ");

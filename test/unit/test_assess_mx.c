@@ -80,6 +80,7 @@ struct world {
   const struct mts_smtp_result *srv[MAX_T][1];
   struct mts_mx_lookup t[MAX_T];
   struct mts_dns_result *a[MAX_T], *aaaa[MAX_T];
+  struct mts_dns_result *tlsa[MAX_T]; /* R169, or NULL: not asked */
   size_t n_t;
   struct mts_result r;
 };
@@ -207,6 +208,7 @@ world_release(struct world *w)
   for (size_t i = 0; i < w->n_t; i++) {
     mts_dns_result_free(&w->a[i]);
     mts_dns_result_free(&w->aaaa[i]);
+    mts_dns_result_free(&w->tlsa[i]);
     mts_smtp_result_free(&w->sr[i]);
   }
   mts_dns_result_free(&w->pa);
@@ -522,6 +524,123 @@ START_TEST(unreachable_rules)
 }
 END_TEST
 
+/* ---- DANE (R169, R170) ------------------------------------------------ */
+
+/* A TLSA RR of this usage, selector 1, SHA-256 (32 octets). */
+static void
+add_tlsa(struct mts_dns_result *r, unsigned usage)
+{
+  uint8_t rd[35] = {(uint8_t)usage, 1, 1, 0x0c, 0x72};
+
+  r->rdata = realloc(r->rdata, (r->n_rdata + 1) * sizeof(*r->rdata));
+  ck_assert_ptr_nonnull(r->rdata);
+  r->rdata[r->n_rdata].data = malloc(sizeof(rd));
+  ck_assert_ptr_nonnull(r->rdata[r->n_rdata].data);
+  memcpy(r->rdata[r->n_rdata].data, rd, sizeof(rd));
+  r->rdata[r->n_rdata].len = sizeof(rd);
+  r->n_rdata++;
+  r->status = MTS_DNS_OK;
+}
+
+static const struct {
+  const char *name;
+  const char *mode;
+  int mx_ad, tlsa_ad;
+  enum mts_dns_status tlsa_st; /* NODATA with usage < 0 = no records */
+  int usage;                   /* of the one record, -1 none */
+  int probe;                   /* the probe's DANE: -1 none, 0 no match, 1 */
+  enum mts_dane_status want;
+  int code; /* enum mts_code, or -1: no DANE finding */
+  enum mts_severity sev;
+  enum mts_status status;
+  int ready; /* POLICY_READY_FOR_ENFORCE */
+} dane_cases[] = {
+    {"match", "testing", 1, 1, MTS_DNS_OK, 3, 1, MTS_DANE_OK, MTS_F_MX_DANE_OK,
+     MTS_SEV_INFO, MTS_STATUS_OK, 1},
+    /* R169: an error whatever the mode; R170: not ready. */
+    {"mismatch_testing", "testing", 1, 1, MTS_DNS_OK, 3, 0, MTS_DANE_MISMATCH,
+     MTS_F_MX_DANE_MISMATCH, MTS_SEV_ERROR, MTS_STATUS_ERROR, 0},
+    {"mismatch_no_policy", NULL, 1, 1, MTS_DNS_OK, 2, 0, MTS_DANE_MISMATCH,
+     MTS_F_MX_DANE_MISMATCH, MTS_SEV_ERROR, MTS_STATUS_ERROR, 0},
+    {"pkix_only", "testing", 1, 1, MTS_DNS_OK, 1, -1, MTS_DANE_UNUSABLE,
+     MTS_F_MX_DANE_UNUSABLE_TLSA, MTS_SEV_WARNING, MTS_STATUS_WARNING, 1},
+    {"tlsa_unsigned", "testing", 1, 0, MTS_DNS_OK, 3, -1, MTS_DANE_INSECURE,
+     MTS_F_MX_TLSA_INSECURE, MTS_SEV_WARNING, MTS_STATUS_WARNING, 1},
+    {"mx_unsigned", "testing", 0, 1, MTS_DNS_OK, 3, -1, MTS_DANE_INSECURE,
+     MTS_F_MX_TLSA_INSECURE, MTS_SEV_WARNING, MTS_STATUS_WARNING, 1},
+    {"servfail", "testing", 1, 0, MTS_DNS_SERVFAIL, -1, -1, MTS_DANE_UNKNOWN,
+     MTS_F_MX_TLSA_LOOKUP_FAILED, MTS_SEV_ERROR, MTS_STATUS_UNKNOWN, 1},
+    {"none", "testing", 1, 1, MTS_DNS_NXDOMAIN, -1, -1, MTS_DANE_NONE, -1,
+     MTS_SEV_INFO, MTS_STATUS_OK, 1},
+};
+
+START_TEST(dane_rules)
+{
+  struct world w;
+  struct mts_smtp_result *f;
+  const struct mts_dane_view *d;
+
+  one_host(&w, dane_cases[_i].mode);
+  w.mx->ad = dane_cases[_i].mx_ad;
+  w.tlsa[0] =
+      dns("_25._tcp.mx1.example.com", MTS_RR_TLSA, dane_cases[_i].tlsa_st);
+  if (dane_cases[_i].usage >= 0) {
+    add_tlsa(w.tlsa[0], (unsigned)dane_cases[_i].usage);
+  }
+  w.tlsa[0]->ad = dane_cases[_i].tlsa_ad;
+  w.t[0].tlsa = w.tlsa[0];
+  f = world_smtp(&w, 0, MTS_SMTPO_OK);
+  if (dane_cases[_i].probe >= 0) {
+    f->dane = 1;
+    f->dane_ok = dane_cases[_i].probe;
+  }
+  world_assess(&w);
+  d = w.r.mx.hosts[0].dane;
+  ck_assert_ptr_nonnull(d);
+  ck_assert_str_eq(mts_dane_status_str(d->status),
+                   mts_dane_status_str(dane_cases[_i].want));
+  ck_assert_int_eq(d->dnssec, dane_cases[_i].tlsa_st == MTS_DNS_OK &&
+                                  dane_cases[_i].mx_ad &&
+                                  dane_cases[_i].tlsa_ad);
+  if (dane_cases[_i].usage >= 0) {
+    ck_assert_uint_eq(d->n_tlsa, 1);
+    ck_assert_int_eq(strncmp(d->tlsa[0], "3 1 1 0c72", 10) == 0,
+                     dane_cases[_i].usage == 3);
+  }
+  if (dane_cases[_i].code >= 0) {
+    const struct mts_finding *x =
+        finding(&w.r, (enum mts_code)dane_cases[_i].code);
+    ck_assert_int_eq(x->severity, dane_cases[_i].sev);
+    ck_assert_str_eq(x->subject, "mx1.example.com");
+  }
+  ck_assert_int_eq(w.r.status, dane_cases[_i].status);
+  ck_assert_int_eq(
+      mts_findings_has(&w.r.findings, MTS_F_POLICY_READY_FOR_ENFORCE),
+      dane_cases[_i].ready);
+  /* The PKIX verdict stays its own fact. */
+  ck_assert_int_eq(w.r.mx.hosts[0].addrs[0].smtp->trusted, 1);
+  if (dane_cases[_i].probe >= 0) {
+    ck_assert_str_eq(w.r.mx.hosts[0].addrs[0].smtp->dane,
+                     dane_cases[_i].probe ? "ok" : "mismatch");
+  } else {
+    ck_assert_ptr_null(w.r.mx.hosts[0].addrs[0].smtp->dane);
+  }
+  world_release(&w);
+}
+END_TEST
+
+START_TEST(dane_not_asked_is_null)
+{
+  struct world w;
+
+  one_host(&w, "enforce");
+  world_smtp(&w, 0, MTS_SMTPO_OK);
+  world_assess(&w);
+  ck_assert_ptr_null(w.r.mx.hosts[0].dane);
+  world_release(&w);
+}
+END_TEST
+
 static Suite *
 assess_mx_suite(void)
 {
@@ -541,6 +660,11 @@ assess_mx_suite(void)
   tcase_add_test(tc, healthy_and_ready);
   tcase_add_test(tc, certificate_rules);
   tcase_add_test(tc, unreachable_rules);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("dane");
+  tcase_add_loop_test(tc, dane_rules, 0,
+                      (int)(sizeof(dane_cases) / sizeof(dane_cases[0])));
+  tcase_add_test(tc, dane_not_asked_is_null);
   suite_add_tcase(s, tc);
   return s;
 }
