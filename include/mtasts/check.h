@@ -124,6 +124,19 @@ struct mts_state_entry {
   uint64_t cache_hash; /*!< mts_state_policy_hash of that policy */
   long cache_max_age;  /*!< its max_age: how long senders keep it */
   long long cache_first_seen;
+  /* rollout.md R200 (state file version 2; unknown in entries that a
+   * version 1 file gave): */
+  char *cache_mode;          /*!< its mode, or NULL: not known */
+  char *cache_mx;            /*!< its mx patterns as canonical JSON, or NULL */
+  long long cache_last_seen; /*!< last run that saw it served, 0 = unknown */
+  /*! The policy cached before it, which senders may still apply after an
+   *  id change that came with a policy change (R201, R202), until
+   *  prev_last_seen + prev_max_age. NULL prev_id: none (or expired). */
+  char *prev_id;
+  char *prev_mode; /*!< NULL: not known */
+  char *prev_mx;   /*!< canonical JSON array, or NULL */
+  long prev_max_age;
+  long long prev_last_seen;
 };
 
 /*! \return the field's JSON path, "mta_sts.policy.mode". */
@@ -138,10 +151,12 @@ enum mts_err mts_state_policy_hash(const char *mode, long max_age,
                                    char *const *mx, size_t n_mx, uint64_t *out);
 
 /*! Compare this run's result with the domain's previous entry.
- *  Appends POLICY_CHANGED_ID_UNCHANGED / POLICY_ID_CHANGED_POLICY_SAME to
- *  r->findings (and recomputes r->status), fills r->changes (tracked = 1)
- *  and writes the domain's next entry. A field this run could not see
- *  (lookup failed, policy not valid) keeps its old value: no change.
+ *  Appends POLICY_CHANGED_ID_UNCHANGED / POLICY_ID_CHANGED_POLICY_SAME and,
+ *  while the previous policy may still be cached (rollout.md R201, R202),
+ *  POLICY_OLD_MAY_BE_CACHED / POLICY_OLD_CACHE_BREAKS_MX to r->findings
+ *  (setting r->old_policy_until, and recomputing r->status), fills r->changes
+ * (tracked = 1) and writes the domain's next entry. A field this run could not
+ * see (lookup failed, policy not valid) keeps its old value: no change.
  *  \param[in] prev the previous entry, or NULL on the first run
  *  \param[in,out] r a complete result (r->checked_at is "now")
  *  \param[out] next written on success only

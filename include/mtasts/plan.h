@@ -42,11 +42,10 @@ struct mts_plan_opts {
   long max_age;  /*!< --max-age, or -1 */
   long long now; /*!< the run's clock, epoch seconds UTC (never read from
                       the system here: the planner is pure) */
-  /*! HOOK for the stale caches (rollout.md R200-R202, --state; the lead
-   *  wires it at merge): the time until which senders may still hold the
-   *  previous policy (previous last seen + previous max_age, the check's
-   *  "old_policy_until"), epoch s; -1 = not known. The wait step ends no
-   *  earlier than this. */
+  /*! Stale caches (rollout.md R200-R202, --state): the time until which senders
+   * may still hold the previous policy (previous last seen + previous max_age,
+   * the check's "old_policy_until"), epoch s; -1 = not known. The wait step
+   * ends no earlier than this. */
   long long old_policy_until;
 };
 

@@ -200,6 +200,10 @@ struct mts_result {
 
   struct mts_findings findings;
   struct mts_changes changes; /*!< --state only */
+  /*! --state (rollout.md R201): until when senders may still apply the
+   *  previous policy after an id change that came with a policy change
+   *  (its last-seen time plus its max_age, epoch s); -1 = none (null). */
+  long long old_policy_until;
 };
 
 /*! If \p id reads as a UTC timestamp YYYYMMDD[hhmm[ss]] (the usual advice

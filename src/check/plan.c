@@ -707,7 +707,7 @@ plan_steps(const struct mts_result *r, const struct mts_plan_opts *o,
     if (had_policy && o->now + r->policy.max_age > until) {
       until = o->now + r->policy.max_age;
     }
-    /* HOOK (stale caches, R201): the state's "old_policy_until". */
+    /* Stale caches (R201): the check's "old_policy_until" (--state). */
     if (o->old_policy_until > until) {
       until = o->old_policy_until;
     }

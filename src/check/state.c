@@ -14,16 +14,20 @@
 #include <cjson/cJSON.h>
 
 #include "mtasts/civil.h"
+#include "mtasts/rules.h"
 
 /* The state file (docs/state.md):
  *
- *   {"kind":"mtasts-check-state","version":1,"written_by":"mtasts-check X",
+ *   {"kind":"mtasts-check-state","version":2,"written_by":"mtasts-check X",
  *    "updated_at":"2026-11-28T09:00:00Z","domains":{
  *   "example.com":{"last_checked":"...","fields":{
  *     "mta_sts.record.id":{"value":"2019...","first_seen":"...",
  *                          "last_seen":"..."}, ...},
  *    "sender_cache":{"id":"2019...","policy_hash":"fnv1a64:<16 hex>",
- *                    "max_age":604800,"first_seen":"..."}},
+ *                    "max_age":604800,"first_seen":"...","mode":"enforce",
+ *                    "mx":["mx1..."],"last_seen":"..."},
+ *    "previous_policy":{"id":"...","mode":"enforce","max_age":604800,
+ *                       "mx":["mx..."],"last_seen":"..."}},
  *   ...
  *   }}
  *
@@ -32,7 +36,9 @@
  * file is then left alone (rewriting it would lose what we do not know). */
 
 #define STATE_KIND "mtasts-check-state"
-#define STATE_VERSION 1
+/* Version 2 (rollout.md R200) adds the sender cache's mode, mx and
+ * last_seen, and previous_policy; version 1 files are still read. */
+#define STATE_VERSION 2
 /* A state file above this size is refused rather than read into memory. */
 #define STATE_MAX_SIZE (1024L * 1024L * 1024L)
 #define LOCK_WAIT_MS 30000L
@@ -261,22 +267,46 @@ mts_state_entry_release(struct mts_state_entry *e)
     free(e->field[i].json);
   }
   free(e->cache_id);
+  free(e->cache_mode);
+  free(e->cache_mx);
+  free(e->prev_id);
+  free(e->prev_mode);
+  free(e->prev_mx);
   memset(e, 0, sizeof(*e));
+}
+
+/* Copy the string *p in place (NULL stays NULL). \return 0 or -1. */
+static int
+dup_in_place(char **p)
+{
+  if (*p != NULL && (*p = strdup(*p)) == NULL) {
+    return -1;
+  }
+  return 0;
 }
 
 /* Deep copy; \return 0 or -1 (out of memory; dst released). */
 static int
 entry_copy(struct mts_state_entry *dst, const struct mts_state_entry *src)
 {
+  char **owned[] = {&dst->domain,   &dst->cache_id, &dst->cache_mode,
+                    &dst->cache_mx, &dst->prev_id,  &dst->prev_mode,
+                    &dst->prev_mx};
+  int failed = 0;
+
   *dst = *src;
-  dst->domain = NULL;
-  dst->cache_id = NULL;
   for (int i = 0; i < MTS_SF__COUNT; i++) {
     dst->field[i].json = NULL;
   }
-  dst->domain = src->domain ? strdup(src->domain) : NULL;
-  dst->cache_id = src->cache_id ? strdup(src->cache_id) : NULL;
-  if ((src->domain && !dst->domain) || (src->cache_id && !dst->cache_id)) {
+  /* On failure the rest are set to NULL so that release frees only ours. */
+  for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+    if (failed) {
+      *owned[i] = NULL;
+    } else if (dup_in_place(owned[i]) != 0) {
+      failed = 1;
+    }
+  }
+  if (failed) {
     mts_state_entry_release(dst);
     return -1;
   }
@@ -400,6 +430,187 @@ observe(const struct mts_result *r, char *obs[MTS_SF__COUNT])
   return 0;
 }
 
+/* A time for a message: "2026-12-05 09:30:00 UTC" (rollout.md R205: the
+ * zone is named). */
+static void
+message_time(long long t, char *buf, size_t size)
+{
+  char iso[32];
+
+  if (format_time(t, iso, sizeof(iso)) != 0) {
+    snprintf(buf, size, "?");
+    return;
+  }
+  iso[10] = ' ';
+  iso[19] = '\0'; /* drop the Z */
+  snprintf(buf, size, "%s UTC", iso);
+}
+
+/* Does one of the patterns of \p mx_json (a canonical JSON array, as
+ * json_set makes it) match \p host? \return 1, 0, or -1 (out of memory). */
+static int
+patterns_match(const char *mx_json, const char *host)
+{
+  cJSON *arr = cJSON_Parse(mx_json), *it;
+  int found = 0;
+
+  if (arr == NULL) {
+    return -1;
+  }
+  cJSON_ArrayForEach(it, arr)
+  {
+    if (cJSON_IsString(it) && mts_name_match(it->valuestring, host)) {
+      found = 1;
+      break;
+    }
+  }
+  cJSON_Delete(arr);
+  return found;
+}
+
+/* The mode held by a field value "\"enforce\"", as a new string, or NULL. */
+static char *
+mode_of_json(const char *json)
+{
+  size_t n = json != NULL ? strlen(json) : 0;
+  char *m;
+
+  if (n < 3 || json[0] != '"' || json[n - 1] != '"') {
+    return NULL;
+  }
+  m = strndup(json + 1, n - 2);
+  if (m != NULL && !valid_mode(m)) {
+    free(m);
+    m = NULL;
+  }
+  return m;
+}
+
+/* The cached policy (the one under e->cache_id) becomes the previous one:
+ * a new id came with a new policy. \p prev is the entry before this run
+ * (for what a version 1 file did not record). \return 0 or -1 (OOM). */
+static int
+cache_to_prev(struct mts_state_entry *e, const struct mts_state_entry *prev)
+{
+  free(e->prev_id);
+  free(e->prev_mode);
+  free(e->prev_mx);
+  e->prev_id = e->cache_id;
+  e->prev_max_age = e->cache_max_age;
+  /* Not recorded (a version 1 file): the previous run saw it last, with
+   * the fields it saw then. */
+  e->prev_last_seen =
+      e->cache_last_seen > 0 ? e->cache_last_seen : prev->last_checked;
+  e->prev_mode = e->cache_mode != NULL
+                     ? e->cache_mode
+                     : mode_of_json(prev->field[MTS_SF_POLICY_MODE].json);
+  e->prev_mx = e->cache_mx;
+  e->cache_id = NULL;
+  e->cache_mode = NULL;
+  e->cache_mx = NULL;
+  if (e->prev_mx == NULL && prev->field[MTS_SF_POLICY_MX].json != NULL &&
+      (e->prev_mx = strdup(prev->field[MTS_SF_POLICY_MX].json)) == NULL) {
+    return -1;
+  }
+  return 0;
+}
+
+/* Make this run's policy the cached one. \return 0 or -1 (OOM). */
+static int
+cache_set(struct mts_state_entry *e, const struct mts_result *r, uint64_t hash,
+          long long now)
+{
+  char *id = strdup(r->sts.id), *mode = strdup(r->policy.mode);
+  char *mx = json_set(r->policy.mx, r->policy.n_mx);
+
+  if (id == NULL || mode == NULL || mx == NULL) {
+    free(id);
+    free(mode);
+    free(mx);
+    return -1;
+  }
+  free(e->cache_id);
+  free(e->cache_mode);
+  free(e->cache_mx);
+  e->cache_id = id;
+  e->cache_mode = mode;
+  e->cache_mx = mx;
+  e->cache_hash = hash;
+  e->cache_max_age = r->policy.max_age;
+  e->cache_first_seen = now;
+  e->cache_last_seen = now;
+  return 0;
+}
+
+/* rollout.md R201, R202: while senders may still apply the previous
+ * policy, say until when, and which live MX host it would refuse.
+ * \return 0 or -1 (OOM). */
+static int
+judge_previous(struct mts_state_entry *e, struct mts_result *r, long long now)
+{
+  long long until;
+  char untils[40], seen[40];
+
+  if (e->prev_id == NULL) {
+    return 0;
+  }
+  until = e->prev_last_seen + e->prev_max_age;
+  if (now >= until) {
+    /* Every sender's copy has expired: forget it. */
+    free(e->prev_id);
+    free(e->prev_mode);
+    free(e->prev_mx);
+    e->prev_id = e->prev_mode = e->prev_mx = NULL;
+    return 0;
+  }
+  r->old_policy_until = until;
+  message_time(until, untils, sizeof(untils));
+  message_time(e->prev_last_seen, seen, sizeof(seen));
+  if (mts_findings_add(&r->findings, MTS_F_POLICY_OLD_MAY_BE_CACHED, e->prev_id,
+                       strlen(e->prev_id),
+                       "The policy changed with the id (previous id %s, mode "
+                       "%s, max_age %ld s, last seen %s): senders that "
+                       "fetched the previous policy may keep applying it "
+                       "until %s.",
+                       e->prev_id, e->prev_mode ? e->prev_mode : "unknown",
+                       e->prev_max_age, seen, untils) != MTS_OK) {
+    return -1;
+  }
+  if (e->prev_mode == NULL || strcmp(e->prev_mode, "enforce") != 0 ||
+      e->prev_mx == NULL) {
+    return 0;
+  }
+  for (size_t i = 0; i < r->mx.n_hosts; i++) {
+    const char *host = r->mx.hosts[i].name;
+    enum mts_severity sev = MTS_SEV_WARNING;
+    int m;
+    if (host == NULL || host[0] == '\0') {
+      continue; /* a null MX has no host to refuse */
+    }
+    if ((m = patterns_match(e->prev_mx, host)) < 0) {
+      return -1;
+    }
+    if (m) {
+      continue;
+    }
+    /* R202: an error when it lasts more than a day and no other MX host
+     * can take the mail. */
+    if (until - now > 86400 && r->mx.n_hosts == 1) {
+      sev = MTS_SEV_ERROR;
+    }
+    if (mts_findings_add_sev(
+            &r->findings, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, sev, host,
+            strlen(host),
+            "The MX host %s is not in the mx patterns of the previous "
+            "enforce policy (id %s, mx %s): senders still holding that "
+            "policy refuse to deliver to it until %s.",
+            host, e->prev_id, e->prev_mx, untils) != MTS_OK) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
 enum mts_err
 mts_state_diff(const struct mts_state_entry *prev, struct mts_result *r,
                struct mts_state_entry *next)
@@ -408,7 +619,7 @@ mts_state_diff(const struct mts_state_entry *prev, struct mts_result *r,
   char *obs[MTS_SF__COUNT] = {NULL};
   struct mts_change *ch = NULL;
   size_t n_ch = 0, n_findings = r->findings.n;
-  long long now = r->checked_at;
+  long long now = r->checked_at, old_until = r->old_policy_until;
   enum mts_err err = MTS_ENOMEM;
   char when[32], until[32];
 
@@ -464,7 +675,16 @@ mts_state_diff(const struct mts_state_entry *prev, struct mts_result *r,
       goto done;
     }
     if (e.cache_id != NULL && strcmp(e.cache_id, r->sts.id) == 0) {
-      if (e.cache_hash != hash) {
+      if (e.cache_hash == hash) {
+        e.cache_last_seen = now; /* still served as cached */
+        if (e.cache_mode == NULL || e.cache_mx == NULL) {
+          /* Learn what a version 1 file did not record. */
+          if (cache_set(&e, r, hash, e.cache_first_seen) != 0) {
+            goto done;
+          }
+          e.cache_last_seen = now;
+        }
+      } else {
         /* When this policy was first seen: the latest change of a field. */
         long long since = 0;
         for (int i = MTS_SF_POLICY_MODE; i <= MTS_SF_POLICY_MX; i++) {
@@ -493,9 +713,9 @@ mts_state_diff(const struct mts_state_entry *prev, struct mts_result *r,
         } else {
           /* The old policy's max_age has passed since the change: every
            * sender has fetched the new one by now. */
-          e.cache_hash = hash;
-          e.cache_max_age = r->policy.max_age;
-          e.cache_first_seen = now;
+          if (cache_set(&e, r, hash, now) != 0) {
+            goto done;
+          }
         }
       }
     } else {
@@ -508,15 +728,19 @@ mts_state_diff(const struct mts_state_entry *prev, struct mts_result *r,
                            e.cache_id, r->sts.id, e.cache_id) != MTS_OK) {
         goto done;
       }
-      free(e.cache_id);
-      e.cache_id = strdup(r->sts.id);
-      if (e.cache_id == NULL) {
+      /* R200, R201: a new id with a new policy; the old one may stay in
+       * senders' caches for its max_age after it was last served. */
+      if (e.cache_id != NULL && e.cache_hash != hash &&
+          cache_to_prev(&e, prev) != 0) {
         goto done;
       }
-      e.cache_hash = hash;
-      e.cache_max_age = r->policy.max_age;
-      e.cache_first_seen = now;
+      if (cache_set(&e, r, hash, now) != 0) {
+        goto done;
+      }
     }
+  }
+  if (judge_previous(&e, r, now) != 0) {
+    goto done;
   }
 
   /* Success: hand everything over. */
@@ -539,6 +763,7 @@ mts_state_diff(const struct mts_state_entry *prev, struct mts_result *r,
 done:
   if (err != MTS_OK) {
     mts_findings_truncate(&r->findings, n_findings);
+    r->old_policy_until = old_until;
   }
   for (size_t i = 0; ch != NULL && i < n_ch; i++) {
     free(ch[i].old_value);
@@ -601,7 +826,25 @@ entry_print(const struct mts_state_entry *e)
          cJSON_AddStringToObject(cache, "id", e->cache_id) != NULL &&
          cJSON_AddStringToObject(cache, "policy_hash", hash) != NULL &&
          cJSON_AddRawToObject(cache, "max_age", num) != NULL &&
-         add_time(cache, "first_seen", e->cache_first_seen) == 0;
+         add_time(cache, "first_seen", e->cache_first_seen) == 0 &&
+         (e->cache_mode == NULL ||
+          cJSON_AddStringToObject(cache, "mode", e->cache_mode) != NULL) &&
+         (e->cache_mx == NULL ||
+          cJSON_AddRawToObject(cache, "mx", e->cache_mx) != NULL) &&
+         (e->cache_last_seen <= 0 ||
+          add_time(cache, "last_seen", e->cache_last_seen) == 0);
+  }
+  if (ok && e->prev_id != NULL) {
+    cJSON *pp;
+    snprintf(num, sizeof(num), "%ld", e->prev_max_age);
+    ok = (pp = cJSON_AddObjectToObject(obj, "previous_policy")) != NULL &&
+         cJSON_AddStringToObject(pp, "id", e->prev_id) != NULL &&
+         (e->prev_mode == NULL ||
+          cJSON_AddStringToObject(pp, "mode", e->prev_mode) != NULL) &&
+         cJSON_AddRawToObject(pp, "max_age", num) != NULL &&
+         (e->prev_mx == NULL ||
+          cJSON_AddRawToObject(pp, "mx", e->prev_mx) != NULL) &&
+         add_time(pp, "last_seen", e->prev_last_seen) == 0;
   }
   if (!ok) {
     cJSON_Delete(obj);
@@ -754,17 +997,59 @@ valid_domain(const char *s)
   return 1;
 }
 
+/* The optional "mode", "mx" and "last_seen" of a sender_cache or a
+ * previous_policy (version 2). \p last_seen NULL: not a member there.
+ * \return MTS_OK, MTS_EINVAL (why set) or MTS_ENOMEM. */
+static enum mts_err
+policy_extra_parse(const cJSON *obj, char **mode, char **mx,
+                   long long *last_seen, char *why, size_t whysz,
+                   const char *what)
+{
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "mode");
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, "mx");
+  const char *vwhy = NULL;
+
+  if (m != NULL) {
+    if (!plain_string(m) || !valid_mode(m->valuestring)) {
+      snprintf(why, whysz, "%s: mode is not enforce, testing or none", what);
+      return MTS_EINVAL;
+    }
+    if ((*mode = strdup(m->valuestring)) == NULL) {
+      return MTS_ENOMEM;
+    }
+  }
+  if (x != NULL) {
+    *mx = value_parse(MTS_SF_POLICY_MX, x, &vwhy);
+    if (*mx == NULL) {
+      if (vwhy == NULL) {
+        return MTS_ENOMEM;
+      }
+      snprintf(why, whysz, "%s: mx: %s", what, vwhy);
+      return MTS_EINVAL;
+    }
+  }
+  if (last_seen != NULL &&
+      cJSON_GetObjectItemCaseSensitive(obj, "last_seen") != NULL &&
+      get_time(obj, "last_seen", last_seen) != 0) {
+    snprintf(why, whysz, "%s: last_seen is not a YYYY-MM-DDTHH:MM:SSZ time",
+             what);
+    return MTS_EINVAL;
+  }
+  return MTS_OK;
+}
+
 /* Parse one entry. \return MTS_OK, MTS_EINVAL (why set) or MTS_ENOMEM. */
 static enum mts_err
 entry_parse(const cJSON *obj, struct mts_state_entry *e, char *why,
             size_t whysz)
 {
-  static const char *const entry_keys[] = {"last_checked", "fields",
-                                           "sender_cache", NULL};
+  static const char *const entry_keys[] = {
+      "last_checked", "fields", "sender_cache", "previous_policy", NULL};
   static const char *const value_keys[] = {"value", "first_seen", "last_seen",
                                            NULL};
-  static const char *const cache_keys[] = {"id", "policy_hash", "max_age",
-                                           "first_seen", NULL};
+  static const char *const cache_keys[] = {
+      "id",   "policy_hash", "max_age",   "first_seen",
+      "mode", "mx",          "last_seen", NULL};
   const cJSON *fields, *cache, *it;
   const char *bad = NULL;
   enum mts_err err = MTS_EINVAL;
@@ -865,6 +1150,35 @@ entry_parse(const cJSON *obj, struct mts_state_entry *e, char *why,
       err = MTS_ENOMEM;
       goto fail;
     }
+    if ((err = policy_extra_parse(cache, &e->cache_mode, &e->cache_mx,
+                                  &e->cache_last_seen, why, whysz,
+                                  "sender_cache")) != MTS_OK) {
+      goto fail;
+    }
+    err = MTS_EINVAL;
+  }
+  if ((it = cJSON_GetObjectItemCaseSensitive(obj, "previous_policy")) != NULL) {
+    static const char *const prev_keys[] = {"id", "mode",      "max_age",
+                                            "mx", "last_seen", NULL};
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+    if (!cJSON_IsObject(it) || !only_keys(it, prev_keys, &bad) ||
+        !plain_string(id) || !valid_id(id->valuestring) ||
+        !integer_in(cJSON_GetObjectItemCaseSensitive(it, "max_age"), 0,
+                    MAX_AGE_MAX, &e->prev_max_age) ||
+        get_time(it, "last_seen", &e->prev_last_seen) != 0) {
+      snprintf(why, whysz,
+               "\"previous_policy\" needs id, max_age and last_seen (mode "
+               "and mx may follow), and nothing else");
+      goto fail;
+    }
+    if ((e->prev_id = strdup(id->valuestring)) == NULL) {
+      err = MTS_ENOMEM;
+      goto fail;
+    }
+    if ((err = policy_extra_parse(it, &e->prev_mode, &e->prev_mx, NULL, why,
+                                  whysz, "previous_policy")) != MTS_OK) {
+      goto fail;
+    }
   }
   return MTS_OK;
 
@@ -923,9 +1237,10 @@ check_header(const char *path, const cJSON *root, char *errbuf, size_t errsz)
     return MTS_EINVAL;
   }
   ver = cJSON_GetObjectItemCaseSensitive(root, "version");
-  if (!cJSON_IsNumber(ver) || ver->valuedouble != STATE_VERSION) {
+  if (!cJSON_IsNumber(ver) ||
+      (ver->valuedouble != STATE_VERSION && ver->valuedouble != 1)) {
     snprintf(errbuf, errsz,
-             "the state file '%s' is not of version %d (a newer "
+             "the state file '%s' is not of version 1 to %d (a newer "
              "mtasts-check wrote it?); it was left as it is",
              path, STATE_VERSION);
     return MTS_EINVAL;

@@ -508,9 +508,9 @@ on_result(void *arg, const struct mts_result *r)
 
   /* The run's time is the plan's clock: the id it recommends. */
   po.now = r->checked_at > 0 ? r->checked_at : (long long)time(NULL);
-  /* TODO(stale caches, R200-R202): with --state, set po.old_policy_until
-   * from the state's previous policy (last seen + max_age, the check's
-   * "old_policy_until") so that the wait step lasts until then. */
+  /* Stale caches (R201): with --state, senders may hold the previous
+   * policy until then, so the wait step lasts at least as long. */
+  po.old_policy_until = r->old_policy_until;
   /* TODO(propagation, R197-R199): `plan` runs with --propagation on
    * (R187); set the run option here (o->check.run) at merge, and the
    * check object under "check" then carries its "propagation" member. */

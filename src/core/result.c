@@ -109,6 +109,7 @@ mts_result_init(struct mts_result *r)
   r->policy.http_status = -1;
   r->policy.max_age = -1;
   r->policy.cert_not_after = -1;
+  r->old_policy_until = -1;
   r->mx.covered = -1;
   r->mx.tls_ok = -1;
 }

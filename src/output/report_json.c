@@ -333,6 +333,7 @@ mts_report_json_write(FILE *out, const struct mts_result *r)
   add_tls_rpt(&w, r);
   mts_jw_findings(&w, &r->findings);
   add_changes(&w, &r->changes);
+  put_time(&w, "old_policy_until", r->old_policy_until);
   mts_jw_close(&w, '}');
   err = mts_jw_finish(&w, out);
   mts_jw_release(&w);

@@ -93,13 +93,13 @@ POLICY_STATUSES = {"valid", "invalid", "unreachable", "not-checked"}
 STATUSES = {"ok", "warning", "error", "unknown"}
 SMTP_STATUSES = {"ok", "failed", "unreachable", "not-checked"}
 # Codes whose severity comes from the context (policy mode, other hosts):
-# rfc-rules R115, mx-transport.md R163, R167, R168.
+# rfc-rules R115, mx-transport.md R163, R167, R168, rollout.md R202.
 CONTEXT_SEVERITY = {"MX_NOT_COVERED", "POLICY_ADDRESSES_DIFFER",
                     "MX_TARGET_UNRESOLVABLE",
                     "MX_STARTTLS_MISSING", "MX_STARTTLS_FAILED",
                     "MX_TLS_OLD_VERSION", "MX_CERT_UNTRUSTED",
                     "MX_CERT_EXPIRED", "MX_CERT_NAME_MISMATCH",
-                    "MX_SMTP_UNREACHABLE"}
+                    "MX_SMTP_UNREACHABLE", "POLICY_OLD_CACHE_BREAKS_MX"}
 SEVERITIES = {"error", "warning", "info"}
 EXIT_OF = {"ok": 0, "warning": 1, "unknown": 3, "error": 2}
 RANK = {"ok": 0, "warning": 1, "unknown": 2, "error": 3}

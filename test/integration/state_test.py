@@ -23,6 +23,7 @@ when the HTTPS servers are not running.
 """
 
 import argparse
+import calendar
 import fcntl
 import json
 import os
@@ -80,6 +81,14 @@ class Env:
                            timeout=60)
         return p.returncode, p.stdout.decode(), p.stderr.decode()
 
+    def run_plan(self, state, *args):
+        cmd = [self.bin, "plan", "--json", "--no-smtp", "--resolver",
+               self.resolver, "--ca-file", self.ca, "--timeout", "10",
+               "--state", state] + list(args)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=60)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
     def run_json(self, what):
         rc, out, err = self.run("--json", DOMAIN)
         lines = out.splitlines()
@@ -120,6 +129,24 @@ class Env:
                 return
             time.sleep(0.1)
         raise SystemExit("the id %s did not show up in Knot" % sid)
+
+    def set_rrs(self, owner, rtype, values, ttl="300"):
+        """Replace the RRset owner/rtype of the zone (knotc, on the running
+        server; the zone file is never written)."""
+        k = [self.knotc, "-s", self.sock]
+        subprocess.run(k + ["zone-begin", ZONE], check=True,
+                       stdout=subprocess.DEVNULL)
+        try:
+            subprocess.run(k + ["zone-unset", ZONE, owner, rtype],
+                           stdout=subprocess.DEVNULL)
+            for v in values:
+                subprocess.run(k + ["zone-set", ZONE, owner, ttl, rtype, v],
+                               check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(k + ["zone-commit", ZONE], check=True,
+                           stdout=subprocess.DEVNULL)
+        except subprocess.CalledProcessError:
+            subprocess.run(k + ["zone-abort", ZONE], stdout=subprocess.DEVNULL)
+            raise
 
     def set_policy(self, lines, eol="\r\n"):
         tmp = self.policy + ".new"
@@ -231,6 +258,68 @@ def policy_changes(env):
           "run 9: -q prints the changes, got %r" % out)
     check(env.leftovers() == [], "no temporary file left: %r"
           % env.leftovers())
+
+
+def stale_caches(env):
+    """rollout.md R200-R202: an MX migration published the right way (new
+    policy, new id) still leaves senders holding the previous enforce
+    policy, which does not name the new host."""
+    state = os.path.join(env.tmp, "stale.json")
+    mx1 = "mx1.%s" % DOMAIN
+    env.set_id("s1")
+    env.set_policy(["version: STSv1", "mode: enforce", "mx: " + mx1,
+                    "max_age: 604800"])
+    rc, out, err = env.run("--json", DOMAIN, state=state)
+    first = json.loads(out)
+    check(rc == 0 and first.get("old_policy_until") is None,
+          "stale run 1: exit 0, old_policy_until null (rc %d, %r)"
+          % (rc, first.get("old_policy_until")))
+    try:
+        # The migration: MX to mx2, policy naming mx2 only, a new id.
+        env.set_rrs("statechange", "MX", ["10 mx2.statechange.pol.test."])
+        env.set_rrs("mx2.statechange", "A", ["192.0.2.26"])
+        env.set_policy(["version: STSv1", "mode: enforce",
+                        "mx: mx2.%s" % DOMAIN, "max_age: 604800"])
+        env.set_id("s2")
+        rc, out, err = env.run("--json", DOMAIN, state=state)
+        o = json.loads(out)
+        errors = []
+        check_case.check_contract(o, env.codes, 10, errors)
+        check(errors == [], "stale run 2: the JSON contract: %r" % errors)
+        check(("POLICY_OLD_MAY_BE_CACHED", "info") in codes(o),
+              "stale run 2: POLICY_OLD_MAY_BE_CACHED info, got %r" % codes(o))
+        check(("POLICY_OLD_CACHE_BREAKS_MX", "error") in codes(o),
+              "stale run 2: POLICY_OLD_CACHE_BREAKS_MX error (only MX, a week "
+              "left), got %r" % codes(o))
+        check(rc == 2, "stale run 2: exit 2, got %d" % rc)
+        t1 = calendar.timegm(time.strptime(first["checked_at"],
+                                       "%Y-%m-%dT%H:%M:%SZ"))
+        until = o.get("old_policy_until") or ""
+        check(until.endswith("Z") and abs(calendar.timegm(time.strptime(
+            until, "%Y-%m-%dT%H:%M:%SZ")) - (t1 + 604800)) < 1,
+            "stale run 2: old_policy_until = run 1 + 604800 s, got %r (run 1 "
+            "%s)" % (until, first["checked_at"]))
+        # R205: text names the zone of its dates.
+        rc, out, err = env.run("--color=never", DOMAIN, state=state)
+        check("POLICY_OLD_CACHE_BREAKS_MX" in out and " UTC" in out,
+              "stale text: the finding with a UTC date, got %r" % out)
+        # plan reads the state (never writes it): the wait lasts as long.
+        before = open(state).read()
+        rc, out, err = env.run_plan(state, DOMAIN)
+        check(open(state).read() == before, "plan --state: the file is "
+              "unchanged")
+        try:
+            p = json.loads(out)
+            waits = [s["not_before"] for s in p.get("steps", [])
+                     if s.get("action") == "wait"]
+            check(all(w is None or w >= until for w in waits),
+                  "plan --state: no wait ends before %s, got %r"
+                  % (until, waits))
+        except ValueError:
+            check(False, "plan --state: JSON, got %r %r" % (out, err))
+    finally:
+        env.set_rrs("statechange", "MX", ["10 mx1.statechange.pol.test."])
+        env.set_rrs("mx2.statechange", "A", [])
 
 
 def bad_files(env):
@@ -583,6 +672,7 @@ def main():
         return 77
     try:
         policy_changes(env)
+        stale_caches(env)
         bad_files(env)
         atomic(env)
         lock(env)

@@ -614,10 +614,9 @@ static void
 check_schema(const cJSON *root)
 {
   static const char *const root_keys[] = {
-      "schema_version", "domain",      "domain_unicode",
-      "checked_at",     "duration_ms", "status",
-      "mta_sts",        "tls_rpt",     "findings",
-      "changes",        NULL};
+      "schema_version", "domain",  "domain_unicode",   "checked_at",
+      "duration_ms",    "status",  "mta_sts",          "tls_rpt",
+      "findings",       "changes", "old_policy_until", NULL};
   static const char *const sts_keys[] = {"record", "policy", "mx", NULL};
   static const char *const sts_rec_keys[] = {"status", "name", "txt",
                                              "id",     "ttl",  NULL};
@@ -873,9 +872,10 @@ START_TEST(test_json_null_scalars)
              (const char *const[]){"schema_version", "domain", "domain_unicode",
                                    "checked_at", "duration_ms", "status",
                                    "mta_sts", "tls_rpt", "findings", "changes",
-                                   NULL});
+                                   "old_policy_until", NULL});
   ck_assert(cJSON_IsNull(member(root, "domain")));
   ck_assert(cJSON_IsNull(member(root, "changes")));
+  ck_assert(cJSON_IsNull(member(root, "old_policy_until")));
   ck_assert(cJSON_IsNull(member(root, "checked_at")));
   ck_assert(cJSON_IsNull(member(root, "duration_ms")));
   ck_assert(cJSON_IsNull(path(root, "mta_sts", "record", "name")));

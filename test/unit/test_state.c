@@ -225,7 +225,9 @@ START_TEST(id_changed_policy_same_is_info)
 }
 END_TEST
 
-/* The right way: new policy and new id. R102: ids need not increase. */
+/* The right way: new policy and new id. R102: ids need not increase.
+ * rollout.md R201: the old policy may still be cached, which is only
+ * information. */
 START_TEST(id_and_policy_changed_is_fine)
 {
   struct mts_state_entry e = first_run();
@@ -234,7 +236,11 @@ START_TEST(id_and_policy_changed_is_fine)
   result(&r, T0 + DAY, "aaa", "enforce", 604800, "mx1.example.com",
          "mx2.example.com");
   diff(&e, 1, &r);
-  ck_assert_uint_eq(r.findings.n, 0);
+  ck_assert_uint_eq(r.findings.n, 1);
+  ck_assert(mts_findings_has(&r.findings, MTS_F_POLICY_OLD_MAY_BE_CACHED));
+  ck_assert_int_eq(r.findings.v[0].severity, MTS_SEV_INFO);
+  ck_assert_int_eq(r.status, MTS_STATUS_OK);
+  ck_assert_int_eq(r.old_policy_until, T0 + 604800);
   ck_assert_uint_eq(r.changes.n, 2);
   ck_assert_str_eq(change(&r, "mta_sts.policy.mx")->new_value,
                    "[\"mx1.example.com\",\"mx2.example.com\"]");
@@ -245,6 +251,184 @@ START_TEST(id_and_policy_changed_is_fine)
 END_TEST
 
 /* R100: compare the parsed policy, not its bytes. */
+
+/* Live MX hosts of a result (R202 judges them). */
+static void
+set_hosts(struct mts_result *r, const char *a, const char *b)
+{
+  r->mx.n_hosts = b ? 2 : 1;
+  r->mx.hosts = calloc(r->mx.n_hosts, sizeof(*r->mx.hosts));
+  ck_assert_ptr_nonnull(r->mx.hosts);
+  r->mx.hosts[0].name = strdup(a);
+  if (b != NULL) {
+    r->mx.hosts[1].name = strdup(b);
+  }
+}
+
+static const struct mts_finding *
+finding(const struct mts_result *r, enum mts_code code, const char *subject)
+{
+  for (size_t i = 0; i < r->findings.n; i++) {
+    const struct mts_finding *f = &r->findings.v[i];
+    if (f->code == code &&
+        (subject == NULL ||
+         (f->subject != NULL && strcmp(f->subject, subject) == 0))) {
+      return f;
+    }
+  }
+  return NULL;
+}
+
+/* R200, R201: the previous policy is remembered with its last-seen time and
+ * reported on every run until last seen + max_age, then forgotten. */
+START_TEST(old_policy_reported_until_it_expires)
+{
+  struct mts_state_entry e = first_run(); /* T0, max_age 604800 */
+  struct mts_result r;
+  const struct mts_finding *f;
+
+  /* Still served as cached one day later: last seen moves. */
+  result(&r, T0 + DAY, "20260101", "enforce", 604800, "mx1.example.com", NULL);
+  diff(&e, 1, &r);
+  ck_assert_int_eq(e.cache_last_seen, T0 + DAY);
+  ck_assert_int_eq(r.old_policy_until, -1);
+  mts_result_release(&r);
+
+  result(&r, T0 + 2 * DAY, "20260202", "testing", 86400, "mx1.example.com",
+         NULL);
+  diff(&e, 1, &r);
+  f = finding(&r, MTS_F_POLICY_OLD_MAY_BE_CACHED, "20260101");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(r.old_policy_until, T0 + DAY + 604800);
+  /* R205: the date in UTC, the zone named. */
+  ck_assert_msg(strstr(f->message, "2026-12-08 00:53:20 UTC") != NULL, "%s",
+                f->message);
+  ck_assert_str_eq(e.prev_id, "20260101");
+  ck_assert_str_eq(e.prev_mode, "enforce");
+  ck_assert_str_eq(e.prev_mx, "[\"mx1.example.com\"]");
+  ck_assert_int_eq(e.prev_max_age, 604800);
+  ck_assert_int_eq(e.prev_last_seen, T0 + DAY);
+  ck_assert_str_eq(e.cache_id, "20260202");
+  mts_result_release(&r);
+
+  /* Every run until the date: even one that could not fetch the policy. */
+  result(&r, T0 + 5 * DAY, "20260202", NULL, 0, NULL, NULL);
+  diff(&e, 1, &r);
+  ck_assert_ptr_nonnull(finding(&r, MTS_F_POLICY_OLD_MAY_BE_CACHED, NULL));
+  mts_result_release(&r);
+
+  /* The date has passed: nothing, and the entry forgets it. */
+  result(&r, T0 + DAY + 604800, "20260202", "testing", 86400, "mx1.example.com",
+         NULL);
+  diff(&e, 1, &r);
+  ck_assert_uint_eq(r.findings.n, 0);
+  ck_assert_int_eq(r.old_policy_until, -1);
+  ck_assert_ptr_null(e.prev_id);
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+/* R202, the migration trap: the previous enforce policy does not name the
+ * new MX host. An error when it lasts over a day and it is the only MX. */
+START_TEST(old_enforce_policy_breaks_new_mx)
+{
+  struct mts_state_entry e = first_run(); /* enforce, mx1, 604800 */
+  struct mts_result r;
+  const struct mts_finding *f;
+
+  result(&r, T0 + DAY, "20260202", "enforce", 604800, "mx2.example.com", NULL);
+  set_hosts(&r, "mx2.example.com", NULL);
+  diff(&e, 1, &r);
+  f = finding(&r, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, "mx2.example.com");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(f->severity, MTS_SEV_ERROR);
+  ck_assert_int_eq(r.status, MTS_STATUS_ERROR);
+  mts_result_release(&r);
+
+  /* Two live hosts, one the old policy names: a warning for the other. */
+  result(&r, T0 + 2 * DAY, "20260202", "enforce", 604800, "mx2.example.com",
+         NULL);
+  set_hosts(&r, "mx1.example.com", "mx2.example.com");
+  diff(&e, 1, &r);
+  ck_assert_ptr_null(
+      finding(&r, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, "mx1.example.com"));
+  f = finding(&r, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, "mx2.example.com");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(f->severity, MTS_SEV_WARNING);
+  mts_result_release(&r);
+
+  /* Less than a day left: a warning even for the only host. */
+  result(&r, T0 + 604800 - 3600, "20260202", "enforce", 604800,
+         "mx2.example.com", NULL);
+  set_hosts(&r, "mx2.example.com", NULL);
+  diff(&e, 1, &r);
+  f = finding(&r, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, "mx2.example.com");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(f->severity, MTS_SEV_WARNING);
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+/* R202 applies to an enforce policy only; a wildcard of the old policy
+ * that matches the new host covers it. */
+START_TEST(old_testing_or_matching_policy_breaks_nothing)
+{
+  struct mts_state_entry e;
+  struct mts_result r;
+
+  memset(&e, 0, sizeof(e));
+  result(&r, T0, "a1", "testing", 604800, "mx1.example.com", NULL);
+  diff(&e, 0, &r);
+  mts_result_release(&r);
+  result(&r, T0 + DAY, "a2", "enforce", 604800, "mx2.example.com", NULL);
+  set_hosts(&r, "mx2.example.com", NULL);
+  diff(&e, 1, &r);
+  ck_assert_ptr_nonnull(finding(&r, MTS_F_POLICY_OLD_MAY_BE_CACHED, NULL));
+  ck_assert_ptr_null(finding(&r, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, NULL));
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+
+  memset(&e, 0, sizeof(e));
+  result(&r, T0, "b1", "enforce", 604800, "*.example.com", NULL);
+  diff(&e, 0, &r);
+  mts_result_release(&r);
+  result(&r, T0 + DAY, "b2", "enforce", 604800, "mx2.example.com", NULL);
+  set_hosts(&r, "mx2.example.com", NULL);
+  diff(&e, 1, &r);
+  ck_assert_ptr_null(finding(&r, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, NULL));
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
+/* An entry from a version 1 file knows neither the cached policy's mode
+ * and mx nor when it was last seen: the previous run's fields and time
+ * stand in. */
+START_TEST(version_1_entry_gives_previous_policy)
+{
+  struct mts_state_entry e = first_run();
+  struct mts_result r;
+
+  free(e.cache_mode);
+  free(e.cache_mx);
+  e.cache_mode = e.cache_mx = NULL;
+  e.cache_last_seen = 0;
+  e.last_checked = T0 + DAY;
+  result(&r, T0 + 2 * DAY, "20260202", "enforce", 604800, "mx2.example.com",
+         NULL);
+  set_hosts(&r, "mx2.example.com", NULL);
+  diff(&e, 1, &r);
+  ck_assert_int_eq(e.prev_last_seen, T0 + DAY);
+  ck_assert_str_eq(e.prev_mode, "enforce");
+  ck_assert_str_eq(e.prev_mx, "[\"mx1.example.com\"]");
+  ck_assert_ptr_nonnull(finding(&r, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, NULL));
+  mts_result_release(&r);
+  mts_state_entry_release(&e);
+}
+END_TEST
+
 START_TEST(crlf_lf_order_case_are_no_change)
 {
   static const char crlf[] = "version: STSv1\r\nmode: enforce\r\n"
@@ -492,13 +676,67 @@ START_TEST(file_round_trip_gives_the_error)
 }
 END_TEST
 
+/* The previous policy survives the file (version 2), and a version 1 file
+ * is still read and written back as version 2. */
+START_TEST(file_keeps_previous_policy)
+{
+  char path[128];
+  char *text;
+  struct mts_result r;
+
+  mkdir_tmp();
+  snprintf(path, sizeof(path), "%s/state.json", dir);
+  write_file(path,
+             "{\"kind\":\"mtasts-check-state\",\"version\":1,\"written_by\":"
+             "\"mtasts-check 0.1.0\",\"updated_at\":\"2026-11-28T09:00:00Z\","
+             "\"domains\":{\n\"example.com\":{\"last_checked\":"
+             "\"2026-11-28T09:00:00Z\",\"fields\":{\"mta_sts.policy.mode\":{"
+             "\"value\":\"enforce\",\"first_seen\":\"2026-11-28T09:00:00Z\","
+             "\"last_seen\":\"2026-11-28T09:00:00Z\"},\"mta_sts.policy.mx\":{"
+             "\"value\":[\"mx1.example.com\"],\"first_seen\":"
+             "\"2026-11-28T09:00:00Z\",\"last_seen\":\"2026-11-28T09:00:00Z\""
+             "}},\"sender_cache\":{\"id\":\"20260101\",\"policy_hash\":"
+             "\"fnv1a64:0000000000000001\",\"max_age\":604800,\"first_seen\":"
+             "\"2026-11-28T09:00:00Z\"}}\n}}\n");
+  result(&r, T0 + DAY, "20260202", "enforce", 604800, "mx2.example.com", NULL);
+  set_hosts(&r, "mx2.example.com", NULL);
+  run_once(path, &r);
+  ck_assert_ptr_nonnull(finding(&r, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, NULL));
+  mts_result_release(&r);
+  text = read_all(path);
+  ck_assert_ptr_nonnull(strstr(text, "\"version\":2"));
+  ck_assert_ptr_nonnull(
+      strstr(text, "\"previous_policy\":{\"id\":\"20260101\""));
+  free(text);
+
+  result(&r, T0 + 2 * DAY, "20260202", "enforce", 604800, "mx2.example.com",
+         NULL);
+  set_hosts(&r, "mx2.example.com", NULL);
+  run_once(path, &r);
+  ck_assert_ptr_nonnull(finding(&r, MTS_F_POLICY_OLD_CACHE_BREAKS_MX, NULL));
+  ck_assert_ptr_nonnull(finding(&r, MTS_F_POLICY_OLD_MAY_BE_CACHED, NULL));
+  mts_result_release(&r);
+  only_state_files();
+  rm_tmp();
+}
+END_TEST
+
 /* Files that are not ours, or damaged: an error naming the file, and the
  * file is left byte for byte as it was. */
 static const char *const bad_files[] = {
     "{not json",
     "{\"foo\": 1}",
     "[1, 2, 3]",
-    "{\"kind\":\"mtasts-check-state\",\"version\":2,\"domains\":{}}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":3,\"domains\":{}}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":2,\"domains\":{"
+    "\"example.com\":{\"last_checked\":\"2026-11-28T09:00:00Z\","
+    "\"fields\":{},\"sender_cache\":null,\"previous_policy\":{\"id\":\"a\","
+    "\"max_age\":1}}}}",
+    "{\"kind\":\"mtasts-check-state\",\"version\":2,\"domains\":{"
+    "\"example.com\":{\"last_checked\":\"2026-11-28T09:00:00Z\","
+    "\"fields\":{},\"sender_cache\":null,\"previous_policy\":{\"id\":\"a\","
+    "\"max_age\":1,\"last_seen\":\"2026-11-28T09:00:00Z\","
+    "\"mode\":\"strict\"}}}}",
     "{\"kind\":\"mtasts-check-state\",\"version\":1}",
     "{\"kind\":\"mtasts-check-state\",\"version\":1,\"domains\":{},"
     "\"extra\":1}",
@@ -1061,6 +1299,10 @@ state_suite(void)
   tcase_add_test(tc, old_policy_back_is_fine);
   tcase_add_test(tc, id_changed_policy_same_is_info);
   tcase_add_test(tc, id_and_policy_changed_is_fine);
+  tcase_add_test(tc, old_policy_reported_until_it_expires);
+  tcase_add_test(tc, old_enforce_policy_breaks_new_mx);
+  tcase_add_test(tc, old_testing_or_matching_policy_breaks_nothing);
+  tcase_add_test(tc, version_1_entry_gives_previous_policy);
   tcase_add_test(tc, crlf_lf_order_case_are_no_change);
   tcase_add_test(tc, hash_is_canonical);
   tcase_add_test(tc, fetch_failed_keeps_entry);
@@ -1069,6 +1311,7 @@ state_suite(void)
   suite_add_tcase(s, tc);
 
   tcase_add_test(tf, file_round_trip_gives_the_error);
+  tcase_add_test(tf, file_keeps_previous_policy);
   tcase_add_loop_test(tf, bad_file_is_refused_and_kept, 0,
                       (int)(sizeof(bad_files) / sizeof(bad_files[0])));
   tcase_add_test(tf, empty_and_missing_file_are_empty_state);
