@@ -196,8 +196,11 @@ judge_ready(const struct mts_result *r, struct codes *no, struct codes *unk)
       codes_add(no, mts_code_name(r->findings.v[i].code));
     }
   }
-  /* TODO(DANE, issue 12 R169): a DANE mismatch makes it false as well; the
-   * DANE helper's finding code goes here at merge. */
+  /* A DANE mismatch (R169): DANE senders refuse the host whatever the
+   * MTA-STS mode. (A failed TLSA lookup is a lookup failure: null.) */
+  if (mts_findings_has(&r->findings, MTS_F_MX_DANE_MISMATCH)) {
+    codes_add(no, mts_code_name(MTS_F_MX_DANE_MISMATCH));
+  }
 
   /* The _smtp._tls record missing or invalid. */
   if (r->tlsrpt.record.status == MTS_REC_MISSING) {

@@ -637,6 +637,12 @@ static const struct {
     {MTS_SMTP_OK, MTS_F_POLICY_CONNECT_FAILED, 0, MTS_POLICY_UNREACHABLE, 0,
      "POLICY_CONNECT_FAILED"},
     {MTS_SMTP_OK, MTS_F_DNS_TIMEOUT, 0, MTS_POLICY_VALID, -1, "DNS_TIMEOUT"},
+    /* R169: a DANE mismatch blocks whatever the probe says of PKIX; a
+     * failed TLSA lookup is a lookup failure */
+    {MTS_SMTP_OK, MTS_F_MX_DANE_MISMATCH, 0, MTS_POLICY_VALID, 0,
+     "MX_DANE_MISMATCH"},
+    {MTS_SMTP_OK, MTS_F_MX_TLSA_LOOKUP_FAILED, 0, MTS_POLICY_VALID, -1,
+     "MX_TLSA_LOOKUP_FAILED"},
     /* a definite failure wins over what could not be checked */
     {-1, MTS_F__COUNT, 1, MTS_POLICY_VALID, 0, "TLSRPT_RECORD_MISSING"},
 };
