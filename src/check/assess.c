@@ -1615,6 +1615,14 @@ assess_dane(const struct mts_lookups *lk, const struct mts_mx_lookup *t,
     return MTS_ENOMEM;
   }
   h->dane = dv;
+  if (mts_dns_status_failed(d->status) && lk->mx != NULL &&
+      lk->mx->status == MTS_DNS_OK && !lk->mx->ad) {
+    /* RFC 7672 §2.2.1: a DANE sender looks for TLSA records only under a
+     * validated MX answer, so with an insecure one the failure delays no
+     * mail and DANE does not apply (read so in CHANGELOG). */
+    dv->status = MTS_DANE_NONE;
+    return MTS_OK;
+  }
   if (mts_dns_status_failed(d->status)) {
     char msg[512];
     dv->status = MTS_DANE_UNKNOWN;

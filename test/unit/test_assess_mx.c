@@ -572,6 +572,10 @@ static const struct {
      MTS_F_MX_TLSA_LOOKUP_FAILED, MTS_SEV_ERROR, MTS_STATUS_UNKNOWN, 1},
     {"none", "testing", 1, 1, MTS_DNS_NXDOMAIN, -1, -1, MTS_DANE_NONE, -1,
      MTS_SEV_INFO, MTS_STATUS_OK, 1},
+    /* RFC 7672 §2.2.1: under an insecure MX answer no DANE sender asks for
+     * TLSA records, so their lookup failing delays nothing. */
+    {"servfail_mx_unsigned", "testing", 0, 0, MTS_DNS_SERVFAIL, -1, -1,
+     MTS_DANE_NONE, -1, MTS_SEV_INFO, MTS_STATUS_OK, 1},
 };
 
 START_TEST(dane_rules)
