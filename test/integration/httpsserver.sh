@@ -92,6 +92,8 @@ badmaxage file text/plain badmaxage
 notcovered file text/plain notcovered
 notcoveredtesting file text/plain testing
 planmx file text/plain planmx
+liveok file text/plain livesmtp
+liveexpired file text/plain livesmtp
 wildmx file text/plain wildmx
 wilddeep file text/plain wildmx
 texthtml file text/html enforce
@@ -209,6 +211,8 @@ make_body() {
     badmaxage) crlf "$f" "version: STSv1" "mode: enforce" "mx: mx1.$d" "max_age: 604800s" ;;
     notcovered)
       crlf "$f" "version: STSv1" "mode: enforce" "mx: mx1.$d" "mx: old.$d" "max_age: 604800" ;;
+    livesmtp)
+      crlf "$f" "version: STSv1" "mode: enforce" "mx: mx.good.smtp.test" "mx: mx.expired.smtp.test" "max_age: 604800" ;;
     planmx)
       crlf "$f" "version: STSv1" "mode: testing" "mx: mx1.$d" "mx: old.$d" "max_age: 86400" ;;
     wildmx) crlf "$f" "version: STSv1" "mode: enforce" "mx: *.$d" "max_age: 604800" ;;

@@ -52,7 +52,7 @@ hosts_table() {
     texthtml notype charset typecase status404 status203 redirect toolarge \
     limit twoaddr norecord norecordinvalid cnamehost slow drip chunked \
     tlsold plainhttp lfonly wilddeep statechange twoaddrsame twoaddr404 \
-    twoaddrtype twoaddrpolicy twoaddrcert planmx; do
+    twoaddrtype twoaddrpolicy twoaddrcert planmx liveok liveexpired; do
     echo "mta-sts.$h.pol.test valid"
   done
   echo "provider.pol.test valid"
