@@ -547,6 +547,43 @@ run_oom(struct runner *run)
  * did, the run stops probing: outbound port 25 is blocked here. */
 #define SMTP_BLOCKED_AFTER 16
 
+/* R168: probing has stopped. The probes still connecting would only wait
+ * out their connect timeouts: cancel every probe in flight (their
+ * addresses stay not-checked, as those never tried) and complete the
+ * domains that were waiting only for them. \p self is the domain whose
+ * callback runs now: its own count is the caller's. */
+static void
+smtp_cancel_inflight(struct runner *run, const struct probe *self)
+{
+  struct probe *p;
+  int again = 1;
+
+  for (p = run->head; p != NULL; p = p->next) {
+    for (size_t i = 0; !p->done && i < p->n_target; i++) {
+      struct mx_target *t = &p->target[i];
+      for (size_t k = 0; k < t->n_sp; k++) {
+        if (t->sp[k].h != NULL) {
+          mts_smtp_cancel(t->sp[k].h);
+          t->sp[k].h = NULL;
+          p->pending--;
+        }
+      }
+    }
+  }
+  /* Completing a domain may write and free those before it: start over
+   * from the head each time (the window is small). */
+  while (again && run->err == MTS_OK) {
+    again = 0;
+    for (p = run->head; p != NULL; p = p->next) {
+      if (p != self && !p->done && p->pending == 0) {
+        probe_complete(p);
+        again = 1;
+        break;
+      }
+    }
+  }
+}
+
 static void
 on_smtp(void *arg, struct mts_smtp_result *res)
 {
@@ -570,6 +607,7 @@ on_smtp(void *arg, struct mts_smtp_result *res)
             "outbound port 25 seems blocked here; probing stopped "
             "(--no-smtp skips it)\n",
             SMTP_BLOCKED_AFTER);
+    smtp_cancel_inflight(run, p);
   }
   if (--p->pending == 0) {
     probe_complete(p);

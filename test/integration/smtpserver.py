@@ -22,6 +22,9 @@ RUNDIR/smtpserver.log. The certificates come from tlsca.sh (DIR/certs/HOST.pem).
  10  mx.closeehlo.smtp.test   closes after EHLO
  11  mx.longline.smtp.test    an endless greeting line
  12  (nothing: refused)       mx.refused.smtp.test
+ 13  mx.blackhole.smtp.test   connects hang: a listener whose accept queue is
+                              full (it never accepts), so the kernel drops
+                              new SYNs, as a firewall that drops port 25 does
 """
 
 import argparse
@@ -46,6 +49,7 @@ BEHAVIOURS = {
     9: ("stall", None),
     10: ("closeehlo", None),
     11: ("longline", None),
+    13: ("blackhole", None),
 }
 
 
@@ -123,7 +127,31 @@ def session(conn, kind, host, tls_dir):
             pass
 
 
+def blackhole(addr):
+    """Fill the accept queue of a listener that never accepts: further
+    connects get no SYN-ACK and hang until the client gives up."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, 25))
+    s.listen(0)
+    fillers = []
+    for _ in range(4):  # listen(0) queues one or two; the rest time out
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setblocking(False)
+        try:
+            c.connect((addr, 25))
+        except BlockingIOError:
+            pass
+        fillers.append(c)
+    log("blackhole on %s port 25" % addr)
+    while True:
+        time.sleep(3600)
+
+
 def listener(addr, kind, host, tls_dir):
+    if kind == "blackhole":
+        blackhole(addr)
+        return
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, 25))
@@ -207,7 +235,7 @@ def cmd_start(args):
             os.unlink(pidfile)
             return 1
         if greets("%s.1" % args.prefix):
-            print("smtpserver.py: PID %d on %s.1-11 port 25" % (proc.pid, args.prefix))
+            print("smtpserver.py: PID %d on %s.1-13 port 25" % (proc.pid, args.prefix))
             return 0
         time.sleep(0.1)
     sys.stderr.write("smtpserver.py: no greeting on %s.1 port 25\n" % args.prefix)
