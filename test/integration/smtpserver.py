@@ -22,12 +22,14 @@ RUNDIR/smtpserver.log. The certificates come from tlsca.sh (DIR/certs/HOST.pem).
  10  mx.closeehlo.smtp.test   closes after EHLO
  11  mx.longline.smtp.test    an endless greeting line
  12  (nothing: refused)       mx.refused.smtp.test
+ 14  mx.tls10.smtp.test       STARTTLS offering TLS 1.0 only (a valid certificate)
  13  mx.blackhole.smtp.test   connects hang: a listener whose accept queue is
                               full (it never accepts), so the kernel drops
                               new SYNs, as a firewall that drops port 25 does
 """
 
 import argparse
+import warnings
 import os
 import signal
 import socket
@@ -36,6 +38,9 @@ import subprocess
 import sys
 import threading
 import time
+
+# ssl.TLSVersion.TLSv1 is deprecated, and needed here on purpose (tls10).
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 BEHAVIOURS = {
     1: ("good", "mx.good.smtp.test"),
@@ -50,6 +55,7 @@ BEHAVIOURS = {
     10: ("closeehlo", None),
     11: ("longline", None),
     13: ("blackhole", None),
+    14: ("tls10", "mx.tls10.smtp.test"),
 }
 
 
@@ -94,6 +100,12 @@ def session(conn, kind, host, tls_dir):
                     continue
                 conn.sendall(b"220 2.0.0 Ready to start TLS\r\n")
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                if kind == "tls10":
+                    # Debian 12's OpenSSL still speaks TLS 1.0 at security
+                    # level 0.
+                    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+                    ctx.minimum_version = ssl.TLSVersion.TLSv1
+                    ctx.maximum_version = ssl.TLSVersion.TLSv1
                 certs = os.path.join(tls_dir, "certs")
                 if not os.path.isdir(certs):
                     certs = tls_dir  # scripts/demo.sh: NAME.pem beside the CA
@@ -235,7 +247,7 @@ def cmd_start(args):
             os.unlink(pidfile)
             return 1
         if greets("%s.1" % args.prefix):
-            print("smtpserver.py: PID %d on %s.1-13 port 25" % (proc.pid, args.prefix))
+            print("smtpserver.py: PID %d on %s.1-14 port 25" % (proc.pid, args.prefix))
             return 0
         time.sleep(0.1)
     sys.stderr.write("smtpserver.py: no greeting on %s.1 port 25\n" % args.prefix)

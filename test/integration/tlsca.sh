@@ -75,6 +75,7 @@ hosts_table() {
   echo "mx.wrongname.smtp.test wrongname"
   echo "mx.selfsigned.smtp.test selfsigned"
   echo "mx.soon.smtp.test soon"
+  echo "mx.tls10.smtp.test valid"
 }
 
 if [[ -s $dir/INDEX && -s $dir/ca.pem ]]; then
