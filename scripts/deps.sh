@@ -30,6 +30,16 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# A real MTA for test/integration/postfix_test.py (a private instance on
+# 127.53.41.x). Only where no other MTA is installed: installing Postfix
+# would remove it (the test is then skipped). "No configuration": the
+# package's own instance is neither configured nor started.
+preseed_postfix=0
+if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q 'install ok installed' &&
+  ! [ -e /usr/sbin/sendmail ]; then
+  missing+=(postfix)
+  preseed_postfix=1
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}" >&2
@@ -43,4 +53,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
+if [ "$preseed_postfix" = 1 ]; then
+  echo "postfix postfix/main_mailer_type select No configuration" |
+    "${sudo[@]}" debconf-set-selections
+fi
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -76,6 +76,11 @@ hosts_table() {
   echo "mx.selfsigned.smtp.test selfsigned"
   echo "mx.soon.smtp.test soon"
   echo "mx.tls10.smtp.test valid"
+  # a real MTA: Postfix (postfix_test.py)
+  echo "mx.pfgood.smtp.test valid"
+  echo "mx.pfexpired.smtp.test expired"
+  echo "mx.pfwrongname.smtp.test wrongname"
+  echo "mx.pfselfsigned.smtp.test selfsigned"
 }
 
 if [[ -s $dir/INDEX && -s $dir/ca.pem ]]; then
