@@ -50,7 +50,12 @@ TCP   Every chunk (what one recv() returns) is delayed by D/2 in its
       So the handshake costs one RTT as seen by the client's first answer,
       even though connect() itself returns early (an strace shows connect
       at once and the first answer 2 D later, not D later and 2 D later).
-      Server-to-client data gets D/2 from its arrival at the proxy.
+      Server-to-client data gets D/2 from its arrival at the proxy, and
+      leaves no earlier than accept + 1.5 D, when the client's ACK would
+      have reached the server: a greeting sent at once (SMTP, where the
+      server speaks first) reaches the client at accept + 2 D, connect plus
+      one round trip, as on a real path. For TLS (client first) the answer
+      comes later anyway, so nothing changes there.
 
       End of stream: when one side shuts down its sending half, the proxy
       forwards the shutdown after the chunks before it (same D/2 delay).
@@ -271,7 +276,12 @@ class TcpFront:
         tasks = [
             creader_task,
             loop.create_task(up.run(swriter)),
-            loop.create_task(pump(loop, sreader, down, 0.0, self.half)),
+            # Server bytes: the server learns of the connection when the
+            # client's ACK arrives (accept + 1.5 D on a real path), so even
+            # a greeting sent at once (SMTP speaks first) leaves no earlier,
+            # and reaches the client D/2 later: accept + 2 D.
+            loop.create_task(
+                pump(loop, sreader, down, t_accept + 3 * self.half, self.half)),
             loop.create_task(down.run(cwriter)),
         ]
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # bench/latency.sh - how many round trips does one domain's whole check
-# cost? Runs mtasts-check on one domain through a user-space delay proxy
+# cost? Since the SMTP probe (issue 12) the longest chain is the probe's:
+#   MX answer -> the MX host's A/AAAA (TLSA in parallel) -> TCP -> greeting
+#   -> EHLO -> STARTTLS -> TLS 1.3 = 7 RTT,
+# with the policy fetch below (4 RTT) overlapped. The MX host mx1.lat.test
+# is test/integration/smtpserver.py on 127.53.4.6:25 (STARTTLS, TLS 1.3),
+# reached through a delay proxy on 127.53.4.5:25 (mxd.lat.test directly).
+# Before the probe: Runs mtasts-check on one domain through a user-space delay proxy
 # that adds a round-trip time D to every DNS and HTTPS exchange, and reports
 # the wall time as a multiple of D, next to the minimum of 4 round trips:
 #   1 RTT DNS (the _mta-sts TXT, _smtp._tls TXT, MX, mta-sts A and AAAA
@@ -74,6 +80,8 @@ dns_addr=127.53.4.1
 web_addr=127.53.4.2
 udp_proxy=127.53.4.3
 tcp_proxy=127.53.4.4
+smtp_proxy=127.53.4.5
+smtp_addr=127.53.4.6
 dns_port=5300
 zone=lat.test
 
@@ -139,6 +147,7 @@ proxy_py=$srcdir/bench/delayproxy.py
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-latency.XXXXXX")
 nginx_pid=
+smtp_pid=
 proxy_up=0
 
 pid_alive() { bench_pid_alive "$@"; }
@@ -159,6 +168,7 @@ cleanup() {
   trap - EXIT INT TERM
   stop_proxy
   stop_pid nginx "$nginx_pid"
+  stop_pid smtpserver.py "$smtp_pid"
   stop_pid knotd "$bench_knot_pid"
   if ((keep)); then
     log "kept $tmp"
@@ -182,6 +192,9 @@ done
 for a in "$web_addr" "$tcp_proxy"; do
   if tcp_open "$a" 443; then die "something already listens on $a:443"; fi
 done
+for a in "$smtp_addr" "$smtp_proxy"; do
+  if tcp_open "$a" 25; then die "something already listens on $a:25"; fi
+done
 
 # -- zone and knotd --
 mkdir -p "$tmp/knot"
@@ -192,12 +205,14 @@ mkdir -p "$tmp/knot"
   echo "@ SOA ns hostmaster 1 3600 900 604800 300"
   echo "@ NS ns"
   echo "ns A $dns_addr"
-  echo "mx1 A 192.0.2.1"
-  for d in "@:$tcp_proxy" "direct:$web_addr"; do
-    name=${d%%:*} addr=${d#*:}
+  echo "mx1 A $smtp_proxy"
+  echo "mxd A $smtp_addr"
+  for d in "@:$tcp_proxy:mx1" "direct:$web_addr:mxd"; do
+    name=${d%%:*} rest=${d#*:}
+    addr=${rest%%:*} mx=${rest#*:}
     sfx=${name/#@/}
     sfx=${sfx:+.$sfx}
-    echo "${name} MX 10 mx1.$zone."
+    echo "${name} MX 10 $mx.$zone."
     echo "_mta-sts$sfx TXT \"v=STSv1; id=20261128120000\""
     echo "_smtp._tls$sfx TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@$zone\""
     echo "mta-sts$sfx A $addr"
@@ -217,7 +232,13 @@ mkdir -p "$web/tmp"
 printf 'subjectAltName=DNS:mta-sts.%s,DNS:mta-sts.direct.%s\n' "$zone" "$zone" >"$web/leaf.ext"
 "$openssl" x509 -req -in "$web/leaf.csr" -CA "$web/ca.pem" -CAkey "$web/ca.key" \
   -CAcreateserial -days 365 -extfile "$web/leaf.ext" -out "$web/leaf.pem" 2>/dev/null
-policy='version: STSv1\r\nmode: enforce\r\nmx: mx1.'$zone'\r\nmax_age: 604800\r\n'
+# The MX hosts' certificate (smtpserver.py --map: NAME.pem beside the CA).
+"$openssl" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+  -keyout "$web/mx1.$zone.key" -subj "/CN=mx1.$zone" -out "$web/mx.csr" 2>/dev/null
+printf 'subjectAltName=DNS:mx1.%s,DNS:mxd.%s\n' "$zone" "$zone" >"$web/mx.ext"
+"$openssl" x509 -req -in "$web/mx.csr" -CA "$web/ca.pem" -CAkey "$web/ca.key" \
+  -CAcreateserial -days 365 -extfile "$web/mx.ext" -out "$web/mx1.$zone.pem" 2>/dev/null
+policy='version: STSv1\r\nmode: enforce\r\nmx: mx1.'$zone'\r\nmx: mxd.'$zone'\r\nmax_age: 604800\r\n'
 nginx_user=""
 (($(id -u) == 0)) && nginx_user="user root root;"
 cat >"$web/nginx.conf" <<EOF
@@ -264,10 +285,24 @@ done
 ((ok)) || die "nginx does not listen on $web_addr:443"
 log "nginx PID $nginx_pid serves the policy on $web_addr:443"
 
+# -- the MX hosts' SMTP server (STARTTLS, TLS 1.3) --
+"$python" "$srcdir/test/integration/smtpserver.py" serve --tls-dir "$web" \
+  "$smtp_addr=mx1.$zone" </dev/null >"$web/smtp.log" 2>&1 &
+smtp_pid=$!
+ok=0
+for ((i = 0; i < 100; i++)); do
+  pid_alive "$smtp_pid" || { cat "$web/smtp.log" >&2; smtp_pid=; die "smtpserver.py exited"; }
+  if tcp_open "$smtp_addr" 25; then ok=1; break; fi
+  sleep 0.1
+done
+((ok)) || die "smtpserver.py does not listen on $smtp_addr:25"
+log "smtpserver.py PID $smtp_pid serves SMTP on $smtp_addr:25"
+
 start_proxy() { # RTT_MS
   "$python" "$proxy_py" start "$tmp/proxy" --rtt-ms "$1" \
     --udp "$udp_proxy:$dns_port=$dns_addr:$dns_port" \
-    --tcp "$tcp_proxy:443=$web_addr:443" >&2 || die "delayproxy.py did not start"
+    --tcp "$tcp_proxy:443=$web_addr:443" \
+    --tcp "$smtp_proxy:25=$smtp_addr:25" >&2 || die "delayproxy.py did not start"
   proxy_up=1
 }
 
@@ -341,7 +376,7 @@ echo "- machine: $(nproc) CPUs ($cpu), Linux $(uname -r), load average at start 
 echo "- tool: $binary --json --resolver ADDR:5300 --ca-file ca.pem DOMAIN"
 echo "- servers: $("$knotd" -V 2>&1 | head -1), $("$nginx" -v 2>&1 | sed 's/.*: //') (TLS 1.3, HTTP/1.1), bench/delayproxy.py ($("$python" -V 2>&1))"
 echo "- wall = process start to exit (EPOCHREALTIME); duration_ms = the check, from the tool's JSON"
-echo "- added RTTs = (median wall - median wall of proxy0) / D; minimum 4 (DNS + TCP + TLS 1.3 + HTTP)"
+echo "- added RTTs = (median wall - median wall of proxy0) / D; minimum 7, the SMTP probe's chain: MX answer, the MX host's address (and TLSA, in parallel), TCP, greeting, EHLO, STARTTLS, TLS 1.3; the policy fetch's own 4 (DNS, TCP, TLS 1.3, HTTP) overlap it"
 echo
 "$python" - "$tmp/results.tsv" <<'EOF'
 import csv, statistics, sys
@@ -360,7 +395,7 @@ for lab in order:
     good = [r for r in rs if r["verdict"] == "ok"]
     d = int(rs[0]["rtt"])
     if not good:
-        print("| %s | 0/%d | - | - | - | - | 4 |" % (lab, len(rs)))
+        print("| %s | 0/%d | - | - | - | - | 7 |" % (lab, len(rs)))
         continue
     w = sorted(float(r["wall_ms"]) for r in good)
     u = sorted(float(r["duration_ms"]) for r in good)
@@ -372,7 +407,7 @@ for lab in order:
     added = "%.2f" % ((mw - base) / d) if d and base is not None else "-"
     print("| %s | %d/%d | %s (%s-%s) | %s (%s-%s) | %s | %s | %s |" % (
         name, len(good), len(rs), fmt(mw), fmt(w[0]), fmt(w[-1]),
-        fmt(mu), fmt(u[0]), fmt(u[-1]), mult, added, "4" if d else "-"))
+        fmt(mu), fmt(u[0]), fmt(u[-1]), mult, added, "7" if d else "-"))
 EOF
 echo
 
