@@ -19,6 +19,8 @@ packages=(
   clang clang-format valgrind dnsperf time
   # the completion test (test/completion_test.py)
   bash-completion zsh
+  # message catalogues (msgfmt, xgettext), the Japanese locale's sources
+  gettext locales
 )
 
 missing=()
@@ -27,7 +29,21 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+ensure_ja_locale() {
+  # The Japanese tests and the demo need ja_JP.UTF-8 (issue 15).
+  if ! locale -a 2>/dev/null | grep -qi '^ja_JP\.utf-\?8$'; then
+    echo "deps: generating the ja_JP.UTF-8 locale" >&2
+    if [ "$(id -u)" -eq 0 ]; then
+      localedef -i ja_JP -f UTF-8 ja_JP.UTF-8
+    else
+      sudo localedef -i ja_JP -f UTF-8 ja_JP.UTF-8
+    fi
+  fi
+}
+if [ ${#missing[@]} -eq 0 ]; then
+  ensure_ja_locale
+  exit 0
+fi
 
 echo "deps: installing ${missing[*]}" >&2
 sudo=()
@@ -41,3 +57,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+ensure_ja_locale

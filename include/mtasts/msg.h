@@ -4,6 +4,7 @@
 /* Helpers shared by the validators (txt.c, policy.c) to write findings'
  * messages about untrusted bytes. Pure: no I/O, no globals. */
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*! Bytes of a record or a policy line quoted in one message at most. */
@@ -24,7 +25,14 @@ const char *mts_show(struct mts_shown *b, const char *p, size_t n);
 const char *mts_describe_byte(char *buf, size_t size, char ch);
 
 /*! Make \p msg a sentence (contract.md "a sentence for a person"): capital
- *  first letter, full stop at the end when there is room. */
+ *  first letter, full stop at the end when there is room (none after a
+ *  Japanese full stop). */
 void mts_sentence(char *msg, size_t size);
+
+/*! Format \p fmt (English, marked N_()) into \p en, and the catalogue's
+ *  translation of it into \p loc (the same text when there is none); both
+ *  hold \p size bytes. */
+void mts_vformat2(char *en, char *loc, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/check.h"
 
 #define DEFAULT_TIMEOUT_S 20
@@ -33,6 +34,7 @@ enum {
   OPT_EHLO,
   OPT_SMTP_PORT,
   OPT_SMTP_TIMEOUT,
+  OPT_LANG,
 };
 
 /* --qps: up to a million queries a second (more is no limit at all). */
@@ -46,43 +48,47 @@ static const char *const when_words[] = {"auto", "always", "never", NULL};
 
 static const struct mts_optdef optdefs[] = {
     {"ca-file", required_argument, OPT_CA_FILE, "FILE",
-     "CA certificates for the policy fetch (PEM)", NULL},
+     N_("CA certificates for the policy fetch (PEM)"), NULL},
     {"concurrency", required_argument, OPT_CONCURRENCY, "N",
-     "domains checked at once (default 64)", NULL},
+     N_("domains checked at once (default 64)"), NULL},
     {"color", required_argument, OPT_COLOR, "WHEN",
-     "colour: auto (default), always, never", when_words},
+     N_("colour: auto (default), always, never"), when_words},
     {"ehlo", required_argument, OPT_EHLO, "NAME",
-     "name sent in SMTP EHLO (default: this host's name)", NULL},
+     N_("name sent in SMTP EHLO (default: this host's name)"), NULL},
     {"file", required_argument, 'f', "FILE",
-     "domains from FILE, one a line (- = stdin)", NULL},
+     N_("domains from FILE, one a line (- = stdin)"), NULL},
     {"format", required_argument, OPT_FORMAT, "FMT",
-     "output: text (default), json or prometheus", format_words},
-    {"help", no_argument, 'h', NULL, "show this help", NULL},
-    {"json", no_argument, 'j', NULL, "JSON Lines, one object a domain", NULL},
+     N_("output: text (default), json or prometheus"), format_words},
+    {"help", no_argument, 'h', NULL, N_("show this help"), NULL},
+    {"json", no_argument, 'j', NULL, N_("JSON Lines, one object a domain"),
+     NULL},
+    {"lang", required_argument, OPT_LANG, "LANG",
+     N_("language of the text: auto (default), C, en, ja"), mts_lang_words},
     {"no-policy", no_argument, OPT_NO_POLICY, NULL,
-     "DNS checks only, no HTTPS policy fetch", NULL},
+     N_("DNS checks only, no HTTPS policy fetch"), NULL},
     {"no-smtp", no_argument, OPT_NO_SMTP, NULL,
-     "no SMTP STARTTLS probe of the MX hosts", NULL},
+     N_("no SMTP STARTTLS probe of the MX hosts"), NULL},
     {"policy-file", required_argument, OPT_POLICY_FILE, "FILE",
-     "check a local policy file offline", NULL},
+     N_("check a local policy file offline"), NULL},
     {"progress", required_argument, OPT_PROGRESS, "WHEN",
-     "progress on stderr: auto (default), always, never", when_words},
+     N_("progress on stderr: auto (default), always, never"), when_words},
     {"qps", required_argument, OPT_QPS, "N",
-     "at most N DNS queries a second (default: no limit)", NULL},
-    {"quiet", no_argument, 'q', NULL, "text: print only domains not ok", NULL},
+     N_("at most N DNS queries a second (default: no limit)"), NULL},
+    {"quiet", no_argument, 'q', NULL, N_("text: print only domains not ok"),
+     NULL},
     {"resolver", required_argument, 'r', "ADDR[:PORT]",
-     "DNS server to ask (repeatable)", NULL},
+     N_("DNS server to ask (repeatable)"), NULL},
     {"shard", required_argument, OPT_SHARD, "K/N",
-     "check only the domains of shard K of N", NULL},
+     N_("check only the domains of shard K of N"), NULL},
     {"smtp-port", required_argument, OPT_SMTP_PORT, "N",
-     "port of the MX hosts (default 25)", NULL},
+     N_("port of the MX hosts (default 25)"), NULL},
     {"smtp-timeout", required_argument, OPT_SMTP_TIMEOUT, "SECONDS",
-     "TCP connect timeout of an SMTP probe (default 5)", NULL},
+     N_("TCP connect timeout of an SMTP probe (default 5)"), NULL},
     {"state", required_argument, OPT_STATE, "FILE",
-     "remember results in FILE, report changes", NULL},
+     N_("remember results in FILE, report changes"), NULL},
     {"timeout", required_argument, 't', "SECONDS",
-     "time limit per domain (default 20)", NULL},
-    {"version", no_argument, 'V', NULL, "show the version", NULL},
+     N_("time limit per domain (default 20)"), NULL},
+    {"version", no_argument, 'V', NULL, N_("show the version"), NULL},
 };
 
 #define N_OPTS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -401,6 +407,14 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         break;
       case OPT_POLICY_FILE:
         o->policy_file = optarg;
+        break;
+      case OPT_LANG: /* applied by main before parsing */
+        if (!mts_lang_valid(optarg)) {
+          snprintf(errbuf, errsz,
+                   _("invalid --lang '%s': expected auto, C, en or ja"),
+                   optarg);
+          return MTS_EINVAL;
+        }
         break;
       case OPT_PROGRESS:
         progress = optarg;

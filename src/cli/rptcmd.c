@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/msg.h"
 #include "mtasts/output.h"
 #include "mtasts/tlsrpt.h"
@@ -30,6 +31,7 @@ enum {
   OPT_FORMAT,
   OPT_MAX_SIZE,
   OPT_SUMMARY,
+  OPT_LANG,
 };
 
 /* The words of --format and --color, for the completions. */
@@ -38,19 +40,22 @@ static const char *const when_words[] = {"auto", "always", "never", NULL};
 
 static const struct mts_optdef optdefs[] = {
     {"color", required_argument, OPT_COLOR, "WHEN",
-     "colour: auto (default), always, never", when_words},
+     N_("colour: auto (default), always, never"), when_words},
     {"fail-threshold", required_argument, OPT_FAIL_THRESHOLD, "PCT",
-     "failure rate that makes exit 2 (default 5)", NULL},
+     N_("failure rate that makes exit 2 (default 5)"), NULL},
     {"format", required_argument, OPT_FORMAT, "FMT",
-     "output: text (default), json or prometheus", format_words},
-    {"help", no_argument, 'h', NULL, "show this help", NULL},
-    {"json", no_argument, 'j', NULL, "JSON Lines, one object a report", NULL},
-    {"max-size", required_argument, OPT_MAX_SIZE, "BYTES",
-     "largest file or message read (default 32M)", NULL},
-    {"quiet", no_argument, 'q', NULL, "text: print only reports with problems",
+     N_("output: text (default), json or prometheus"), format_words},
+    {"help", no_argument, 'h', NULL, N_("show this help"), NULL},
+    {"json", no_argument, 'j', NULL, N_("JSON Lines, one object a report"),
      NULL},
+    {"lang", required_argument, OPT_LANG, "LANG",
+     N_("language of the text: auto (default), C, en, ja"), mts_lang_words},
+    {"max-size", required_argument, OPT_MAX_SIZE, "BYTES",
+     N_("largest file or message read (default 32M)"), NULL},
+    {"quiet", no_argument, 'q', NULL,
+     N_("text: print only reports with problems"), NULL},
     {"summary", no_argument, OPT_SUMMARY, NULL,
-     "add totals per policy domain and day", NULL},
+     N_("add totals per policy domain and day"), NULL},
 };
 
 #define N_OPTS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -211,6 +216,14 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
         break;
       case OPT_COLOR:
         color = optarg;
+        break;
+      case OPT_LANG: /* applied by main before parsing */
+        if (!mts_lang_valid(optarg)) {
+          snprintf(errbuf, errsz,
+                   _("invalid --lang '%s': expected auto, C, en or ja"),
+                   optarg);
+          return MTS_EINVAL;
+        }
         break;
       case OPT_FAIL_THRESHOLD:
         if (parse_pct(optarg, &o->threshold) != 0) {

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mtasts/i18n.h"
+
 const char *
 mts_show(struct mts_shown *b, const char *p, size_t n)
 {
@@ -74,8 +76,23 @@ mts_sentence(char *msg, size_t size)
   if (msg[0] >= 'a' && msg[0] <= 'z') {
     msg[0] = (char)(msg[0] - 'a' + 'A');
   }
+  if (len >= 3 && memcmp(msg + len - 3, "\xe3\x80\x82", 3) == 0) {
+    return; /* U+3002 IDEOGRAPHIC FULL STOP */
+  }
   if (len > 0 && len + 1 < size && msg[len - 1] != '.') {
     msg[len] = '.';
     msg[len + 1] = '\0';
   }
+}
+
+void
+mts_vformat2(char *en, char *loc, size_t size, const char *fmt, va_list ap)
+{
+  const char *tr = fmt[0] != '\0' ? _(fmt) : fmt;
+  va_list ap2;
+
+  va_copy(ap2, ap);
+  (void)vsnprintf(en, size, fmt, ap2);
+  va_end(ap2);
+  (void)vsnprintf(loc, size, tr, ap);
 }

@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/msg.h"
 
 #include "mtasts/bytes.h"
@@ -199,10 +200,9 @@ utf8_len(const char *s, size_t n)
  * last). Past SAME_MAX findings of one code only a count is kept (one
  * summary finding says so at the end); an unlisted error still counts. */
 static enum mts_err
-vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
-      const char *fmt, va_list ap)
+add_text(struct parse *ps, enum mts_code code, const char *subj,
+         size_t subj_len, char *msg, char *loc, size_t size)
 {
-  char msg[MSG_MAX];
   enum mts_err err;
 
   if (ps->listed[code] >= SAME_MAX) {
@@ -212,12 +212,13 @@ vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
     }
     return MTS_OK;
   }
-  (void)vsnprintf(msg, sizeof(msg), fmt, ap);
-  mts_sentence(msg, sizeof(msg));
+  mts_sentence(msg, size);
+  mts_sentence(loc, size);
   if (subj_len > SUBJECT_MAX) {
     subj_len = SUBJECT_MAX;
   }
-  err = mts_findings_add(ps->findings, code, subj, subj_len, "%s", msg);
+  err = mts_findings_add_text(ps->findings, code, mts_code_severity(code), subj,
+                              subj_len, msg, loc);
   if (err == MTS_OK) {
     ps->listed[code]++;
     if (mts_code_severity(code) == MTS_SEV_ERROR) {
@@ -225,6 +226,16 @@ vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
     }
   }
   return err;
+}
+
+static enum mts_err
+vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
+      const char *fmt, va_list ap)
+{
+  char msg[MSG_MAX], loc[MSG_MAX];
+
+  mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
+  return add_text(ps, code, subj, subj_len, msg, loc, sizeof(msg));
 }
 
 static enum mts_err
@@ -245,14 +256,17 @@ addf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
 static enum mts_err
 line_add(struct parse *ps, enum mts_code code, const char *fmt, ...)
 {
-  char msg[MSG_MAX];
+  char msg[MSG_MAX], loc[MSG_MAX], line[MSG_MAX + 32], line_loc[MSG_MAX + 64];
   va_list ap;
 
   va_start(ap, fmt);
-  (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+  mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
   va_end(ap);
-  return addf(ps, code, ps->line, ps->line_len, "line %zu: %s", ps->lineno,
-              msg);
+  (void)snprintf(line, sizeof(line), "line %zu: %s", ps->lineno, msg);
+  (void)snprintf(line_loc, sizeof(line_loc), _("line %zu: %s"), ps->lineno,
+                 loc);
+  return add_text(ps, code, ps->line, ps->line_len, line, line_loc,
+                  sizeof(line));
 }
 
 /* ---- hash set ----------------------------------------------------------- */

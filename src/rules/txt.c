@@ -231,12 +231,14 @@ static enum mts_err
 vaddf(struct mts_findings *f, size_t *errors, enum mts_code code,
       const char *subj, size_t subj_len, const char *fmt, va_list ap)
 {
-  char msg[MSG_MAX];
+  char msg[MSG_MAX], loc[MSG_MAX];
   enum mts_err err;
 
-  (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+  mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
   mts_sentence(msg, sizeof(msg));
-  err = mts_findings_add(f, code, subj, subj_len, "%s", msg);
+  mts_sentence(loc, sizeof(loc));
+  err = mts_findings_add_text(f, code, mts_code_severity(code), subj, subj_len,
+                              msg, loc);
   if (err == MTS_OK && errors != NULL &&
       mts_code_severity(code) == MTS_SEV_ERROR) {
     (*errors)++;
