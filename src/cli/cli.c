@@ -112,25 +112,25 @@ mts_cli_long_options(void)
 void
 mts_cli_help(FILE *out)
 {
-  fputs("usage: mtasts-check [options] DOMAIN...\n"
-        "       mtasts-check [options] -f FILE\n"
-        "       mtasts-check [options] --policy-file FILE\n"
-        "       mtasts-check report [options] PATH...  (TLS-RPT reports; "
-        "see report --help)\n"
-        "\n"
-        "Check a mail domain's MTA-STS (RFC 8461) and SMTP TLS Reporting\n"
-        "(RFC 8460) records and say what to fix.\n"
-        "\n"
-        "Options:\n",
+  fputs(_("usage: mtasts-check [options] DOMAIN...\n"
+          "       mtasts-check [options] -f FILE\n"
+          "       mtasts-check [options] --policy-file FILE\n"
+          "       mtasts-check report [options] PATH...  (TLS-RPT reports; "
+          "see report --help)\n"
+          "\n"
+          "Check a mail domain's MTA-STS (RFC 8461) and SMTP TLS Reporting\n"
+          "(RFC 8460) records and say what to fix.\n"
+          "\n"
+          "Options:\n"),
         out);
   mts_opttab_help(out, optdefs, N_OPTS);
-  fputs("\n"
-        "Default resolvers: /etc/resolv.conf. ADDR is IPv4[:PORT] or\n"
-        "[IPv6]:PORT.\n"
-        "\n"
-        "Exit status: 0 all ok, 1 warning, 2 error, 3 unknown (the check\n"
-        "could not be completed), 64 usage error.\n"
-        "See mtasts-check(1) and docs/findings.md for every finding code.\n",
+  fputs(_("\n"
+          "Default resolvers: /etc/resolv.conf. ADDR is IPv4[:PORT] or\n"
+          "[IPv6]:PORT.\n"
+          "\n"
+          "Exit status: 0 all ok, 1 warning, 2 error, 3 unknown (the check\n"
+          "could not be completed), 64 usage error.\n"
+          "See mtasts-check(1) and docs/findings.md for every finding code.\n"),
         out);
 }
 

@@ -79,22 +79,22 @@ mts_rptcmd_long_options(void)
 void
 mts_rptcmd_help(FILE *out)
 {
-  fputs("usage: mtasts-check report [options] PATH...\n"
-        "\n"
-        "Read SMTP TLS Reporting aggregate reports (RFC 8460): .json and\n"
-        "gzip files, mail messages (.eml), Maildir folders, mbox files and\n"
-        "'-' (stdin); validate each report, show its sessions and failures,\n"
-        "and with --summary total them per policy domain and day.\n"
-        "\n"
-        "Options:\n",
+  fputs(_("usage: mtasts-check report [options] PATH...\n"
+          "\n"
+          "Read SMTP TLS Reporting aggregate reports (RFC 8460): .json and\n"
+          "gzip files, mail messages (.eml), Maildir folders, mbox files and\n"
+          "'-' (stdin); validate each report, show its sessions and failures,\n"
+          "and with --summary total them per policy domain and day.\n"
+          "\n"
+          "Options:\n"),
         out);
   mts_opttab_help(out, optdefs, N_OPTS);
-  fputs("\n"
-        "Exit status: 0 all reports valid and no failed session; 1 failed\n"
-        "sessions below the threshold, warnings or envelope errors; 2 a\n"
-        "policy domain's failure rate at or above the threshold; 3 an input\n"
-        "could not be read or is not a valid report; 64 usage error.\n"
-        "See mtasts-check(1) and docs/reports.md.\n",
+  fputs(_("\n"
+          "Exit status: 0 all reports valid and no failed session; 1 failed\n"
+          "sessions below the threshold, warnings or envelope errors; 2 a\n"
+          "policy domain's failure rate at or above the threshold; 3 an input\n"
+          "could not be read or is not a valid report; 64 usage error.\n"
+          "See mtasts-check(1) and docs/reports.md.\n"),
         out);
 }
 
@@ -631,7 +631,7 @@ mts_rptcmd_main(int argc, char **argv)
   errbuf[0] = '\0';
   if (mts_rptcmd_parse(argc, argv, &o, errbuf, sizeof(errbuf)) != MTS_OK) {
     fprintf(stderr,
-            "mtasts-check report: %s (try 'mtasts-check report --help')\n",
+            _("mtasts-check report: %s (try 'mtasts-check report --help')\n"),
             errbuf);
     return EXIT_USAGE;
   }
