@@ -246,7 +246,7 @@ pem_has_certificate(const char *path, char *errbuf, size_t errsz)
   int found = 0;
 
   if (f == NULL) {
-    snprintf(errbuf, errsz, "cannot read --ca-file '%s': %s", path,
+    snprintf(errbuf, errsz, _("cannot read --ca-file '%s': %s"), path,
              strerror(errno));
     return 0;
   }
@@ -256,8 +256,8 @@ pem_has_certificate(const char *path, char *errbuf, size_t errsz)
   fclose(f);
   if (!found) {
     snprintf(errbuf, errsz,
-             "--ca-file '%s' holds no PEM certificate (-----BEGIN "
-             "CERTIFICATE-----)",
+             _("--ca-file '%s' holds no PEM certificate (-----BEGIN "
+               "CERTIFICATE-----)"),
              path);
   }
   return found;
@@ -271,11 +271,11 @@ opt_name(const char *arg, int opt, char *buf, size_t size)
 {
   if (strncmp(arg, "--", 2) == 0) {
     size_t n = strcspn(arg, "=");
-    snprintf(buf, size, "%.*s", (int)(n < 64 ? n : 64), arg);
+    snprintf(buf, size, _("%.*s"), (int)(n < 64 ? n : 64), arg);
   } else if (opt > 0 && opt < 256) {
-    snprintf(buf, size, "-%c", opt);
+    snprintf(buf, size, _("-%c"), opt);
   } else {
-    snprintf(buf, size, "%.64s", arg);
+    snprintf(buf, size, _("%.64s"), arg);
   }
   return buf;
 }
@@ -353,13 +353,14 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         char **s;
         if (!valid_server(optarg)) {
           snprintf(errbuf, errsz,
-                   "invalid --resolver '%s': expected IPv4[:PORT] or "
-                   "[IPv6]:PORT",
+                   _("invalid --resolver '%s': expected IPv4[:PORT] or "
+                     "[IPv6]:PORT"),
                    optarg);
           return MTS_EINVAL;
         }
         if (o->n_servers == MAX_SERVERS) {
-          snprintf(errbuf, errsz, "at most %d --resolver options", MAX_SERVERS);
+          snprintf(errbuf, errsz, _("at most %d --resolver options"),
+                   MAX_SERVERS);
           return MTS_EINVAL;
         }
         s = realloc(o->servers, (o->n_servers + 1) * sizeof(*s));
@@ -373,8 +374,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case 't':
         if (parse_seconds(optarg, &o->run.timeout_ms) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --timeout '%s': expected seconds, more than 0 "
-                   "and at most 86400",
+                   _("invalid --timeout '%s': expected seconds, more than 0 "
+                     "and at most 86400"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -393,9 +394,10 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         } else if (strcmp(optarg, "prometheus") == 0) {
           o->write.format = MTS_FORMAT_PROMETHEUS;
         } else {
-          snprintf(errbuf, errsz,
-                   "invalid --format '%s': expected text, json or prometheus",
-                   optarg);
+          snprintf(
+              errbuf, errsz,
+              _("invalid --format '%s': expected text, json or prometheus"),
+              optarg);
           return MTS_EINVAL;
         }
         break;
@@ -427,8 +429,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         if (errno != 0 || end == optarg || *end != '\0' || !(q >= 0.1) ||
             q > MAX_QPS) {
           snprintf(errbuf, errsz,
-                   "invalid --qps '%s': expected queries a second, 0.1 to "
-                   "%.0f",
+                   _("invalid --qps '%s': expected queries a second, 0.1 to "
+                     "%.0f"),
                    optarg, MAX_QPS);
           return MTS_EINVAL;
         }
@@ -439,15 +441,15 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         if (mts_shard_parse(optarg, &o->run.shard_k, &o->run.shard_n) !=
             MTS_OK) {
           snprintf(errbuf, errsz,
-                   "invalid --shard '%s': expected K/N with 1 <= K <= N <= "
-                   "%lu, e.g. 1/4",
+                   _("invalid --shard '%s': expected K/N with 1 <= K <= N <= "
+                     "%lu, e.g. 1/4"),
                    optarg, MTS_SHARD_MAX);
           return MTS_EINVAL;
         }
         break;
       case OPT_STATE:
         if (optarg[0] == '\0') {
-          snprintf(errbuf, errsz, "invalid --state '': expected a file");
+          snprintf(errbuf, errsz, _("invalid --state '': expected a file"));
           return MTS_EINVAL;
         }
         o->state_file = optarg;
@@ -458,8 +460,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_EHLO:
         if (!ehlo_ok(optarg)) {
           snprintf(errbuf, errsz,
-                   "invalid --ehlo '%s': expected a host name or an address "
-                   "literal",
+                   _("invalid --ehlo '%s': expected a host name or an address "
+                     "literal"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -468,8 +470,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_SMTP_PORT:
         if (parse_long(optarg, 1, 65535, &v) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --smtp-port '%s': expected 1 to "
-                   "65535",
+                   _("invalid --smtp-port '%s': expected 1 to "
+                     "65535"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -478,8 +480,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_SMTP_TIMEOUT:
         if (parse_seconds(optarg, &o->run.smtp_timeout_ms) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --smtp-timeout '%s': expected seconds, more than "
-                   "0 and at most 86400",
+                   _("invalid --smtp-timeout '%s': expected seconds, more than "
+                     "0 and at most 86400"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -487,18 +489,18 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_CONCURRENCY:
         if (parse_long(optarg, 1, MAX_CONCURRENCY, &v) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --concurrency '%s': expected 1 to %d", optarg,
+                   _("invalid --concurrency '%s': expected 1 to %d"), optarg,
                    MAX_CONCURRENCY);
           return MTS_EINVAL;
         }
         o->run.concurrency = (size_t)v;
         break;
       case ':':
-        snprintf(errbuf, errsz, "option '%s' needs an argument",
+        snprintf(errbuf, errsz, _("option '%s' needs an argument"),
                  opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
       default:
-        snprintf(errbuf, errsz, "unknown option '%s'",
+        snprintf(errbuf, errsz, _("unknown option '%s'"),
                  opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
     }
@@ -508,7 +510,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
   }
   if (color_wanted(color, &o->write.color) != 0) {
     snprintf(errbuf, errsz,
-             "invalid --color '%s': expected auto, always or never", color);
+             _("invalid --color '%s': expected auto, always or never"), color);
     return MTS_EINVAL;
   }
   /* auto: a person watches stderr (a terminal); never in a pipe or log. */
@@ -521,7 +523,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
     o->run.progress = isatty(STDERR_FILENO) && argc - optind != 1;
   } else {
     snprintf(errbuf, errsz,
-             "invalid --progress '%s': expected auto, always or never",
+             _("invalid --progress '%s': expected auto, always or never"),
              progress);
     return MTS_EINVAL;
   }
@@ -530,29 +532,29 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
   if (o->policy_file != NULL) {
     if (o->state_file != NULL) {
       snprintf(errbuf, errsz,
-               "--state goes with domain checks, not "
-               "--policy-file");
+               _("--state goes with domain checks, not "
+                 "--policy-file"));
       return MTS_EINVAL;
     }
     if (o->write.format == MTS_FORMAT_PROMETHEUS || o->run.shard_n > 0) {
       snprintf(errbuf, errsz,
-               "--format prometheus and --shard go with domain checks, not "
-               "--policy-file");
+               _("--format prometheus and --shard go with domain checks, not "
+                 "--policy-file"));
       return MTS_EINVAL;
     }
     if (o->file != NULL || o->n_domains > 0) {
       snprintf(errbuf, errsz,
-               "--policy-file checks a file offline: give no domains");
+               _("--policy-file checks a file offline: give no domains"));
       return MTS_EINVAL;
     }
     return MTS_OK;
   }
   if (o->file != NULL && o->n_domains > 0) {
-    snprintf(errbuf, errsz, "give domains or -f FILE, not both");
+    snprintf(errbuf, errsz, _("give domains or -f FILE, not both"));
     return MTS_EINVAL;
   }
   if (o->file == NULL && o->n_domains == 0) {
-    snprintf(errbuf, errsz, "no domain given");
+    snprintf(errbuf, errsz, _("no domain given"));
     return MTS_EINVAL;
   }
   o->run.resolver.servers = (const char *const *)o->servers;

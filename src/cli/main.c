@@ -96,7 +96,7 @@ main(int argc, char **argv)
   err = mts_cli_parse(argc, argv, &o, errbuf, sizeof(errbuf));
   if (err != MTS_OK) {
     fprintf(stderr, _("mtasts-check: %s (try 'mtasts-check --help')\n"),
-            err == MTS_EINVAL ? errbuf : mts_strerror(err));
+            err == MTS_EINVAL ? errbuf : _(mts_strerror(err)));
     mts_cli_release(&o);
     return MTS_EXIT_USAGE;
   }
@@ -170,7 +170,7 @@ main(int argc, char **argv)
     o.run.sink = mts_writer_sink(&writer);
     err = mts_run(&o.run, &src, &worst, errbuf, sizeof(errbuf));
   } else {
-    snprintf(errbuf, sizeof(errbuf), "%s", mts_strerror(err));
+    snprintf(errbuf, sizeof(errbuf), "%s", _(mts_strerror(err)));
     worst = MTS_STATUS_UNKNOWN;
   }
   mts_writer_release(&writer);
@@ -180,7 +180,7 @@ main(int argc, char **argv)
   } else if (err != MTS_OK) {
     /* The check could not be completed: UNKNOWN, unless worse is known. */
     fprintf(stderr, "mtasts-check: %s\n",
-            errbuf[0] ? errbuf : mts_strerror(err));
+            errbuf[0] ? errbuf : _(mts_strerror(err)));
     if (worst != MTS_STATUS_ERROR) {
       rc = mts_status_exit(MTS_STATUS_UNKNOWN);
     }

@@ -177,11 +177,11 @@ opt_name(const char *arg, int opt, char *buf, size_t size)
 {
   if (strncmp(arg, "--", 2) == 0) {
     size_t n = strcspn(arg, "=");
-    snprintf(buf, size, "%.*s", (int)(n < 64 ? n : 64), arg);
+    snprintf(buf, size, _("%.*s"), (int)(n < 64 ? n : 64), arg);
   } else if (opt > 0 && opt < 256) {
-    snprintf(buf, size, "-%c", opt);
+    snprintf(buf, size, _("-%c"), opt);
   } else {
-    snprintf(buf, size, "%.64s", arg);
+    snprintf(buf, size, _("%.64s"), arg);
   }
   return buf;
 }
@@ -228,8 +228,8 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
       case OPT_FAIL_THRESHOLD:
         if (parse_pct(optarg, &o->threshold) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --fail-threshold '%.64s': expected a percentage "
-                   "from 0 to 100",
+                   _("invalid --fail-threshold '%.64s': expected a percentage "
+                     "from 0 to 100"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -239,8 +239,8 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
         o->prom = strcmp(optarg, "prometheus") == 0;
         if (!o->json && !o->prom && strcmp(optarg, "text") != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --format '%.64s': expected text, json or "
-                   "prometheus",
+                   _("invalid --format '%.64s': expected text, json or "
+                     "prometheus"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -248,8 +248,8 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
       case OPT_MAX_SIZE:
         if (parse_size(optarg, &o->lim.max_input) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --max-size '%.64s': expected bytes from 1 to "
-                   "4G (k, M, G allowed)",
+                   _("invalid --max-size '%.64s': expected bytes from 1 to "
+                     "4G (k, M, G allowed)"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -258,11 +258,11 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
         o->summary = 1;
         break;
       case ':':
-        snprintf(errbuf, errsz, "option '%s' needs an argument",
+        snprintf(errbuf, errsz, _("option '%s' needs an argument"),
                  opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
       default:
-        snprintf(errbuf, errsz, "unknown option '%s'",
+        snprintf(errbuf, errsz, _("unknown option '%s'"),
                  opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
     }
@@ -272,8 +272,8 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
   }
   if (o->prom && o->summary) {
     snprintf(errbuf, errsz,
-             "--summary goes with text or JSON output; the metrics of "
-             "--format prometheus are totals already");
+             _("--summary goes with text or JSON output; the metrics of "
+               "--format prometheus are totals already"));
     return MTS_EINVAL;
   }
   if (strcmp(color, "always") == 0) {
@@ -285,16 +285,17 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
     o->color = isatty(STDOUT_FILENO) && (no_color == NULL || !no_color[0]);
   } else {
     snprintf(errbuf, errsz,
-             "invalid --color '%.64s': expected auto, always or never", color);
+             _("invalid --color '%.64s': expected auto, always or never"),
+             color);
     return MTS_EINVAL;
   }
   if (optind >= argc) {
-    snprintf(errbuf, errsz, "no report path given ('-' reads stdin)");
+    snprintf(errbuf, errsz, _("no report path given ('-' reads stdin)"));
     return MTS_EINVAL;
   }
   for (int i = optind; i < argc; i++) {
     if (argv[i][0] == '\0') {
-      snprintf(errbuf, errsz, "an empty path was given");
+      snprintf(errbuf, errsz, _("an empty path was given"));
       return MTS_EINVAL;
     }
   }
@@ -647,7 +648,7 @@ mts_rptcmd_main(int argc, char **argv)
   if (mts_rpt_sum_new(&d.sum) != MTS_OK ||
       (o.prom && mts_rpt_prom_new(&d.prom) != MTS_OK)) {
     mts_rpt_sum_free(&d.sum);
-    fprintf(stderr, "mtasts-check report: %s\n", mts_strerror(MTS_ENOMEM));
+    fprintf(stderr, "mtasts-check report: %s\n", _(mts_strerror(MTS_ENOMEM)));
     return EXIT_UNKNOWN;
   }
   mts_rpt_init();
@@ -698,7 +699,8 @@ mts_rptcmd_main(int argc, char **argv)
   } else if (err != MTS_OK) {
     /* The run could not be completed: UNKNOWN, unless worse is known. */
     fprintf(stderr, "mtasts-check report: %s\n",
-            err == MTS_EIO ? "cannot write the output" : mts_strerror(err));
+            err == MTS_EIO ? _("cannot write the output")
+                           : _(mts_strerror(err)));
     if (rc != 2) {
       rc = EXIT_UNKNOWN;
     }

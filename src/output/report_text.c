@@ -367,10 +367,17 @@ unit_end(const char *t, size_t len, size_t i, int *wide)
   unsigned long cp = cp_at(t, len, i, &n);
 
   if (cp_width(cp) < 2 || cp < 0x80) {
+    size_t start = i;
     *wide = 0;
     while (i < len && t[i] != ' ') {
       cp = cp_at(t, len, i, &n);
       if (cp >= 0x80 && cp_width(cp) == 2 && !no_line_start(cp)) {
+        /* An ASCII opening bracket stays with the wide text it opens. */
+        if (i > start && (t[i - 1] == '(' || t[i - 1] == '[')) {
+          *wide = 1;
+          i += n;
+          continue;
+        }
         break;
       }
       i += n;
@@ -1052,6 +1059,12 @@ mts_report_text_policy_write(FILE *out, const struct mts_policy_lint *l,
   out_c(&c, '\n');
 
   return c.failed || ferror(out) ? MTS_EIO : MTS_OK;
+}
+
+size_t
+mts_text_width(const char *s)
+{
+  return esc_width(s, strlen(s), ESC_UTF8);
 }
 
 enum mts_err
