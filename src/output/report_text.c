@@ -1080,7 +1080,7 @@ enum mts_err
 mts_report_text_findings_write(FILE *out, const struct mts_findings *list,
                                const struct mts_text_opts *opts)
 {
-  struct ctx c = {out, opts != NULL && opts->color, 0, label_width()};
+  struct ctx c = {out, opts != NULL && opts->color, 0, LABEL_WIDTH};
 
   put_findings(&c, list);
   return c.failed ? MTS_EIO : MTS_OK;
