@@ -29,6 +29,11 @@ const char *mts_describe_byte(char *buf, size_t size, char ch);
  *  Japanese full stop). */
 void mts_sentence(char *msg, size_t size);
 
+/*! mts_sentence for a message and its translation: \p loc is left as the
+ *  catalogue wrote it when it differs from \p en (a capital letter would
+ *  be wrong before "id" in Japanese), else made a sentence too. */
+void mts_sentence2(char *en, char *loc, size_t size);
+
 /*! Format \p fmt (English, marked N_()) into \p en, and the catalogue's
  *  translation of it into \p loc (the same text when there is none); both
  *  hold \p size bytes. */

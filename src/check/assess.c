@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/bytes.h"
 #include "mtasts/check.h"
 #include "mtasts/rules.h"
@@ -675,12 +676,15 @@ assess_coverage(const struct mts_policy *pol, struct mts_result *r)
       all = 0;
       err = mts_findings_add_sev(
           &r->findings, MTS_F_MX_NOT_COVERED, sev, h->name, strlen(h->name),
-          "The MX host %s (preference %u) matches no mx: pattern of the "
-          "policy: senders %s.",
-          h->name, h->preference,
+          /* Whole sentences, so that a translation need not fit in a
+           * fragment (po/ja.po). */
           pol->mode == MTS_MODE_ENFORCE
-              ? "refuse to deliver mail to it"
-              : "deliver to it but report a failure (mode testing)");
+              ? N_("The MX host %s (preference %u) matches no mx: pattern "
+                   "of the policy: senders refuse to deliver mail to it.")
+              : N_("The MX host %s (preference %u) matches no mx: pattern "
+                   "of the policy: senders deliver to it but report a "
+                   "failure (mode testing)."),
+          h->name, h->preference);
     }
   }
   if (!usable) {
@@ -1323,9 +1327,17 @@ assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
     /* contract.md: preflight for a policy hosted before its record. */
     err =
         mts_findings_add(&r->findings, MTS_F_POLICY_IGNORED_NO_RECORD, NULL, 0,
-                         "The policy host answers, but the _mta-sts record "
-                         "is %s: senders ignore the policy.",
-                         mts_record_status_str(r->sts.record.status));
+                         r->sts.record.status == MTS_REC_MISSING
+                             ? N_("The policy host answers, but the "
+                                  "_mta-sts record is missing: senders "
+                                  "ignore the policy.")
+                         : r->sts.record.status == MTS_REC_INVALID
+                             ? N_("The policy host answers, but the "
+                                  "_mta-sts record is invalid: senders "
+                                  "ignore the policy.")
+                             : N_("The policy host answers, but the "
+                                  "_mta-sts record is unknown: senders "
+                                  "ignore the policy."));
     if (err != MTS_OK) {
       return err;
     }

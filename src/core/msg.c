@@ -96,3 +96,14 @@ mts_vformat2(char *en, char *loc, size_t size, const char *fmt, va_list ap)
   va_end(ap2);
   (void)vsnprintf(loc, size, tr, ap);
 }
+
+void
+mts_sentence2(char *en, char *loc, size_t size)
+{
+  int translated = strcmp(en, loc) != 0;
+
+  mts_sentence(en, size);
+  if (!translated) {
+    mts_sentence(loc, size);
+  }
+}

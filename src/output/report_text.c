@@ -682,7 +682,9 @@ put_policy(struct ctx *c, const struct mts_result *r)
     put_str(c, r->policy.mode, 0);
   }
   if (r->policy.max_age >= 0) {
-    out_f(c, ", max_age %ld", r->policy.max_age);
+    char ma[64];
+    (void)snprintf(ma, sizeof(ma), _(", max_age %ld"), r->policy.max_age);
+    put_str(c, ma, ESC_UTF8);
     put_duration(c, r->policy.max_age);
   }
   out_c(c, '\n');
@@ -768,15 +770,15 @@ put_mx_addrs(struct ctx *c, const struct mts_mx_host *h, long long now)
               left);
           put_str(c, days, ESC_UTF8);
         } else if (v->cert_not_after >= 0) {
-          out_s(c, ", ");
+          put_str(c, _(", "), ESC_UTF8);
           put_word(c, TONE_BAD, _("expired"));
         }
         if (v->trusted == 0) {
-          out_s(c, ", ");
+          put_str(c, _(", "), ESC_UTF8);
           put_word(c, TONE_BAD, _("untrusted"));
         }
         if (v->name_match == 0) {
-          out_s(c, ", ");
+          put_str(c, _(", "), ESC_UTF8);
           put_word(c, TONE_BAD, _("wrong name"));
         }
       }
@@ -1048,7 +1050,9 @@ mts_report_text_policy_write(FILE *out, const struct mts_policy_lint *l,
     put_str(&c, l->mode, 0);
   }
   if (l->max_age >= 0) {
-    out_f(&c, ", max_age %ld", l->max_age);
+    char ma[64];
+    (void)snprintf(ma, sizeof(ma), _(", max_age %ld"), l->max_age);
+    put_str(&c, ma, ESC_UTF8);
     put_duration(&c, l->max_age);
   }
   out_c(&c, '\n');

@@ -212,8 +212,7 @@ add_text(struct parse *ps, enum mts_code code, const char *subj,
     }
     return MTS_OK;
   }
-  mts_sentence(msg, size);
-  mts_sentence(loc, size);
+  mts_sentence2(msg, loc, size);
   if (subj_len > SUBJECT_MAX) {
     subj_len = SUBJECT_MAX;
   }

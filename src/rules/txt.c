@@ -235,8 +235,7 @@ vaddf(struct mts_findings *f, size_t *errors, enum mts_code code,
   enum mts_err err;
 
   mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
-  mts_sentence(msg, sizeof(msg));
-  mts_sentence(loc, sizeof(loc));
+  mts_sentence2(msg, loc, sizeof(msg));
   err = mts_findings_add_text(f, code, mts_code_severity(code), subj, subj_len,
                               msg, loc);
   if (err == MTS_OK && errors != NULL &&

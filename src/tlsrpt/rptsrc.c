@@ -163,8 +163,7 @@ emit_unreadable(struct walk *w, const char *source, const char *path,
   va_start(ap, fmt);
   mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
   va_end(ap);
-  mts_sentence(msg, sizeof(msg));
-  mts_sentence(loc, sizeof(loc));
+  mts_sentence2(msg, loc, sizeof(msg));
   if (mts_findings_add_text(&part.envelope, code, mts_code_severity(code), path,
                             strlen(path), msg, loc) != MTS_OK) {
     return MTS_ENOMEM;

@@ -88,8 +88,7 @@ add(struct ctx *c, enum mts_code code, enum mts_severity sev,
   va_start(ap, fmt);
   mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
   va_end(ap);
-  mts_sentence(msg, sizeof(msg));
-  mts_sentence(loc, sizeof(loc));
+  mts_sentence2(msg, loc, sizeof(msg));
   if (mts_findings_add_text(&c->r->findings, code, sev, subject,
                             subject ? strlen(subject) : 0, msg,
                             loc) != MTS_OK) {
@@ -104,11 +103,10 @@ adddef(struct ctx *c, enum mts_code code, const char *subject, const char *msg)
 
   /* msg is a literal marked by xgettext's adddef:4 keyword. */
   (void)snprintf(loc, sizeof(loc), "%s", _(msg));
-  mts_sentence(loc, sizeof(loc));
   if (c->r->findings.n < MAX_FINDINGS) {
     char en[512];
     (void)snprintf(en, sizeof(en), "%s", msg);
-    mts_sentence(en, sizeof(en));
+    mts_sentence2(en, loc, sizeof(en));
     if (mts_code_severity(code) == MTS_SEV_ERROR) {
       c->errors++;
     }
