@@ -496,16 +496,21 @@ check_golden(const char *name, enum kind kind, const char *out, size_t len)
   check_golden_in("", name, kind, out, len);
 }
 
-/* What main() does for LANG=ja_JP.UTF-8 (src/cli/main.c i18n_init). */
-static void
+/* What main() does for LANG=ja_JP.UTF-8 (src/cli/main.c i18n_init).
+ * \return 0 when the machine lacks the locale: a package build in a bare
+ * chroot has none; CI generates it, and i18n.output fails without it. */
+static int
 japanese(void)
 {
-  ck_assert_msg(setlocale(LC_ALL, "ja_JP.UTF-8") != NULL,
-                "the ja_JP.UTF-8 locale is missing: localedef -i ja_JP -f "
-                "UTF-8 ja_JP.UTF-8 (scripts/deps.sh does it)");
+  if (setlocale(LC_ALL, "ja_JP.UTF-8") == NULL) {
+    fprintf(stderr, "test_report: no ja_JP.UTF-8 locale, Japanese goldens "
+                    "skipped (localedef -i ja_JP -f UTF-8 ja_JP.UTF-8)\n");
+    return 0;
+  }
   ck_assert_ptr_nonnull(setlocale(LC_NUMERIC, "C"));
   ck_assert_ptr_nonnull(bindtextdomain("mtasts-check", MTS_BUILD_LOCALEDIR));
   ck_assert_ptr_nonnull(bind_textdomain_codeset("mtasts-check", "UTF-8"));
+  return 1;
 }
 
 START_TEST(test_golden_ja)
@@ -513,7 +518,9 @@ START_TEST(test_golden_ja)
   size_t len;
   char *out;
 
-  japanese();
+  if (!japanese()) {
+    return;
+  }
   out = render_case(_i, KIND_TEXT, &len);
   check_golden_in("ja/", cases[_i].name, KIND_TEXT, out, len);
   free(out);
