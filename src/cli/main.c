@@ -46,10 +46,11 @@ locale_dir(void)
   return MTS_LOCALEDIR;
 }
 
-/* The locale from the environment (or --lang), for messages and character
- * widths; numbers stay C so that no machine output ever reads "0,5"
- * (JSON, metrics, the state file). The catalogue is read as UTF-8, which
- * the text writer expects. */
+/* The locale from the environment (or --lang) for messages; character
+ * classes (C.UTF-8) and numbers (C) stay fixed so that no parser changes
+ * with the locale and no machine output ever reads "0,5" (JSON, metrics,
+ * the state file). The catalogue is read as UTF-8, which the text writer
+ * expects. */
 static void
 i18n_init(int argc, char **argv)
 {
@@ -59,9 +60,14 @@ i18n_init(int argc, char **argv)
   if (lang != NULL && (strcmp(lang, "C") == 0 || strcmp(lang, "en") == 0)) {
     (void)setlocale(LC_MESSAGES, "C");
   } else if (lang != NULL && strcmp(lang, "ja") == 0) {
-    if (setlocale(LC_MESSAGES, "ja_JP.UTF-8") != NULL) {
-      (void)setlocale(LC_CTYPE, "ja_JP.UTF-8");
-    }
+    (void)setlocale(LC_MESSAGES, "ja_JP.UTF-8");
+  }
+  /* The parsers and writers keep C's character classes and numbers
+   * whatever the environment says (a Latin-1 locale would make isspace
+   * take 0xa0); the text writer needs only Unicode character widths,
+   * which C.UTF-8 has. */
+  if (setlocale(LC_CTYPE, "C.UTF-8") == NULL) {
+    (void)setlocale(LC_CTYPE, "C");
   }
   (void)setlocale(LC_NUMERIC, "C");
   (void)bindtextdomain(MTS_TEXTDOMAIN, locale_dir());
