@@ -16,6 +16,7 @@ cd "$src"
 common=(--language=C --from-code=UTF-8 --no-wrap --add-comments=TRANSLATORS:
   --package-name=mtasts-check --msgid-bugs-address=https://example.invalid/mtasts-check/issues
   -k_ -kN_ -kP_:1,2 -kmts_findings_add:5 -kmts_findings_add_sev:6
+  -kmts_frag:3
   -kMTS_CODE:4)
 
 declare -A KEYWORDS=(

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mtasts/i18n.h"
+#include "mtasts/msg.h"
 
 struct code_info {
   const char *name;
@@ -180,7 +181,9 @@ findings_vadd(struct mts_findings *list, enum mts_code code,
       free(message);
       return MTS_ENOMEM;
     }
+    mts_frag_resolve(text, 1);
   }
+  mts_frag_resolve(message, 0);
   return findings_push(list, code, sev, subject, len, message, text);
 }
 
