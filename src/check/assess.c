@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mtasts/i18n.h"
+#include "mtasts/msg.h"
 #include "mtasts/bytes.h"
 #include "mtasts/check.h"
 #include "mtasts/rules.h"
@@ -41,7 +42,8 @@ type_str(int type)
   }
 }
 
-/* A sentence saying why a lookup failed, for DNS_* and MX_LOOKUP_FAILED. */
+/* A sentence saying why a lookup failed, for DNS_* and MX_LOOKUP_FAILED:
+ * a fragment in both languages (mts_frag), only for findings' messages. */
 static void
 describe_failure(const struct mts_dns_result *d, char *buf, size_t size)
 {
@@ -50,35 +52,36 @@ describe_failure(const struct mts_dns_result *d, char *buf, size_t size)
   switch (d->status) {
     case MTS_DNS_SERVFAIL:
       if (d->servers_failed > 1 && d->detail != NULL) {
-        snprintf(buf, size, "none of the %zu resolvers answered: %s",
+        mts_frag(buf, size, N_("none of the %zu resolvers answered: %s"),
                  d->servers_failed, d->detail);
       } else if (d->rcode >= 0) {
-        snprintf(buf, size, "the server answered %s%s%s",
+        mts_frag(buf, size, N_("the server answered %s%s%s"),
                  mts_rcode_str(d->rcode, rc, sizeof(rc)), d->detail ? ": " : "",
                  d->detail ? d->detail : "");
       } else {
-        snprintf(buf, size, "the lookup failed%s%s", d->detail ? ": " : "",
+        mts_frag(buf, size, N_("the lookup failed%s%s"), d->detail ? ": " : "",
                  d->detail ? d->detail : "");
       }
       break;
     case MTS_DNS_TIMEOUT:
       if (d->detail != NULL) {
-        snprintf(buf, size, "no answer (%s)", d->detail);
+        mts_frag(buf, size, N_("no answer (%s)"), d->detail);
       } else {
-        snprintf(buf, size, "no answer arrived in time");
+        mts_frag(buf, size, N_("no answer arrived in time"));
       }
       break;
     case MTS_DNS_TRUNCATED:
-      snprintf(buf, size,
-               "the UDP answer was truncated and the retry over TCP failed%s%s",
-               d->detail ? ": " : "", d->detail ? d->detail : "");
+      mts_frag(
+          buf, size,
+          N_("the UDP answer was truncated and the retry over TCP failed%s%s"),
+          d->detail ? ": " : "", d->detail ? d->detail : "");
       break;
     case MTS_DNS_BADRESP:
-      snprintf(buf, size, "the server sent a malformed response%s%s",
+      mts_frag(buf, size, N_("the server sent a malformed response%s%s"),
                d->detail ? ": " : "", d->detail ? d->detail : "");
       break;
     case MTS_DNS_CNAME_LOOP:
-      snprintf(buf, size, "the CNAME chain loops or is longer than %d",
+      mts_frag(buf, size, N_("the CNAME chain loops or is longer than %d"),
                MTS_DNS_MAX_CNAMES);
       break;
     case MTS_DNS_OK:

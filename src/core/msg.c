@@ -111,7 +111,7 @@ const char *
 mts_frag(char *buf, size_t size, const char *fmt, ...)
 {
   const char *tr = _(fmt);
-  char en[512], loc[512];
+  char en[1024], loc[1024];
   va_list ap;
   int n;
 
