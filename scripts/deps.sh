@@ -22,6 +22,8 @@ packages=(
   clang clang-format valgrind dnsperf time
   # the completion test (test/completion_test.py)
   bash-completion zsh
+  # message catalogues (msgfmt, xgettext), the Japanese locale's sources
+  gettext locales
 )
 
 missing=()
@@ -40,7 +42,21 @@ if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q 'install ok inst
   missing+=(postfix)
   preseed_postfix=1
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
+ensure_ja_locale() {
+  # The Japanese tests and the demo need ja_JP.UTF-8 (issue 15).
+  if ! locale -a 2>/dev/null | grep -qi '^ja_JP\.utf-\?8$'; then
+    echo "deps: generating the ja_JP.UTF-8 locale" >&2
+    if [ "$(id -u)" -eq 0 ]; then
+      localedef -i ja_JP -f UTF-8 ja_JP.UTF-8
+    else
+      sudo localedef -i ja_JP -f UTF-8 ja_JP.UTF-8
+    fi
+  fi
+}
+if [ ${#missing[@]} -eq 0 ]; then
+  ensure_ja_locale
+  exit 0
+fi
 
 echo "deps: installing ${missing[*]}" >&2
 sudo=()
@@ -58,3 +74,4 @@ if [ "$preseed_postfix" = 1 ]; then
     "${sudo[@]}" debconf-set-selections
 fi
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+ensure_ja_locale

@@ -24,7 +24,11 @@ enum mts_code {
 struct mts_finding {
   enum mts_code code;
   enum mts_severity severity;
-  char *message; /*!< a sentence for a person (never NULL) */
+  char *message; /*!< a sentence for a person (never NULL), in English:
+                     JSON's "message", whatever the locale */
+  char *text;    /*!< the same sentence in the locale's language (the
+                     catalogue's translation), or NULL when it has none:
+                     for the text writers only */
   char *subject; /*!< what it is about (record text, host), or NULL; it
                      may hold any byte (network data): escape it on output */
   size_t subject_len;
@@ -45,13 +49,19 @@ enum mts_severity mts_code_severity(enum mts_code code);
 const char *mts_code_rfc(enum mts_code code);
 /*! \return a sentence telling the administrator how to fix it. */
 const char *mts_code_fix(enum mts_code code);
+/*! \return the fix text in the locale's language (the catalogue's
+ *  translation of mts_code_fix), for the text writers. */
+const char *mts_code_fix_text(enum mts_code code);
 /*! \return "error", "warning" or "info". */
 const char *mts_severity_str(enum mts_severity sev);
 
 /*! Append a finding with the code's default severity.
  *  \param[in] subject copied; may be NULL
  *  \param[in] len length of \p subject (it may hold any byte, even NUL)
- *  \param[in] fmt printf format for the message
+ *  \param[in] fmt printf format for the message, in English, marked N_()
+ *  for xgettext: the English message is formatted with it, the localized
+ *  text with its translation (the catalogue's may reorder the arguments
+ *  with %1$s positions)
  *  \return MTS_OK or MTS_ENOMEM (the list is unchanged then). */
 enum mts_err mts_findings_add(struct mts_findings *list, enum mts_code code,
                               const char *subject, size_t len, const char *fmt,
@@ -62,6 +72,16 @@ enum mts_err mts_findings_add_sev(struct mts_findings *list, enum mts_code code,
                                   enum mts_severity sev, const char *subject,
                                   size_t len, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+/*! Append a finding whose sentences are already written: \p message in
+ *  English, \p text in the locale's language or NULL (both copied). */
+enum mts_err mts_findings_add_text(struct mts_findings *list,
+                                   enum mts_code code, enum mts_severity sev,
+                                   const char *subject, size_t len,
+                                   const char *message, const char *text);
+
+/*! \return f->text when there is one, else f->message. */
+const char *mts_finding_text(const struct mts_finding *f);
 
 /*! \return 1 if \p list holds \p code, else 0. */
 int mts_findings_has(const struct mts_findings *list, enum mts_code code);

@@ -91,6 +91,10 @@ enum mts_err mts_report_json_policy_write(FILE *out,
  *  blocks do, printable ASCII as is, '\\' as "\\\\", every other byte as
  *  \\xHH; between double quotes, '"' as \\", when \p quote.
  *  \return MTS_OK or MTS_EIO. */
+/*! \return the display columns of our own (catalogue) text \p s: UTF-8,
+ *  a CJK character two columns (wcwidth). */
+size_t mts_text_width(const char *s);
+
 enum mts_err mts_report_text_esc(FILE *out, const char *s, size_t len,
                                  int quote);
 

@@ -65,7 +65,8 @@ struct mts_plan_removed {
 /*! One step (R192). */
 struct mts_plan_step {
   enum mts_plan_action action;
-  char *text;           /*!< one sentence: what and why */
+  char *text;           /*!< one sentence: what and why (English: JSON) */
+  char *text_local;     /*!< the same in the user's language (text) */
   long long not_before; /*!< wait: when it ends (epoch s UTC); else -1 */
 };
 

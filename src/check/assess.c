@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/i18n.h"
+#include "mtasts/msg.h"
 #include "mtasts/bytes.h"
 #include "mtasts/check.h"
 #include "mtasts/rules.h"
@@ -42,7 +44,8 @@ type_str(int type)
   }
 }
 
-/* A sentence saying why a lookup failed, for DNS_* and MX_LOOKUP_FAILED. */
+/* A sentence saying why a lookup failed, for DNS_* and MX_LOOKUP_FAILED:
+ * a fragment in both languages (mts_frag), only for findings' messages. */
 static void
 describe_failure(const struct mts_dns_result *d, char *buf, size_t size)
 {
@@ -51,35 +54,36 @@ describe_failure(const struct mts_dns_result *d, char *buf, size_t size)
   switch (d->status) {
     case MTS_DNS_SERVFAIL:
       if (d->servers_failed > 1 && d->detail != NULL) {
-        snprintf(buf, size, "none of the %zu resolvers answered: %s",
+        mts_frag(buf, size, N_("none of the %zu resolvers answered: %s"),
                  d->servers_failed, d->detail);
       } else if (d->rcode >= 0) {
-        snprintf(buf, size, "the server answered %s%s%s",
+        mts_frag(buf, size, N_("the server answered %s%s%s"),
                  mts_rcode_str(d->rcode, rc, sizeof(rc)), d->detail ? ": " : "",
                  d->detail ? d->detail : "");
       } else {
-        snprintf(buf, size, "the lookup failed%s%s", d->detail ? ": " : "",
+        mts_frag(buf, size, N_("the lookup failed%s%s"), d->detail ? ": " : "",
                  d->detail ? d->detail : "");
       }
       break;
     case MTS_DNS_TIMEOUT:
       if (d->detail != NULL) {
-        snprintf(buf, size, "no answer (%s)", d->detail);
+        mts_frag(buf, size, N_("no answer (%s)"), d->detail);
       } else {
-        snprintf(buf, size, "no answer arrived in time");
+        mts_frag(buf, size, N_("no answer arrived in time"));
       }
       break;
     case MTS_DNS_TRUNCATED:
-      snprintf(buf, size,
-               "the UDP answer was truncated and the retry over TCP failed%s%s",
-               d->detail ? ": " : "", d->detail ? d->detail : "");
+      mts_frag(
+          buf, size,
+          N_("the UDP answer was truncated and the retry over TCP failed%s%s"),
+          d->detail ? ": " : "", d->detail ? d->detail : "");
       break;
     case MTS_DNS_BADRESP:
-      snprintf(buf, size, "the server sent a malformed response%s%s",
+      mts_frag(buf, size, N_("the server sent a malformed response%s%s"),
                d->detail ? ": " : "", d->detail ? d->detail : "");
       break;
     case MTS_DNS_CNAME_LOOP:
-      snprintf(buf, size, "the CNAME chain loops or is longer than %d",
+      mts_frag(buf, size, N_("the CNAME chain loops or is longer than %d"),
                MTS_DNS_MAX_CNAMES);
       break;
     case MTS_DNS_OK:
@@ -677,14 +681,18 @@ assess_coverage(const struct mts_policy *pol, struct mts_result *r)
       all = 0;
       err = mts_findings_add_sev(
           &r->findings, MTS_F_MX_NOT_COVERED, sev, h->name, strlen(h->name),
-          "The MX host %s (preference %u) matches no mx: pattern of the "
-          "policy: senders %s. Add the line \"mx: %s\" (its exact "
-          "name, not a wider wildcard).",
-          h->name, h->preference,
+          /* Whole sentences, so that a translation need not fit in a
+           * fragment (po/ja.po); R203: the exact line to add. */
           pol->mode == MTS_MODE_ENFORCE
-              ? "refuse to deliver mail to it"
-              : "deliver to it but report a failure (mode testing)",
-          h->name);
+              ? N_("The MX host %s (preference %u) matches no mx: pattern "
+                   "of the policy: senders refuse to deliver mail to it. "
+                   "Add the line \"mx: %s\" (its exact name, not a wider "
+                   "wildcard).")
+              : N_("The MX host %s (preference %u) matches no mx: pattern "
+                   "of the policy: senders deliver to it but report a "
+                   "failure (mode testing). Add the line \"mx: %s\" (its "
+                   "exact name, not a wider wildcard)."),
+          h->name, h->preference, h->name);
     }
   }
   if (!usable) {
@@ -1327,9 +1335,17 @@ assess_policy(const struct mts_lookups *lk, struct mts_result *r, long long now)
     /* contract.md: preflight for a policy hosted before its record. */
     err =
         mts_findings_add(&r->findings, MTS_F_POLICY_IGNORED_NO_RECORD, NULL, 0,
-                         "The policy host answers, but the _mta-sts record "
-                         "is %s: senders ignore the policy.",
-                         mts_record_status_str(r->sts.record.status));
+                         r->sts.record.status == MTS_REC_MISSING
+                             ? N_("The policy host answers, but the "
+                                  "_mta-sts record is missing: senders "
+                                  "ignore the policy.")
+                         : r->sts.record.status == MTS_REC_INVALID
+                             ? N_("The policy host answers, but the "
+                                  "_mta-sts record is invalid: senders "
+                                  "ignore the policy.")
+                             : N_("The policy host answers, but the "
+                                  "_mta-sts record is unknown: senders "
+                                  "ignore the policy."));
     if (err != MTS_OK) {
       return err;
     }

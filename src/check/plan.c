@@ -11,14 +11,17 @@
 #include <strings.h>
 #include <time.h>
 
+#include "mtasts/i18n.h"
+#include "mtasts/msg.h"
 #include "mtasts/rules.h"
 
 #define WEEK 604800L
 #define DAY 86400L
 
-static const char *const reason_unused = "matches no live MX host";
-static const char *const reason_dup = "repeats an earlier mx: line";
-static const char *const reason_bad = "is not a valid mx: pattern";
+/* English (JSON); the text writer translates them (po/ja.po). */
+static const char *const reason_unused = N_("matches no live MX host");
+static const char *const reason_dup = N_("repeats an earlier mx: line");
+static const char *const reason_bad = N_("is not a valid mx: pattern");
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -631,25 +634,37 @@ plan_sts(const struct mts_result *r, const struct mts_plan_opts *o,
 /* ---- R192: the steps --------------------------------------------------------
  */
 
+/* A step's sentence in English (JSON) and in the user's language (text):
+ * \p fmt is English, marked N_(); its translation is formatted with the
+ * same arguments (mts_vformat2). */
+static enum mts_err step_push(struct mts_plan *p, enum mts_plan_action a,
+                              long long not_before, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 static enum mts_err
 step_push(struct mts_plan *p, enum mts_plan_action a, long long not_before,
-          char *text)
+          const char *fmt, ...)
 {
   struct mts_plan_step *v;
+  char en[1024], loc[2048];
+  va_list ap;
 
-  if (text == NULL) {
-    return MTS_ENOMEM;
-  }
+  va_start(ap, fmt);
+  mts_vformat2(en, loc, sizeof(en), fmt, ap);
+  va_end(ap);
   v = realloc(p->steps, (p->n_steps + 1) * sizeof(*v));
   if (v == NULL) {
-    free(text);
     return MTS_ENOMEM;
   }
   p->steps = v;
   v[p->n_steps].action = a;
-  v[p->n_steps].text = text;
+  v[p->n_steps].text = strdup(en);
+  v[p->n_steps].text_local = strdup(loc);
   v[p->n_steps].not_before = not_before;
   p->n_steps++;
+  if (v[p->n_steps - 1].text == NULL || v[p->n_steps - 1].text_local == NULL) {
+    return MTS_ENOMEM; /* mts_plan_release frees what is there */
+  }
   return MTS_OK;
 }
 
@@ -663,42 +678,51 @@ plan_steps(const struct mts_result *r, const struct mts_plan_opts *o,
                    r->sts.record.status == MTS_REC_INVALID;
   int had_policy = live_valid(r);
 
+  /* Whole sentences (no word spliced in), so that each translates. */
   if (p->tlsrpt.changed) {
     err = step_push(
         p, MTS_PLAN_TLSRPT_RECORD, -1,
-        xprintf("%s the TXT record %s as \"%s\": reports should flow before "
-                "senders start applying a policy, so that its first failures "
-                "are seen.",
-                r->tlsrpt.record.status == MTS_REC_MISSING ? "Publish"
-                                                           : "Replace",
-                p->tlsrpt.name, p->tlsrpt.value));
+        r->tlsrpt.record.status == MTS_REC_MISSING
+            ? N_("Publish the TXT record %s as \"%s\": reports should flow "
+                 "before senders start applying a policy, so that its first "
+                 "failures are seen.")
+            : N_("Replace the TXT record %s as \"%s\": reports should flow "
+                 "before senders start applying a policy, so that its first "
+                 "failures are seen."),
+        p->tlsrpt.name, p->tlsrpt.value);
   }
   if (err == MTS_OK && mailbox) {
     err = step_push(p, MTS_PLAN_CREATE_MAILBOX, -1,
-                    xprintf("Create the mailbox tlsrpt@%s: the reports are "
-                            "mailed there (or give --rua for another "
-                            "address).",
-                            d));
+                    N_("Create the mailbox tlsrpt@%s: the reports are "
+                       "mailed there (or give --rua for another address)."),
+                    d);
   }
   if (err == MTS_OK && p->policy.changed) {
     err = step_push(
         p, MTS_PLAN_POLICY_FILE, -1,
-        xprintf(
-            "Serve the recommended policy at %s, with a certificate valid for "
-            "mta-sts.%s: senders must find the new policy before they "
-            "see a new id.",
-            p->policy.url, d));
+        N_("Serve the recommended policy at %s, with a certificate valid for "
+           "mta-sts.%s: senders must find the new policy before they see a "
+           "new id."),
+        p->policy.url, d);
   }
   if (err == MTS_OK && p->sts.changed) {
     err = step_push(
         p, MTS_PLAN_STS_RECORD, -1,
-        xprintf("%s the TXT record %s as \"%s\": %s",
-                had_record ? "Replace" : "Publish", p->sts.name, p->sts.value,
-                !p->policy.changed
-                    ? "the policy served differs from the one senders cached "
-                      "under the current id, and only a new id makes them "
-                      "fetch it again."
-                    : "a new id tells senders to fetch the policy again."));
+        !p->policy.changed
+            ? (had_record
+                   ? N_("Replace the TXT record %s as \"%s\": the policy "
+                        "served differs from the one senders cached under "
+                        "the current id, and only a new id makes them fetch "
+                        "it again.")
+                   : N_("Publish the TXT record %s as \"%s\": the policy "
+                        "served differs from the one senders cached under "
+                        "the current id, and only a new id makes them fetch "
+                        "it again."))
+        : had_record ? N_("Replace the TXT record %s as \"%s\": a new id "
+                          "tells senders to fetch the policy again.")
+                     : N_("Publish the TXT record %s as \"%s\": a new id "
+                          "tells senders to fetch the policy again."),
+        p->sts.name, p->sts.value);
   }
   if (err == MTS_OK && (p->sts.changed || p->policy.changed) &&
       (had_record || had_policy || o->old_policy_until > o->now)) {
@@ -719,20 +743,19 @@ plan_steps(const struct mts_result *r, const struct mts_plan_opts *o,
       if (p->policy.mode == MTS_PLAN_MODE_NONE) {
         err = step_push(
             p, MTS_PLAN_WAIT, until,
-            xprintf("Wait until %s before deleting the _mta-sts record and "
-                    "the policy: senders that fetched the old policy may "
-                    "apply it until max_age after their last fetch.",
-                    when));
+            N_("Wait until %s before deleting the _mta-sts record and the "
+               "policy: senders that fetched the old policy may apply it "
+               "until max_age after their last fetch."),
+            when);
       } else {
         err = step_push(
             p, MTS_PLAN_WAIT, until,
-            xprintf("Wait until %s: resolvers may answer with the old "
-                    "_mta-sts record for up to its TTL, and senders that "
-                    "fetched the old policy may keep it until max_age after "
-                    "their last fetch; keep every MX host the old policy "
-                    "names in service until then, and remove none before "
-                    "that date.",
-                    when));
+            N_("Wait until %s: resolvers may answer with the old _mta-sts "
+               "record for up to its TTL, and senders that fetched the old "
+               "policy may keep it until max_age after their last fetch; keep "
+               "every MX host the old policy names in service until then, and "
+               "remove none before that date."),
+            when);
       }
     }
   }

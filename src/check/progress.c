@@ -1,5 +1,7 @@
 #include "mtasts/check.h"
 
+#include "mtasts/i18n.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -36,11 +38,13 @@ mts_summary_format(char *buf, size_t size, const struct mts_tally *t)
   /* ok, warning, error, unknown: the order people read them in, not the
    * order of the enum (which follows the exit codes' severity). */
   n = snprintf(buf, size,
-               "checked %lu domain%s: %lu ok, %lu warning, %lu error, %lu "
-               "unknown",
-               total, total == 1 ? "" : "s", t->n[MTS_STATUS_OK],
-               t->n[MTS_STATUS_WARNING], t->n[MTS_STATUS_ERROR],
-               t->n[MTS_STATUS_UNKNOWN]);
+               P_("checked %lu domain: %lu ok, %lu warning, %lu error, %lu "
+                  "unknown",
+                  "checked %lu domains: %lu ok, %lu warning, %lu error, %lu "
+                  "unknown",
+                  total),
+               total, t->n[MTS_STATUS_OK], t->n[MTS_STATUS_WARNING],
+               t->n[MTS_STATUS_ERROR], t->n[MTS_STATUS_UNKNOWN]);
   return written(n, size);
 }
 
@@ -71,7 +75,7 @@ mts_progress_format(char *buf, size_t size, unsigned long done,
     return 0;
   }
   if (total == 0) {
-    n = snprintf(text, sizeof(text), "%lu checked  %.0f/s", done, rate);
+    n = snprintf(text, sizeof(text), _("%lu checked  %.0f/s"), done, rate);
     len = written(n, sizeof(text));
     if (len > width) {
       len = width;
@@ -92,7 +96,7 @@ mts_progress_format(char *buf, size_t size, unsigned long done,
   } else {
     snprintf(eta, sizeof(eta), "-");
   }
-  n = snprintf(text, sizeof(text), "  %lu/%lu  %3lu%%  %.0f/s  ETA %s", done,
+  n = snprintf(text, sizeof(text), _("  %lu/%lu  %3lu%%  %.0f/s  ETA %s"), done,
                total, (unsigned long)((double)done * 100.0 / (double)total),
                rate, eta);
   len = written(n, sizeof(text));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "assess.h"
+#include "mtasts/i18n.h"
 #include "mtasts/rules.h"
 #include "mtasts/net.h"
 
@@ -1384,7 +1385,7 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
 
   err = mts_loop_new(&run.loop);
   if (err != MTS_OK) {
-    snprintf(errbuf, errsz, "cannot create the event loop: %s",
+    snprintf(errbuf, errsz, _("cannot create the event loop: %s"),
              mts_strerror(err));
     goto done;
   }
@@ -1405,7 +1406,7 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
   if (err == MTS_OK && opts->catch_signals) {
     err = signals_catch(&run);
     if (err != MTS_OK) {
-      snprintf(errbuf, errsz, "cannot catch signals: %s", strerror(errno));
+      snprintf(errbuf, errsz, _("cannot catch signals: %s"), strerror(errno));
     }
   }
   if (err != MTS_OK) {
@@ -1419,7 +1420,8 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
   if (run.err == MTS_OK && !(run.eof && run.head == NULL)) {
     err = mts_loop_run(run.loop);
     if (err != MTS_OK) {
-      snprintf(errbuf, errsz, "the event loop failed: %s", mts_strerror(err));
+      snprintf(errbuf, errsz, _("the event loop failed: %s"),
+               mts_strerror(err));
       goto done;
     }
   }
@@ -1429,7 +1431,7 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
                              src->fd >= 0 || src->argc > 1, run.stopping);
     run.unflushed = 1;
     if (run.err != MTS_OK) {
-      snprintf(errbuf, errsz, "cannot write the report: %s",
+      snprintf(errbuf, errsz, _("cannot write the report: %s"),
                mts_strerror(run.err));
     }
   }
@@ -1442,12 +1444,13 @@ mts_run(const struct mts_run_opts *opts, struct mts_source *src,
       run.total = count_domains(opts, src->fd, run.in_off);
     }
     if (run.total > 0) {
-      snprintf(errbuf, errsz, "interrupted by %s after %lu of %lu domains",
+      snprintf(errbuf, errsz, _("interrupted by %s after %lu of %lu domains"),
                run.signo == SIGTERM ? "SIGTERM" : "SIGINT", n, run.total);
     } else {
-      snprintf(errbuf, errsz, "interrupted by %s after %lu domain%s",
-               run.signo == SIGTERM ? "SIGTERM" : "SIGINT", n,
-               n == 1 ? "" : "s");
+      snprintf(errbuf, errsz,
+               P_("interrupted by %s after %lu domain",
+                  "interrupted by %s after %lu domains", n),
+               run.signo == SIGTERM ? "SIGTERM" : "SIGINT", n);
     }
     if (n == 0) {
       run.worst = MTS_STATUS_UNKNOWN; /* nothing was checked */

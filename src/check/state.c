@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/civil.h"
 #include "mtasts/rules.h"
 
@@ -1229,27 +1230,27 @@ check_header(const char *path, const cJSON *root, char *errbuf, size_t errsz)
   kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
   if (!cJSON_IsObject(root) || !cJSON_IsString(kind) ||
       strcmp(kind->valuestring, STATE_KIND) != 0) {
-    snprintf(
-        errbuf, errsz,
-        "'%s' is not an mtasts-check state file (no \"kind\": \"" STATE_KIND
-        "\"); it was left as it is: give --state a file of its own",
-        path);
+    snprintf(errbuf, errsz,
+             _("'%s' is not an mtasts-check state file (no \"kind\": "
+               "\"%s\"); it was left as it is: give --state a file of its "
+               "own"),
+             path, STATE_KIND);
     return MTS_EINVAL;
   }
   ver = cJSON_GetObjectItemCaseSensitive(root, "version");
   if (!cJSON_IsNumber(ver) ||
       (ver->valuedouble != STATE_VERSION && ver->valuedouble != 1)) {
     snprintf(errbuf, errsz,
-             "the state file '%s' is not of version 1 to %d (a newer "
-             "mtasts-check wrote it?); it was left as it is",
+             _("the state file '%s' is not of version 1 to %d (a newer "
+               "mtasts-check wrote it?); it was left as it is"),
              path, STATE_VERSION);
     return MTS_EINVAL;
   }
   if (!only_keys(root, root_keys, &bad) ||
       !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "domains"))) {
     snprintf(errbuf, errsz,
-             "the state file '%s' is damaged (%s%.64s%s); it was left as it "
-             "is",
+             _("the state file '%s' is damaged (%s%.64s%s); it was left as it "
+               "is"),
              path, bad ? "unknown member \"" : "no \"domains\" object",
              bad ? bad : "", bad ? "\"" : "");
     return MTS_EINVAL;
@@ -1287,8 +1288,8 @@ entries_add(struct entries *es, const cJSON *item, const char *path,
   err = entry_parse(item, &es->v[es->n], why, sizeof(why));
   if (err == MTS_EINVAL) {
     snprintf(errbuf, errsz,
-             "the state file '%s' is damaged: the entry of '%.80s': %s; it "
-             "was left as it is",
+             _("the state file '%s' is damaged: the entry of '%.80s': %s; it "
+               "was left as it is"),
              path, item->string ? item->string : "?", why);
   }
   if (err == MTS_OK) {
@@ -1306,10 +1307,11 @@ entries_finish(struct entries *es, const char *path, char *errbuf, size_t errsz)
   }
   for (size_t i = 1; i < es->n; i++) {
     if (strcmp(es->v[i - 1].domain, es->v[i].domain) == 0) {
-      snprintf(errbuf, errsz,
-               "the state file '%s' is damaged: '%.80s' appears twice; it was "
-               "left as it is",
-               path, es->v[i].domain);
+      snprintf(
+          errbuf, errsz,
+          _("the state file '%s' is damaged: '%.80s' appears twice; it was "
+            "left as it is"),
+          path, es->v[i].domain);
       return MTS_EINVAL;
     }
   }
@@ -1330,9 +1332,9 @@ parse_document(const char *path, const char *text, size_t len,
   if (root == NULL) {
     const char *at = cJSON_GetErrorPtr();
     snprintf(errbuf, errsz,
-             "the state file '%s' is not valid JSON (near byte %zu): it is "
-             "damaged or not a state file; it was left as it is (move it "
-             "away to start afresh)",
+             _("the state file '%s' is not valid JSON (near byte %zu): it is "
+               "damaged or not a state file; it was left as it is (move it "
+               "away to start afresh)"),
              path,
              at != NULL && at >= text && at <= text + len ? (size_t)(at - text)
                                                           : (size_t)0);
@@ -1369,8 +1371,8 @@ parse_lines(const char *path, FILE *f, struct entries *es, char *errbuf,
     lineno++;
     if (closed) {
       snprintf(errbuf, errsz,
-               "the state file '%s' is damaged: line %zu follows the end; it "
-               "was left as it is",
+               _("the state file '%s' is damaged: line %zu follows the end; it "
+                 "was left as it is"),
                path, lineno);
       goto done;
     }
@@ -1383,8 +1385,8 @@ parse_lines(const char *path, FILE *f, struct entries *es, char *errbuf,
     }
     if (!comma) {
       snprintf(errbuf, errsz,
-               "the state file '%s' is damaged at line %zu (a ',' is missing "
-               "before it); it was left as it is",
+               _("the state file '%s' is damaged at line %zu (a ',' is missing "
+                 "before it); it was left as it is"),
                path, lineno);
       goto done;
     }
@@ -1411,8 +1413,8 @@ parse_lines(const char *path, FILE *f, struct entries *es, char *errbuf,
         obj->child->next != NULL) {
       cJSON_Delete(obj);
       snprintf(errbuf, errsz,
-               "the state file '%s' is damaged at line %zu (not one "
-               "\"domain\":{...} member); it was left as it is",
+               _("the state file '%s' is damaged at line %zu (not one "
+                 "\"domain\":{...} member); it was left as it is"),
                path, lineno);
       goto done;
     }
@@ -1424,15 +1426,15 @@ parse_lines(const char *path, FILE *f, struct entries *es, char *errbuf,
     err = MTS_EINVAL;
   }
   if (ferror(f)) {
-    snprintf(errbuf, errsz, "cannot read the state file '%s': %s", path,
+    snprintf(errbuf, errsz, _("cannot read the state file '%s': %s"), path,
              strerror(errno));
     err = MTS_EIO;
     goto done;
   }
   if (!closed || comma != (es->n == 0)) {
     snprintf(errbuf, errsz,
-             "the state file '%s' is damaged (it ends early: truncated?); "
-             "it was left as it is",
+             _("the state file '%s' is damaged (it ends early: truncated?); "
+               "it was left as it is"),
              path);
     goto done;
   }
@@ -1483,7 +1485,7 @@ load(const char *path, struct mts_state_entry **out, size_t *n_out,
     if (errno == ENOENT) {
       return MTS_OK;
     }
-    snprintf(errbuf, errsz, "cannot read the state file '%s': %s", path,
+    snprintf(errbuf, errsz, _("cannot read the state file '%s': %s"), path,
              errno == ELOOP ? "it became a symbolic link during the run"
                             : strerror(errno));
     return MTS_EIO;
@@ -1491,12 +1493,13 @@ load(const char *path, struct mts_state_entry **out, size_t *n_out,
   f = fdopen(fd, "r");
   if (f == NULL) {
     close(fd);
-    snprintf(errbuf, errsz, "cannot read the state file '%s': %s", path,
+    snprintf(errbuf, errsz, _("cannot read the state file '%s': %s"), path,
              strerror(errno));
     return MTS_EIO;
   }
   if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    snprintf(errbuf, errsz, "the state file '%s' is not a regular file", path);
+    snprintf(errbuf, errsz, _("the state file '%s' is not a regular file"),
+             path);
     goto done;
   }
   if (id != NULL) {
@@ -1509,8 +1512,8 @@ load(const char *path, struct mts_state_entry **out, size_t *n_out,
   }
   if (st.st_size > STATE_MAX_SIZE) {
     snprintf(errbuf, errsz,
-             "the state file '%s' is larger than %ld MiB; it was left as "
-             "it is",
+             _("the state file '%s' is larger than %ld MiB; it was left as "
+               "it is"),
              path, STATE_MAX_SIZE / 1024 / 1024);
     err = MTS_ERANGE;
     goto done;
@@ -1537,8 +1540,8 @@ load(const char *path, struct mts_state_entry **out, size_t *n_out,
     err = root != NULL ? check_header(path, root, errbuf, errsz) : MTS_EINVAL;
     if (root == NULL) {
       snprintf(errbuf, errsz,
-               "the state file '%s' is damaged at line 1; it was left as it "
-               "is",
+               _("the state file '%s' is damaged at line 1; it was left as it "
+                 "is"),
                path);
     }
     cJSON_Delete(root);
@@ -1557,7 +1560,7 @@ load(const char *path, struct mts_state_entry **out, size_t *n_out,
     }
     len = fread(text, 1, (size_t)st.st_size, f);
     if (ferror(f)) {
-      snprintf(errbuf, errsz, "cannot read the state file '%s': %s", path,
+      snprintf(errbuf, errsz, _("cannot read the state file '%s': %s"), path,
                strerror(errno));
       goto done;
     }
@@ -1576,7 +1579,7 @@ load(const char *path, struct mts_state_entry **out, size_t *n_out,
 
 done:
   if (err == MTS_ENOMEM) {
-    snprintf(errbuf, errsz, "out of memory");
+    snprintf(errbuf, errsz, _("out of memory"));
   }
   entries_free(es.v, es.n);
   free(line);
@@ -1709,7 +1712,7 @@ resolve_path(const char *path, char **out, char *errbuf, size_t errsz)
       if (errno == ENOENT) {
         break; /* created under this name */
       }
-      snprintf(errbuf, errsz, "cannot use the state file '%s': %s", cur,
+      snprintf(errbuf, errsz, _("cannot use the state file '%s': %s"), cur,
                strerror(errno));
       err = MTS_ESYS;
       goto done;
@@ -1718,7 +1721,7 @@ resolve_path(const char *path, char **out, char *errbuf, size_t errsz)
       break;
     }
     if (++hops > LINK_HOPS) {
-      snprintf(errbuf, errsz, "cannot use the state file '%s': %s", path,
+      snprintf(errbuf, errsz, _("cannot use the state file '%s': %s"), path,
                strerror(ELOOP));
       err = MTS_ESYS;
       goto done;
@@ -1729,9 +1732,9 @@ resolve_path(const char *path, char **out, char *errbuf, size_t errsz)
     }
     if (!trusted) {
       snprintf(errbuf, errsz,
-               "the state file '%s' is a symbolic link owned by uid %lu, "
-               "which is neither root, nor this user, nor the owner of its "
-               "directory: it is not followed, and left as it is",
+               _("the state file '%s' is a symbolic link owned by uid %lu, "
+                 "which is neither root, nor this user, nor the owner of its "
+                 "directory: it is not followed, and left as it is"),
                cur, (unsigned long)sb.st_uid);
       err = MTS_EINVAL;
       goto done;
@@ -1741,7 +1744,7 @@ resolve_path(const char *path, char **out, char *errbuf, size_t errsz)
       if (errno == ENOMEM) {
         goto done;
       }
-      snprintf(errbuf, errsz, "cannot read the symbolic link '%s': %s", cur,
+      snprintf(errbuf, errsz, _("cannot read the symbolic link '%s': %s"), cur,
                strerror(errno));
       err = MTS_ESYS;
       goto done;
@@ -1766,7 +1769,7 @@ resolve_path(const char *path, char **out, char *errbuf, size_t errsz)
       goto done;
     }
     snprintf(errbuf, errsz,
-             "cannot use the state file '%s': its directory '%s': %s", path,
+             _("cannot use the state file '%s': its directory '%s': %s"), path,
              dir, strerror(errno));
     err = MTS_ESYS;
     goto done;
@@ -1782,7 +1785,7 @@ resolve_path(const char *path, char **out, char *errbuf, size_t errsz)
 
 done:
   if (err == MTS_ENOMEM) {
-    snprintf(errbuf, errsz, "out of memory");
+    snprintf(errbuf, errsz, _("out of memory"));
   }
   free(cur);
   free(dir);
@@ -1813,7 +1816,7 @@ lock_open(struct mts_state *st, char *errbuf, size_t errsz)
   }
   if (st->lock_fd < 0) {
     snprintf(errbuf, errsz,
-             "cannot create the lock file '%s' of the state file: %s",
+             _("cannot create the lock file '%s' of the state file: %s"),
              st->lock_path,
              errno == ELOOP    ? "it is a symbolic link"
              : errno == EINVAL ? "it is not a regular file"
@@ -1871,7 +1874,7 @@ mts_state_open(struct mts_state **out, const char *path, char *errbuf,
 
 done:
   if (err == MTS_ENOMEM) {
-    snprintf(errbuf, errsz, "out of memory");
+    snprintf(errbuf, errsz, _("out of memory"));
   }
   mts_state_free(&st);
   return err;
@@ -2173,14 +2176,14 @@ fail:
   }
   if (*touched) {
     snprintf(errbuf, errsz,
-             "cannot rename over '%s' (a mount point?), and rewriting it in "
-             "place failed (%s: %s): it may be damaged now; the new state is "
-             "in '%s'",
+             _("cannot rename over '%s' (a mount point?), and rewriting it in "
+               "place failed (%s: %s): it may be damaged now; the new state is "
+               "in '%s'"),
              path, what, why, tmp);
   } else {
     snprintf(errbuf, errsz,
-             "cannot rename over '%s' (a mount point?), nor rewrite it in "
-             "place (%s: %s); the state file was not updated",
+             _("cannot rename over '%s' (a mount point?), nor rewrite it in "
+               "place (%s: %s); the state file was not updated"),
              path, what, why);
   }
 
@@ -2218,8 +2221,8 @@ mts_state_save(struct mts_state *st, long long now, char *errbuf, size_t errsz)
 
   if (lock_wait(st->lock_fd, LOCK_EX) != 0) {
     snprintf(errbuf, errsz,
-             "cannot lock '%s' (another run holds it?): %s; the state file "
-             "was not updated",
+             _("cannot lock '%s' (another run holds it?): %s; the state file "
+               "was not updated"),
              st->lock_path, strerror(errno));
     err = MTS_ESYS;
     goto done;
@@ -2241,31 +2244,32 @@ mts_state_save(struct mts_state *st, long long now, char *errbuf, size_t errsz)
   err = MTS_ESYS;
   fd = mkstemp(tmp);
   if (fd < 0) {
-    snprintf(errbuf, errsz, "cannot create a temporary file next to '%s': %s",
-             st->path, strerror(errno));
+    snprintf(errbuf, errsz,
+             _("cannot create a temporary file next to '%s': %s"), st->path,
+             strerror(errno));
     free(tmp);
     tmp = NULL;
     goto done;
   }
   if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || keep_owner_mode(fd, &old) != 0) {
-    snprintf(errbuf, errsz, "cannot set the mode of '%s': %s", tmp,
+    snprintf(errbuf, errsz, _("cannot set the mode of '%s': %s"), tmp,
              strerror(errno));
     goto done;
   }
   f = fdopen(fd, "w");
   if (f == NULL) {
-    snprintf(errbuf, errsz, "cannot write '%s': %s", tmp, strerror(errno));
+    snprintf(errbuf, errsz, _("cannot write '%s': %s"), tmp, strerror(errno));
     goto done;
   }
   fd = -1;
   if (write_merged(f, now, disk, nd, st->noted, nm) != 0 || fflush(f) != 0 ||
       fsync(fileno(f)) != 0) {
-    snprintf(errbuf, errsz, "cannot write '%s': %s", tmp, strerror(errno));
+    snprintf(errbuf, errsz, _("cannot write '%s': %s"), tmp, strerror(errno));
     goto done;
   }
   if (fclose(f) != 0) {
     f = NULL;
-    snprintf(errbuf, errsz, "cannot write '%s': %s", tmp, strerror(errno));
+    snprintf(errbuf, errsz, _("cannot write '%s': %s"), tmp, strerror(errno));
     goto done;
   }
   f = NULL;
@@ -2281,7 +2285,7 @@ mts_state_save(struct mts_state *st, long long now, char *errbuf, size_t errsz)
     }
     err = MTS_ESYS;
   } else {
-    snprintf(errbuf, errsz, "cannot rename '%s' to '%s': %s", tmp, st->path,
+    snprintf(errbuf, errsz, _("cannot rename '%s' to '%s': %s"), tmp, st->path,
              strerror(errno));
     goto done;
   }
@@ -2292,8 +2296,8 @@ mts_state_save(struct mts_state *st, long long now, char *errbuf, size_t errsz)
   }
   if (fsync_dir(st->path) != 0) {
     snprintf(errbuf, errsz,
-             "cannot sync the directory of '%s': %s (the state was "
-             "written)",
+             _("cannot sync the directory of '%s': %s (the state was "
+               "written)"),
              st->path, strerror(errno));
     goto done;
   }
@@ -2313,7 +2317,7 @@ done:
     flock(st->lock_fd, LOCK_UN);
   }
   if (err == MTS_ENOMEM) {
-    snprintf(errbuf, errsz, "out of memory");
+    snprintf(errbuf, errsz, _("out of memory"));
   }
   free(tmp);
   entries_free(disk, nd);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/check.h"
 
 #define DEFAULT_TIMEOUT_S 20
@@ -33,6 +34,7 @@ enum {
   OPT_EHLO,
   OPT_SMTP_PORT,
   OPT_SMTP_TIMEOUT,
+  OPT_LANG,
 };
 
 /* --qps: up to a million queries a second (more is no limit at all). */
@@ -46,43 +48,47 @@ static const char *const when_words[] = {"auto", "always", "never", NULL};
 
 static const struct mts_optdef optdefs[] = {
     {"ca-file", required_argument, OPT_CA_FILE, "FILE",
-     "CA certificates for the policy fetch (PEM)", NULL},
+     N_("CA certificates for the policy fetch (PEM)"), NULL},
     {"concurrency", required_argument, OPT_CONCURRENCY, "N",
-     "domains checked at once (default 64)", NULL},
+     N_("domains checked at once (default 64)"), NULL},
     {"color", required_argument, OPT_COLOR, "WHEN",
-     "colour: auto (default), always, never", when_words},
+     N_("colour: auto (default), always, never"), when_words},
     {"ehlo", required_argument, OPT_EHLO, "NAME",
-     "name sent in SMTP EHLO (default: this host's name)", NULL},
+     N_("name sent in SMTP EHLO (default: this host's name)"), NULL},
     {"file", required_argument, 'f', "FILE",
-     "domains from FILE, one a line (- = stdin)", NULL},
+     N_("domains from FILE, one a line (- = stdin)"), NULL},
     {"format", required_argument, OPT_FORMAT, "FMT",
-     "output: text (default), json or prometheus", format_words},
-    {"help", no_argument, 'h', NULL, "show this help", NULL},
-    {"json", no_argument, 'j', NULL, "JSON Lines, one object a domain", NULL},
+     N_("output: text (default), json or prometheus"), format_words},
+    {"help", no_argument, 'h', NULL, N_("show this help"), NULL},
+    {"json", no_argument, 'j', NULL, N_("JSON Lines, one object a domain"),
+     NULL},
+    {"lang", required_argument, OPT_LANG, "LANG",
+     N_("language of the text: auto (default), C, en, ja"), mts_lang_words},
     {"no-policy", no_argument, OPT_NO_POLICY, NULL,
-     "DNS checks only, no HTTPS policy fetch", NULL},
+     N_("DNS checks only, no HTTPS policy fetch"), NULL},
     {"no-smtp", no_argument, OPT_NO_SMTP, NULL,
-     "no SMTP STARTTLS probe of the MX hosts", NULL},
+     N_("no SMTP STARTTLS probe of the MX hosts"), NULL},
     {"policy-file", required_argument, OPT_POLICY_FILE, "FILE",
-     "check a local policy file offline", NULL},
+     N_("check a local policy file offline"), NULL},
     {"progress", required_argument, OPT_PROGRESS, "WHEN",
-     "progress on stderr: auto (default), always, never", when_words},
+     N_("progress on stderr: auto (default), always, never"), when_words},
     {"qps", required_argument, OPT_QPS, "N",
-     "at most N DNS queries a second (default: no limit)", NULL},
-    {"quiet", no_argument, 'q', NULL, "text: print only domains not ok", NULL},
+     N_("at most N DNS queries a second (default: no limit)"), NULL},
+    {"quiet", no_argument, 'q', NULL, N_("text: print only domains not ok"),
+     NULL},
     {"resolver", required_argument, 'r', "ADDR[:PORT]",
-     "DNS server to ask (repeatable)", NULL},
+     N_("DNS server to ask (repeatable)"), NULL},
     {"shard", required_argument, OPT_SHARD, "K/N",
-     "check only the domains of shard K of N", NULL},
+     N_("check only the domains of shard K of N"), NULL},
     {"smtp-port", required_argument, OPT_SMTP_PORT, "N",
-     "port of the MX hosts (default 25)", NULL},
+     N_("port of the MX hosts (default 25)"), NULL},
     {"smtp-timeout", required_argument, OPT_SMTP_TIMEOUT, "SECONDS",
-     "TCP connect timeout of an SMTP probe (default 5)", NULL},
+     N_("TCP connect timeout of an SMTP probe (default 5)"), NULL},
     {"state", required_argument, OPT_STATE, "FILE",
-     "remember results in FILE, report changes", NULL},
+     N_("remember results in FILE, report changes"), NULL},
     {"timeout", required_argument, 't', "SECONDS",
-     "time limit per domain (default 20)", NULL},
-    {"version", no_argument, 'V', NULL, "show the version", NULL},
+     N_("time limit per domain (default 20)"), NULL},
+    {"version", no_argument, 'V', NULL, N_("show the version"), NULL},
 };
 
 #define N_OPTS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -106,27 +112,27 @@ mts_cli_long_options(void)
 void
 mts_cli_help(FILE *out)
 {
-  fputs("usage: mtasts-check [options] DOMAIN...\n"
-        "       mtasts-check [options] -f FILE\n"
-        "       mtasts-check [options] --policy-file FILE\n"
-        "       mtasts-check report [options] PATH...  (TLS-RPT reports; "
-        "see report --help)\n"
-        "       mtasts-check plan [options] DOMAIN  (what to publish; see "
-        "plan --help)\n"
-        "\n"
-        "Check a mail domain's MTA-STS (RFC 8461) and SMTP TLS Reporting\n"
-        "(RFC 8460) records and say what to fix.\n"
-        "\n"
-        "Options:\n",
+  fputs(_("usage: mtasts-check [options] DOMAIN...\n"
+          "       mtasts-check [options] -f FILE\n"
+          "       mtasts-check [options] --policy-file FILE\n"
+          "       mtasts-check report [options] PATH...  (TLS-RPT reports; "
+          "see report --help)\n"
+          "       mtasts-check plan [options] DOMAIN  (what to publish; see "
+          "plan --help)\n"
+          "\n"
+          "Check a mail domain's MTA-STS (RFC 8461) and SMTP TLS Reporting\n"
+          "(RFC 8460) records and say what to fix.\n"
+          "\n"
+          "Options:\n"),
         out);
   mts_opttab_help(out, optdefs, N_OPTS);
-  fputs("\n"
-        "Default resolvers: /etc/resolv.conf. ADDR is IPv4[:PORT] or\n"
-        "[IPv6]:PORT.\n"
-        "\n"
-        "Exit status: 0 all ok, 1 warning, 2 error, 3 unknown (the check\n"
-        "could not be completed), 64 usage error.\n"
-        "See mtasts-check(1) and docs/findings.md for every finding code.\n",
+  fputs(_("\n"
+          "Default resolvers: /etc/resolv.conf. ADDR is IPv4[:PORT] or\n"
+          "[IPv6]:PORT.\n"
+          "\n"
+          "Exit status: 0 all ok, 1 warning, 2 error, 3 unknown (the check\n"
+          "could not be completed), 64 usage error.\n"
+          "See mtasts-check(1) and docs/findings.md for every finding code.\n"),
         out);
 }
 
@@ -242,7 +248,7 @@ pem_has_certificate(const char *path, char *errbuf, size_t errsz)
   int found = 0;
 
   if (f == NULL) {
-    snprintf(errbuf, errsz, "cannot read --ca-file '%s': %s", path,
+    snprintf(errbuf, errsz, _("cannot read --ca-file '%s': %s"), path,
              strerror(errno));
     return 0;
   }
@@ -252,8 +258,8 @@ pem_has_certificate(const char *path, char *errbuf, size_t errsz)
   fclose(f);
   if (!found) {
     snprintf(errbuf, errsz,
-             "--ca-file '%s' holds no PEM certificate (-----BEGIN "
-             "CERTIFICATE-----)",
+             _("--ca-file '%s' holds no PEM certificate (-----BEGIN "
+               "CERTIFICATE-----)"),
              path);
   }
   return found;
@@ -267,11 +273,11 @@ opt_name(const char *arg, int opt, char *buf, size_t size)
 {
   if (strncmp(arg, "--", 2) == 0) {
     size_t n = strcspn(arg, "=");
-    snprintf(buf, size, "%.*s", (int)(n < 64 ? n : 64), arg);
+    snprintf(buf, size, _("%.*s"), (int)(n < 64 ? n : 64), arg);
   } else if (opt > 0 && opt < 256) {
-    snprintf(buf, size, "-%c", opt);
+    snprintf(buf, size, _("-%c"), opt);
   } else {
-    snprintf(buf, size, "%.64s", arg);
+    snprintf(buf, size, _("%.64s"), arg);
   }
   return buf;
 }
@@ -349,13 +355,14 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         char **s;
         if (!valid_server(optarg)) {
           snprintf(errbuf, errsz,
-                   "invalid --resolver '%s': expected IPv4[:PORT] or "
-                   "[IPv6]:PORT",
+                   _("invalid --resolver '%s': expected IPv4[:PORT] or "
+                     "[IPv6]:PORT"),
                    optarg);
           return MTS_EINVAL;
         }
         if (o->n_servers == MAX_SERVERS) {
-          snprintf(errbuf, errsz, "at most %d --resolver options", MAX_SERVERS);
+          snprintf(errbuf, errsz, _("at most %d --resolver options"),
+                   MAX_SERVERS);
           return MTS_EINVAL;
         }
         s = realloc(o->servers, (o->n_servers + 1) * sizeof(*s));
@@ -369,8 +376,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case 't':
         if (parse_seconds(optarg, &o->run.timeout_ms) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --timeout '%s': expected seconds, more than 0 "
-                   "and at most 86400",
+                   _("invalid --timeout '%s': expected seconds, more than 0 "
+                     "and at most 86400"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -389,9 +396,10 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         } else if (strcmp(optarg, "prometheus") == 0) {
           o->write.format = MTS_FORMAT_PROMETHEUS;
         } else {
-          snprintf(errbuf, errsz,
-                   "invalid --format '%s': expected text, json or prometheus",
-                   optarg);
+          snprintf(
+              errbuf, errsz,
+              _("invalid --format '%s': expected text, json or prometheus"),
+              optarg);
           return MTS_EINVAL;
         }
         break;
@@ -404,6 +412,14 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_POLICY_FILE:
         o->policy_file = optarg;
         break;
+      case OPT_LANG: /* applied by main before parsing */
+        if (!mts_lang_valid(optarg)) {
+          snprintf(errbuf, errsz,
+                   _("invalid --lang '%s': expected auto, C, en or ja"),
+                   optarg);
+          return MTS_EINVAL;
+        }
+        break;
       case OPT_PROGRESS:
         progress = optarg;
         break;
@@ -415,8 +431,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         if (errno != 0 || end == optarg || *end != '\0' || !(q >= 0.1) ||
             q > MAX_QPS) {
           snprintf(errbuf, errsz,
-                   "invalid --qps '%s': expected queries a second, 0.1 to "
-                   "%.0f",
+                   _("invalid --qps '%s': expected queries a second, 0.1 to "
+                     "%.0f"),
                    optarg, MAX_QPS);
           return MTS_EINVAL;
         }
@@ -427,15 +443,15 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
         if (mts_shard_parse(optarg, &o->run.shard_k, &o->run.shard_n) !=
             MTS_OK) {
           snprintf(errbuf, errsz,
-                   "invalid --shard '%s': expected K/N with 1 <= K <= N <= "
-                   "%lu, e.g. 1/4",
+                   _("invalid --shard '%s': expected K/N with 1 <= K <= N <= "
+                     "%lu, e.g. 1/4"),
                    optarg, MTS_SHARD_MAX);
           return MTS_EINVAL;
         }
         break;
       case OPT_STATE:
         if (optarg[0] == '\0') {
-          snprintf(errbuf, errsz, "invalid --state '': expected a file");
+          snprintf(errbuf, errsz, _("invalid --state '': expected a file"));
           return MTS_EINVAL;
         }
         o->state_file = optarg;
@@ -446,8 +462,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_EHLO:
         if (!ehlo_ok(optarg)) {
           snprintf(errbuf, errsz,
-                   "invalid --ehlo '%s': expected a host name or an address "
-                   "literal",
+                   _("invalid --ehlo '%s': expected a host name or an address "
+                     "literal"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -456,8 +472,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_SMTP_PORT:
         if (parse_long(optarg, 1, 65535, &v) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --smtp-port '%s': expected 1 to "
-                   "65535",
+                   _("invalid --smtp-port '%s': expected 1 to "
+                     "65535"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -466,8 +482,8 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_SMTP_TIMEOUT:
         if (parse_seconds(optarg, &o->run.smtp_timeout_ms) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --smtp-timeout '%s': expected seconds, more than "
-                   "0 and at most 86400",
+                   _("invalid --smtp-timeout '%s': expected seconds, more than "
+                     "0 and at most 86400"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -475,18 +491,18 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
       case OPT_CONCURRENCY:
         if (parse_long(optarg, 1, MAX_CONCURRENCY, &v) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --concurrency '%s': expected 1 to %d", optarg,
+                   _("invalid --concurrency '%s': expected 1 to %d"), optarg,
                    MAX_CONCURRENCY);
           return MTS_EINVAL;
         }
         o->run.concurrency = (size_t)v;
         break;
       case ':':
-        snprintf(errbuf, errsz, "option '%s' needs an argument",
+        snprintf(errbuf, errsz, _("option '%s' needs an argument"),
                  opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
       default:
-        snprintf(errbuf, errsz, "unknown option '%s'",
+        snprintf(errbuf, errsz, _("unknown option '%s'"),
                  opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
     }
@@ -496,7 +512,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
   }
   if (color_wanted(color, &o->write.color) != 0) {
     snprintf(errbuf, errsz,
-             "invalid --color '%s': expected auto, always or never", color);
+             _("invalid --color '%s': expected auto, always or never"), color);
     return MTS_EINVAL;
   }
   /* auto: a person watches stderr (a terminal); never in a pipe or log. */
@@ -509,7 +525,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
     o->run.progress = isatty(STDERR_FILENO) && argc - optind != 1;
   } else {
     snprintf(errbuf, errsz,
-             "invalid --progress '%s': expected auto, always or never",
+             _("invalid --progress '%s': expected auto, always or never"),
              progress);
     return MTS_EINVAL;
   }
@@ -518,29 +534,29 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
   if (o->policy_file != NULL) {
     if (o->state_file != NULL) {
       snprintf(errbuf, errsz,
-               "--state goes with domain checks, not "
-               "--policy-file");
+               _("--state goes with domain checks, not "
+                 "--policy-file"));
       return MTS_EINVAL;
     }
     if (o->write.format == MTS_FORMAT_PROMETHEUS || o->run.shard_n > 0) {
       snprintf(errbuf, errsz,
-               "--format prometheus and --shard go with domain checks, not "
-               "--policy-file");
+               _("--format prometheus and --shard go with domain checks, not "
+                 "--policy-file"));
       return MTS_EINVAL;
     }
     if (o->file != NULL || o->n_domains > 0) {
       snprintf(errbuf, errsz,
-               "--policy-file checks a file offline: give no domains");
+               _("--policy-file checks a file offline: give no domains"));
       return MTS_EINVAL;
     }
     return MTS_OK;
   }
   if (o->file != NULL && o->n_domains > 0) {
-    snprintf(errbuf, errsz, "give domains or -f FILE, not both");
+    snprintf(errbuf, errsz, _("give domains or -f FILE, not both"));
     return MTS_EINVAL;
   }
   if (o->file == NULL && o->n_domains == 0) {
-    snprintf(errbuf, errsz, "no domain given");
+    snprintf(errbuf, errsz, _("no domain given"));
     return MTS_EINVAL;
   }
   o->run.resolver.servers = (const char *const *)o->servers;

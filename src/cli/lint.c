@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/net.h"
 #include "mtasts/rules.h"
 #include "mtasts/output.h"
@@ -51,14 +52,14 @@ mts_lint_policy_file(const char *path, const struct mts_write_opts *opts,
 
   f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (f == NULL) {
-    snprintf(errbuf, errsz, "cannot open '%s': %s", path, strerror(errno));
+    snprintf(errbuf, errsz, _("cannot open '%s': %s"), path, strerror(errno));
     err = MTS_EINVAL;
     goto done;
   }
   err = read_all(f, &body, &len);
   if (err != MTS_OK) {
-    snprintf(errbuf, errsz, "cannot read '%s': %s", path,
-             err == MTS_ERANGE ? "larger than 1 MiB" : strerror(errno));
+    snprintf(errbuf, errsz, _("cannot read '%s': %s"), path,
+             err == MTS_ERANGE ? _("larger than 1 MiB") : strerror(errno));
     if (err == MTS_EIO) {
       err = MTS_EINVAL; /* an unreadable argument, not an output error */
     }
@@ -71,13 +72,13 @@ mts_lint_policy_file(const char *path, const struct mts_write_opts *opts,
                            "%d.",
                            len, MTS_FETCH_MAX_BODY);
     if (err != MTS_OK) {
-      snprintf(errbuf, errsz, "%s", mts_strerror(err));
+      snprintf(errbuf, errsz, "%s", _(mts_strerror(err)));
       goto done;
     }
   }
   err = mts_policy_parse(body, len, &policy, &findings);
   if (err != MTS_OK) {
-    snprintf(errbuf, errsz, "%s", mts_strerror(err));
+    snprintf(errbuf, errsz, "%s", _(mts_strerror(err)));
     goto done;
   }
   parsed = 1;
@@ -103,7 +104,8 @@ mts_lint_policy_file(const char *path, const struct mts_write_opts *opts,
     err = MTS_EIO;
   }
   if (err != MTS_OK) {
-    snprintf(errbuf, errsz, "cannot write the report: %s", mts_strerror(err));
+    snprintf(errbuf, errsz, _("cannot write the report: %s"),
+             _(mts_strerror(err)));
     goto done;
   }
   *status = lint.status;

@@ -1,7 +1,10 @@
 /* mtasts-check: parse, run, clean up (like kdig_main.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,9 +16,65 @@
 #include "plancmd.h"
 #include "rptcmd.h"
 #include "writer.h"
+#include "opttab.h"
 #include "mtasts/check.h"
+#include "mtasts/i18n.h"
 #include "mtasts/net.h"
 #include "mtasts/tlsrpt.h"
+
+/* Where the catalogues are: $MTASTS_CHECK_LOCALEDIR if set; the build
+ * tree's (MTS_BUILD_LOCALEDIR) when this binary is the build tree's own,
+ * so the tests and scripts/demo.sh need no install; else the installed
+ * one (MTS_LOCALEDIR, share/locale under the prefix). */
+static const char *
+locale_dir(void)
+{
+  static char exe[PATH_MAX];
+  const char *env = getenv("MTASTS_CHECK_LOCALEDIR");
+  ssize_t n;
+
+  if (env != NULL && env[0] != '\0') {
+    return env;
+  }
+  n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n > 0) {
+    size_t blen = strlen(MTS_BUILD_DIR);
+    exe[n] = '\0';
+    if (strncmp(exe, MTS_BUILD_DIR, blen) == 0 && exe[blen] == '/') {
+      return MTS_BUILD_LOCALEDIR;
+    }
+  }
+  return MTS_LOCALEDIR;
+}
+
+/* The locale from the environment (or --lang) for messages; character
+ * classes (C.UTF-8) and numbers (C) stay fixed so that no parser changes
+ * with the locale and no machine output ever reads "0,5" (JSON, metrics,
+ * the state file). The catalogue is read as UTF-8, which the text writer
+ * expects. */
+static void
+i18n_init(int argc, char **argv)
+{
+  const char *lang = mts_lang_scan(argc, argv);
+
+  (void)setlocale(LC_ALL, "");
+  if (lang != NULL && (strcmp(lang, "C") == 0 || strcmp(lang, "en") == 0)) {
+    (void)setlocale(LC_MESSAGES, "C");
+  } else if (lang != NULL && strcmp(lang, "ja") == 0) {
+    (void)setlocale(LC_MESSAGES, "ja_JP.UTF-8");
+  }
+  /* The parsers and writers keep C's character classes and numbers
+   * whatever the environment says (a Latin-1 locale would make isspace
+   * take 0xa0); the text writer needs only Unicode character widths,
+   * which C.UTF-8 has. */
+  if (setlocale(LC_CTYPE, "C.UTF-8") == NULL) {
+    (void)setlocale(LC_CTYPE, "C");
+  }
+  (void)setlocale(LC_NUMERIC, "C");
+  (void)bindtextdomain(MTS_TEXTDOMAIN, locale_dir());
+  (void)bind_textdomain_codeset(MTS_TEXTDOMAIN, "UTF-8");
+  (void)textdomain(MTS_TEXTDOMAIN);
+}
 
 int
 main(int argc, char **argv)
@@ -33,6 +92,7 @@ main(int argc, char **argv)
    * for MSG_NOSIGNAL: a server that resets the connection would kill us.
    * A closed stdout then shows as a write error (exit 3), not a signal. */
   signal(SIGPIPE, SIG_IGN);
+  i18n_init(argc, argv);
 
   /* mtasts-check report ...: the TLS-RPT report sub-command (rptcmd.h). */
   if (argc > 1 && strcmp(argv[1], "report") == 0) {
@@ -46,8 +106,8 @@ main(int argc, char **argv)
   errbuf[0] = '\0';
   err = mts_cli_parse(argc, argv, &o, errbuf, sizeof(errbuf));
   if (err != MTS_OK) {
-    fprintf(stderr, "mtasts-check: %s (try 'mtasts-check --help')\n",
-            err == MTS_EINVAL ? errbuf : mts_strerror(err));
+    fprintf(stderr, _("mtasts-check: %s (try 'mtasts-check --help')\n"),
+            err == MTS_EINVAL ? errbuf : _(mts_strerror(err)));
     mts_cli_release(&o);
     return MTS_EXIT_USAGE;
   }
@@ -105,7 +165,7 @@ main(int argc, char **argv)
       errno = EISDIR;
     }
     if (src.fd < 0) {
-      fprintf(stderr, "mtasts-check: cannot open '%s': %s\n", o.file,
+      fprintf(stderr, _("mtasts-check: cannot open '%s': %s\n"), o.file,
               strerror(errno));
       mts_state_free(&state);
       mts_cli_release(&o);
@@ -121,7 +181,7 @@ main(int argc, char **argv)
     o.run.sink = mts_writer_sink(&writer);
     err = mts_run(&o.run, &src, &worst, errbuf, sizeof(errbuf));
   } else {
-    snprintf(errbuf, sizeof(errbuf), "%s", mts_strerror(err));
+    snprintf(errbuf, sizeof(errbuf), "%s", _(mts_strerror(err)));
     worst = MTS_STATUS_UNKNOWN;
   }
   mts_writer_release(&writer);
@@ -131,7 +191,7 @@ main(int argc, char **argv)
   } else if (err != MTS_OK) {
     /* The check could not be completed: UNKNOWN, unless worse is known. */
     fprintf(stderr, "mtasts-check: %s\n",
-            errbuf[0] ? errbuf : mts_strerror(err));
+            errbuf[0] ? errbuf : _(mts_strerror(err)));
     if (worst != MTS_STATUS_ERROR) {
       rc = mts_status_exit(MTS_STATUS_UNKNOWN);
     }

@@ -2,6 +2,39 @@
 
 #include <string.h>
 
+#include "mtasts/i18n.h"
+
+const char *const mts_lang_words[] = {"auto", "C", "en", "ja", NULL};
+
+int
+mts_lang_valid(const char *value)
+{
+  for (size_t i = 0; mts_lang_words[i] != NULL; i++) {
+    if (strcmp(value, mts_lang_words[i]) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+const char *
+mts_lang_scan(int argc, char **argv)
+{
+  const char *lang = NULL;
+
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) {
+      break;
+    }
+    if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) {
+      lang = argv[++i];
+    } else if (strncmp(argv[i], "--lang=", 7) == 0) {
+      lang = argv[i] + 7;
+    }
+  }
+  return lang;
+}
+
 void
 mts_opttab_longopts(const struct mts_optdef *defs, size_t n,
                     struct option *longopts)
@@ -37,6 +70,6 @@ mts_opttab_help(FILE *out, const struct mts_optdef *defs, size_t n)
       snprintf(left, sizeof(left), "    --%s%s%s", d->name, d->arg ? " " : "",
                d->arg ? d->arg : "");
     }
-    fprintf(out, "  %-26s %s\n", left, d->help);
+    fprintf(out, "  %-26s %s\n", left, _(d->help));
   }
 }

@@ -30,6 +30,18 @@ void mts_opttab_longopts(const struct mts_optdef *defs, size_t n,
 void mts_opttab_names(const struct mts_optdef *defs, size_t n,
                       const char **names);
 
+/*! The words of --lang: auto (the environment's locale), C or en
+ *  (English), ja (Japanese). NULL-terminated. */
+extern const char *const mts_lang_words[];
+
+/*! \return 1 if \p value is one of mts_lang_words, else 0. */
+int mts_lang_valid(const char *value);
+
+/*! The value of the last --lang in argv (before a "--"), or NULL: main
+ *  applies it before anything is printed, so usage errors are in the
+ *  language asked for too. */
+const char *mts_lang_scan(int argc, char **argv);
+
 /*! Write one --help line per option ("  -q, --quiet    text: ..."). */
 void mts_opttab_help(FILE *out, const struct mts_optdef *defs, size_t n);
 

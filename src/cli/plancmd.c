@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "mtasts/check.h"
+#include "mtasts/i18n.h"
 #include "mtasts/output.h"
 
 /* mtasts-check plan [options] DOMAIN (rollout.md R187-R196): the check's
@@ -34,15 +35,15 @@ static const char *const format_words[] = {"text", "json", NULL};
 
 static const struct mts_optdef own[] = {
     {"format", required_argument, OPT_P_FORMAT, "FMT",
-     "output: text (default) or json", format_words},
+     N_("output: text (default) or json"), format_words},
     {"max-age", required_argument, OPT_P_MAX_AGE, "SECONDS",
-     "max_age to recommend, 0 to 31557600", NULL},
+     N_("max_age to recommend, 0 to 31557600"), NULL},
     {"mode", required_argument, OPT_P_MODE, "MODE",
-     "mode to recommend: testing, enforce or none", mode_words},
+     N_("mode to recommend: testing, enforce or none"), mode_words},
     {"policy-out", required_argument, OPT_P_POLICY_OUT, "FILE",
-     "write the recommended policy file there", NULL},
+     N_("write the recommended policy file there"), NULL},
     {"rua", required_argument, OPT_P_RUA, "URI",
-     "TLS-RPT address to recommend (repeatable)", NULL},
+     N_("TLS-RPT address to recommend (repeatable)"), NULL},
 };
 #define N_OWN (sizeof(own) / sizeof(own[0]))
 
@@ -90,9 +91,9 @@ build_table(void)
       table[n_table] = check[i];
       /* The same option, in the plan's words. */
       if (strcmp(check[i].name, "state") == 0) {
-        table[n_table].help = "read the state FILE (never written)";
+        table[n_table].help = N_("read the state FILE (never written)");
       } else if (strcmp(check[i].name, "json") == 0) {
-        table[n_table].help = "one JSON object, \"kind\": \"plan\"";
+        table[n_table].help = N_("one JSON object, \"kind\": \"plan\"");
       }
       n_table++;
     }
@@ -122,24 +123,24 @@ void
 mts_plancmd_help(FILE *out)
 {
   build_table();
-  fputs("usage: mtasts-check plan [options] DOMAIN\n"
-        "\n"
-        "Check DOMAIN and say what to publish, in what order and when:\n"
-        "the _mta-sts and _smtp._tls records, the policy file and the\n"
-        "steps to get there, and whether mode enforce is safe. Nothing is\n"
-        "changed but the --policy-out file.\n"
-        "\n"
-        "Options:\n",
+  fputs(_("usage: mtasts-check plan [options] DOMAIN\n"
+          "\n"
+          "Check DOMAIN and say what to publish, in what order and when:\n"
+          "the _mta-sts and _smtp._tls records, the policy file and the\n"
+          "steps to get there, and whether mode enforce is safe. Nothing is\n"
+          "changed but the --policy-out file.\n"
+          "\n"
+          "Options:\n"),
         out);
   mts_opttab_help(out, table, n_table);
-  fputs("\n"
-        "Defaults: no valid policy -> mode testing, max_age 86400; a\n"
-        "testing policy moves to enforce (max_age 604800) once ready; the\n"
-        "live TLS-RPT record is kept, else rua=mailto:tlsrpt@DOMAIN.\n"
-        "\n"
-        "Exit status: 2 or 3 when the live check has errors or could not be\n"
-        "completed; else 1 when anything is to change; else 0; 64 usage\n"
-        "error. See mtasts-check(1).\n",
+  fputs(_("\n"
+          "Defaults: no valid policy -> mode testing, max_age 86400; a\n"
+          "testing policy moves to enforce (max_age 604800) once ready; the\n"
+          "live TLS-RPT record is kept, else rua=mailto:tlsrpt@DOMAIN.\n"
+          "\n"
+          "Exit status: 2 or 3 when the live check has errors or could not be\n"
+          "completed; else 1 when anything is to change; else 0; 64 usage\n"
+          "error. See mtasts-check(1).\n"),
         out);
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/msg.h"
 #include "mtasts/output.h"
 #include "mtasts/tlsrpt.h"
@@ -30,6 +31,7 @@ enum {
   OPT_FORMAT,
   OPT_MAX_SIZE,
   OPT_SUMMARY,
+  OPT_LANG,
 };
 
 /* The words of --format and --color, for the completions. */
@@ -38,19 +40,22 @@ static const char *const when_words[] = {"auto", "always", "never", NULL};
 
 static const struct mts_optdef optdefs[] = {
     {"color", required_argument, OPT_COLOR, "WHEN",
-     "colour: auto (default), always, never", when_words},
+     N_("colour: auto (default), always, never"), when_words},
     {"fail-threshold", required_argument, OPT_FAIL_THRESHOLD, "PCT",
-     "failure rate that makes exit 2 (default 5)", NULL},
+     N_("failure rate that makes exit 2 (default 5)"), NULL},
     {"format", required_argument, OPT_FORMAT, "FMT",
-     "output: text (default), json or prometheus", format_words},
-    {"help", no_argument, 'h', NULL, "show this help", NULL},
-    {"json", no_argument, 'j', NULL, "JSON Lines, one object a report", NULL},
-    {"max-size", required_argument, OPT_MAX_SIZE, "BYTES",
-     "largest file or message read (default 32M)", NULL},
-    {"quiet", no_argument, 'q', NULL, "text: print only reports with problems",
+     N_("output: text (default), json or prometheus"), format_words},
+    {"help", no_argument, 'h', NULL, N_("show this help"), NULL},
+    {"json", no_argument, 'j', NULL, N_("JSON Lines, one object a report"),
      NULL},
+    {"lang", required_argument, OPT_LANG, "LANG",
+     N_("language of the text: auto (default), C, en, ja"), mts_lang_words},
+    {"max-size", required_argument, OPT_MAX_SIZE, "BYTES",
+     N_("largest file or message read (default 32M)"), NULL},
+    {"quiet", no_argument, 'q', NULL,
+     N_("text: print only reports with problems"), NULL},
     {"summary", no_argument, OPT_SUMMARY, NULL,
-     "add totals per policy domain and day", NULL},
+     N_("add totals per policy domain and day"), NULL},
 };
 
 #define N_OPTS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -74,22 +79,22 @@ mts_rptcmd_long_options(void)
 void
 mts_rptcmd_help(FILE *out)
 {
-  fputs("usage: mtasts-check report [options] PATH...\n"
-        "\n"
-        "Read SMTP TLS Reporting aggregate reports (RFC 8460): .json and\n"
-        "gzip files, mail messages (.eml), Maildir folders, mbox files and\n"
-        "'-' (stdin); validate each report, show its sessions and failures,\n"
-        "and with --summary total them per policy domain and day.\n"
-        "\n"
-        "Options:\n",
+  fputs(_("usage: mtasts-check report [options] PATH...\n"
+          "\n"
+          "Read SMTP TLS Reporting aggregate reports (RFC 8460): .json and\n"
+          "gzip files, mail messages (.eml), Maildir folders, mbox files and\n"
+          "'-' (stdin); validate each report, show its sessions and failures,\n"
+          "and with --summary total them per policy domain and day.\n"
+          "\n"
+          "Options:\n"),
         out);
   mts_opttab_help(out, optdefs, N_OPTS);
-  fputs("\n"
-        "Exit status: 0 all reports valid and no failed session; 1 failed\n"
-        "sessions below the threshold, warnings or envelope errors; 2 a\n"
-        "policy domain's failure rate at or above the threshold; 3 an input\n"
-        "could not be read or is not a valid report; 64 usage error.\n"
-        "See mtasts-check(1) and docs/reports.md.\n",
+  fputs(_("\n"
+          "Exit status: 0 all reports valid and no failed session; 1 failed\n"
+          "sessions below the threshold, warnings or envelope errors; 2 a\n"
+          "policy domain's failure rate at or above the threshold; 3 an input\n"
+          "could not be read or is not a valid report; 64 usage error.\n"
+          "See mtasts-check(1) and docs/reports.md.\n"),
         out);
 }
 
@@ -172,11 +177,11 @@ opt_name(const char *arg, int opt, char *buf, size_t size)
 {
   if (strncmp(arg, "--", 2) == 0) {
     size_t n = strcspn(arg, "=");
-    snprintf(buf, size, "%.*s", (int)(n < 64 ? n : 64), arg);
+    snprintf(buf, size, _("%.*s"), (int)(n < 64 ? n : 64), arg);
   } else if (opt > 0 && opt < 256) {
-    snprintf(buf, size, "-%c", opt);
+    snprintf(buf, size, _("-%c"), opt);
   } else {
-    snprintf(buf, size, "%.64s", arg);
+    snprintf(buf, size, _("%.64s"), arg);
   }
   return buf;
 }
@@ -212,11 +217,19 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
       case OPT_COLOR:
         color = optarg;
         break;
+      case OPT_LANG: /* applied by main before parsing */
+        if (!mts_lang_valid(optarg)) {
+          snprintf(errbuf, errsz,
+                   _("invalid --lang '%s': expected auto, C, en or ja"),
+                   optarg);
+          return MTS_EINVAL;
+        }
+        break;
       case OPT_FAIL_THRESHOLD:
         if (parse_pct(optarg, &o->threshold) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --fail-threshold '%.64s': expected a percentage "
-                   "from 0 to 100",
+                   _("invalid --fail-threshold '%.64s': expected a percentage "
+                     "from 0 to 100"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -226,8 +239,8 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
         o->prom = strcmp(optarg, "prometheus") == 0;
         if (!o->json && !o->prom && strcmp(optarg, "text") != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --format '%.64s': expected text, json or "
-                   "prometheus",
+                   _("invalid --format '%.64s': expected text, json or "
+                     "prometheus"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -235,8 +248,8 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
       case OPT_MAX_SIZE:
         if (parse_size(optarg, &o->lim.max_input) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --max-size '%.64s': expected bytes from 1 to "
-                   "4G (k, M, G allowed)",
+                   _("invalid --max-size '%.64s': expected bytes from 1 to "
+                     "4G (k, M, G allowed)"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -245,11 +258,11 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
         o->summary = 1;
         break;
       case ':':
-        snprintf(errbuf, errsz, "option '%s' needs an argument",
+        snprintf(errbuf, errsz, _("option '%s' needs an argument"),
                  opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
       default:
-        snprintf(errbuf, errsz, "unknown option '%s'",
+        snprintf(errbuf, errsz, _("unknown option '%s'"),
                  opt_name(argv[optind - 1], optopt, name, sizeof(name)));
         return MTS_EINVAL;
     }
@@ -259,8 +272,8 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
   }
   if (o->prom && o->summary) {
     snprintf(errbuf, errsz,
-             "--summary goes with text or JSON output; the metrics of "
-             "--format prometheus are totals already");
+             _("--summary goes with text or JSON output; the metrics of "
+               "--format prometheus are totals already"));
     return MTS_EINVAL;
   }
   if (strcmp(color, "always") == 0) {
@@ -272,16 +285,17 @@ mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o, char *errbuf,
     o->color = isatty(STDOUT_FILENO) && (no_color == NULL || !no_color[0]);
   } else {
     snprintf(errbuf, errsz,
-             "invalid --color '%.64s': expected auto, always or never", color);
+             _("invalid --color '%.64s': expected auto, always or never"),
+             color);
     return MTS_EINVAL;
   }
   if (optind >= argc) {
-    snprintf(errbuf, errsz, "no report path given ('-' reads stdin)");
+    snprintf(errbuf, errsz, _("no report path given ('-' reads stdin)"));
     return MTS_EINVAL;
   }
   for (int i = optind; i < argc; i++) {
     if (argv[i][0] == '\0') {
-      snprintf(errbuf, errsz, "an empty path was given");
+      snprintf(errbuf, errsz, _("an empty path was given"));
       return MTS_EINVAL;
     }
   }
@@ -618,7 +632,7 @@ mts_rptcmd_main(int argc, char **argv)
   errbuf[0] = '\0';
   if (mts_rptcmd_parse(argc, argv, &o, errbuf, sizeof(errbuf)) != MTS_OK) {
     fprintf(stderr,
-            "mtasts-check report: %s (try 'mtasts-check report --help')\n",
+            _("mtasts-check report: %s (try 'mtasts-check report --help')\n"),
             errbuf);
     return EXIT_USAGE;
   }
@@ -634,7 +648,7 @@ mts_rptcmd_main(int argc, char **argv)
   if (mts_rpt_sum_new(&d.sum) != MTS_OK ||
       (o.prom && mts_rpt_prom_new(&d.prom) != MTS_OK)) {
     mts_rpt_sum_free(&d.sum);
-    fprintf(stderr, "mtasts-check report: %s\n", mts_strerror(MTS_ENOMEM));
+    fprintf(stderr, "mtasts-check report: %s\n", _(mts_strerror(MTS_ENOMEM)));
     return EXIT_UNKNOWN;
   }
   mts_rpt_init();
@@ -685,7 +699,8 @@ mts_rptcmd_main(int argc, char **argv)
   } else if (err != MTS_OK) {
     /* The run could not be completed: UNKNOWN, unless worse is known. */
     fprintf(stderr, "mtasts-check report: %s\n",
-            err == MTS_EIO ? "cannot write the output" : mts_strerror(err));
+            err == MTS_EIO ? _("cannot write the output")
+                           : _(mts_strerror(err)));
     if (rc != 2) {
       rc = EXIT_UNKNOWN;
     }

@@ -1,25 +1,29 @@
 #include "mtasts/err.h"
 
+#include "mtasts/i18n.h"
+
+/* The words are English (they may end up in a finding's JSON message);
+ * marked N_() so that the CLI can show _(mts_strerror(err)) on stderr. */
 const char *
 mts_strerror(enum mts_err err)
 {
   switch (err) {
     case MTS_OK:
-      return "success";
+      return N_("success");
     case MTS_ENOMEM:
-      return "out of memory";
+      return N_("out of memory");
     case MTS_EINVAL:
-      return "invalid argument";
+      return N_("invalid argument");
     case MTS_EIO:
-      return "input/output error";
+      return N_("input/output error");
     case MTS_ERESOLV:
-      return "resolver setup failed";
+      return N_("resolver setup failed");
     case MTS_ESYS:
-      return "system call failed";
+      return N_("system call failed");
     case MTS_ERANGE:
-      return "value out of range";
+      return N_("value out of range");
     case MTS_EINTR:
-      return "interrupted";
+      return N_("interrupted");
   }
-  return "unknown error";
+  return N_("unknown error");
 }

@@ -70,6 +70,7 @@ mts_plan_release(struct mts_plan *p)
   free(p->removed);
   for (size_t i = 0; i < p->n_steps; i++) {
     free(p->steps[i].text);
+    free(p->steps[i].text_local);
   }
   free(p->steps);
   free(p->blockers);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/plan.h"
 
 /* ---- text -----------------------------------------------------------------
@@ -39,7 +40,7 @@ text_record(FILE *out, const struct mts_plan_record *rec, const char *what)
   enum mts_err err;
 
   if (fprintf(out, "  %s (%s):\n    %s. IN TXT ", what,
-              rec->changed ? "to publish" : "unchanged, keep it",
+              rec->changed ? _("to publish") : _("unchanged, keep it"),
               rec->name) < 0) {
     return MTS_EIO;
   }
@@ -65,20 +66,20 @@ mts_report_text_plan_write(FILE *out, const struct mts_plan *p,
     return err;
   }
   utc_text(r->checked_at, when, sizeof(when));
-  if (fprintf(out, "\nPlan for %s (from the check of %s)\n\nRecords:\n",
+  if (fprintf(out, _("\nPlan for %s (from the check of %s)\n\nRecords:\n"),
               p->domain, when) < 0) {
     return MTS_EIO;
   }
-  err = text_record(out, &p->sts, "MTA-STS record");
+  err = text_record(out, &p->sts, _("MTA-STS record"));
   if (err == MTS_OK) {
-    err = text_record(out, &p->tlsrpt, "TLS-RPT record");
+    err = text_record(out, &p->tlsrpt, _("TLS-RPT record"));
   }
   if (err != MTS_OK) {
     return err;
   }
-  if (fprintf(out, "\nPolicy (mode %s, max_age %ld; %s), served at %s:\n",
+  if (fprintf(out, _("\nPolicy (mode %s, max_age %ld; %s), served at %s:\n"),
               mts_plan_mode_str(p->policy.mode), p->policy.max_age,
-              p->policy.changed ? "to publish" : "unchanged, keep it",
+              p->policy.changed ? _("to publish") : _("unchanged, keep it"),
               p->policy.url) < 0) {
     return MTS_EIO;
   }
@@ -95,7 +96,7 @@ mts_report_text_plan_write(FILE *out, const struct mts_plan *p,
     s += n;
     s += strspn(s, "\r\n");
   }
-  if (p->n_removed > 0 && fputs("  mx: patterns dropped:\n", out) == EOF) {
+  if (p->n_removed > 0 && fputs(_("  mx: patterns dropped:\n"), out) == EOF) {
     return MTS_EIO;
   }
   for (size_t i = 0; i < p->n_removed; i++) {
@@ -103,12 +104,12 @@ mts_report_text_plan_write(FILE *out, const struct mts_plan *p,
       return MTS_EIO;
     }
     err = put_esc(out, p->removed[i].pattern, 0);
-    if (err != MTS_OK || fprintf(out, ": %s\n", p->removed[i].reason) < 0) {
+    if (err != MTS_OK || fprintf(out, ": %s\n", _(p->removed[i].reason)) < 0) {
       return err != MTS_OK ? err : MTS_EIO;
     }
   }
-  if (fputs(p->n_steps > 0 ? "\nSteps, in this order:\n"
-                           : "\nSteps: none, everything is in place.\n",
+  if (fputs(p->n_steps > 0 ? _("\nSteps, in this order:\n")
+                           : _("\nSteps: none, everything is in place.\n"),
             out) == EOF) {
     return MTS_EIO;
   }
@@ -119,28 +120,35 @@ mts_report_text_plan_write(FILE *out, const struct mts_plan *p,
     }
     if (s->not_before >= 0) {
       utc_text(s->not_before, when, sizeof(when));
-      if (fprintf(out, ", until %s", when) < 0) {
+      if (fprintf(out, _(", until %s"), when) < 0) {
         return MTS_EIO;
       }
     }
     if (fputs("] ", out) == EOF) {
       return MTS_EIO;
     }
-    err = put_esc(out, s->text, 0);
+    /* The localized sentence is the catalogue's, with values the planner
+     * made from validated data: written as is (escaping would mangle its
+     * UTF-8); the English one is escaped as before. */
+    if (s->text_local != NULL) {
+      err = fputs(s->text_local, out) == EOF ? MTS_EIO : MTS_OK;
+    } else {
+      err = put_esc(out, s->text, 0);
+    }
     if (err != MTS_OK || fputc('\n', out) == EOF) {
       return err != MTS_OK ? err : MTS_EIO;
     }
   }
-  if (fprintf(out, "\nReady for enforce: %s",
-              p->ready == 1   ? "yes"
-              : p->ready == 0 ? "no"
-                              : "not known (something could not be "
-                                "checked)") < 0) {
+  if (fprintf(out, _("\nReady for enforce: %s"),
+              p->ready == 1   ? _("yes")
+              : p->ready == 0 ? _("no")
+                              : _("not known (something could not be "
+                                  "checked)")) < 0) {
     return MTS_EIO;
   }
   for (size_t i = 0; i < p->n_blockers; i++) {
-    if (fprintf(out, "%s%s", i == 0 ? "; blockers: " : ", ", p->blockers[i]) <
-        0) {
+    if (fprintf(out, "%s%s", i == 0 ? _("; blockers: ") : ", ",
+                p->blockers[i]) < 0) {
       return MTS_EIO;
     }
   }

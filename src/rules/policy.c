@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/msg.h"
 
 #include "mtasts/bytes.h"
@@ -199,10 +200,9 @@ utf8_len(const char *s, size_t n)
  * last). Past SAME_MAX findings of one code only a count is kept (one
  * summary finding says so at the end); an unlisted error still counts. */
 static enum mts_err
-vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
-      const char *fmt, va_list ap)
+add_text(struct parse *ps, enum mts_code code, const char *subj,
+         size_t subj_len, char *msg, char *loc, size_t size)
 {
-  char msg[MSG_MAX];
   enum mts_err err;
 
   if (ps->listed[code] >= SAME_MAX) {
@@ -212,12 +212,12 @@ vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
     }
     return MTS_OK;
   }
-  (void)vsnprintf(msg, sizeof(msg), fmt, ap);
-  mts_sentence(msg, sizeof(msg));
+  mts_sentence2(msg, loc, size);
   if (subj_len > SUBJECT_MAX) {
     subj_len = SUBJECT_MAX;
   }
-  err = mts_findings_add(ps->findings, code, subj, subj_len, "%s", msg);
+  err = mts_findings_add_text(ps->findings, code, mts_code_severity(code), subj,
+                              subj_len, msg, loc);
   if (err == MTS_OK) {
     ps->listed[code]++;
     if (mts_code_severity(code) == MTS_SEV_ERROR) {
@@ -225,6 +225,16 @@ vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
     }
   }
   return err;
+}
+
+static enum mts_err
+vaddf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
+      const char *fmt, va_list ap)
+{
+  char msg[MSG_MAX], loc[MSG_MAX];
+
+  mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
+  return add_text(ps, code, subj, subj_len, msg, loc, sizeof(msg));
 }
 
 static enum mts_err
@@ -245,14 +255,17 @@ addf(struct parse *ps, enum mts_code code, const char *subj, size_t subj_len,
 static enum mts_err
 line_add(struct parse *ps, enum mts_code code, const char *fmt, ...)
 {
-  char msg[MSG_MAX];
+  char msg[MSG_MAX], loc[MSG_MAX], line[MSG_MAX + 32], line_loc[MSG_MAX + 64];
   va_list ap;
 
   va_start(ap, fmt);
-  (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+  mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
   va_end(ap);
-  return addf(ps, code, ps->line, ps->line_len, "line %zu: %s", ps->lineno,
-              msg);
+  (void)snprintf(line, sizeof(line), "line %zu: %s", ps->lineno, msg);
+  (void)snprintf(line_loc, sizeof(line_loc), _("line %zu: %s"), ps->lineno,
+                 loc);
+  return add_text(ps, code, ps->line, ps->line_len, line, line_loc,
+                  sizeof(line));
 }
 
 /* ---- hash set ----------------------------------------------------------- */
@@ -319,33 +332,36 @@ static int
 ext_name_bad(const char *p, size_t n, char *why, size_t size)
 {
   struct mts_shown s;
-  char d[48];
+  char d[160];
 
   if (n == 0) {
-    (void)snprintf(why, size, "the line has no field name before ':'");
+    (void)mts_frag(why, size, N_("the line has no field name before ':'"));
     return 1;
   }
   if (!is_alnum(p[0])) {
-    (void)snprintf(why, size,
-                   "the field name \"%s\" starts with %s: it must start with "
-                   "a letter or digit",
-                   mts_show(&s, p, n), mts_describe_byte(d, sizeof(d), p[0]));
+    (void)mts_frag(
+        why, size,
+        N_("the field name \"%s\" starts with %s: it must start with "
+           "a letter or digit"),
+        mts_show(&s, p, n), mts_describe_byte2(d, sizeof(d), p[0]));
     return 1;
   }
   for (size_t i = 1; i < n; i++) {
     if (!is_alnum(p[i]) && p[i] != '_' && p[i] != '-' && p[i] != '.') {
-      (void)snprintf(why, size,
-                     "the field name \"%s\" contains %s: only letters, "
-                     "digits, '_', '-' and '.' are allowed",
-                     mts_show(&s, p, n), mts_describe_byte(d, sizeof(d), p[i]));
+      (void)mts_frag(why, size,
+                     N_("the field name \"%s\" contains %s: only letters, "
+                        "digits, '_', '-' and '.' are allowed"),
+                     mts_show(&s, p, n),
+                     mts_describe_byte2(d, sizeof(d), p[i]));
       return 1;
     }
   }
   if (n > EXT_NAME_MAX) {
-    (void)snprintf(why, size,
-                   "the field name \"%s\" is %zu characters long: at most 32 "
-                   "are allowed",
-                   mts_show(&s, p, n), n);
+    (void)mts_frag(
+        why, size,
+        N_("the field name \"%s\" is %zu characters long: at most 32 "
+           "are allowed"),
+        mts_show(&s, p, n), n);
     return 1;
   }
   return 0;
@@ -427,7 +443,7 @@ static enum mts_err
 check_max_age(struct parse *ps, const char *v, size_t n)
 {
   struct mts_shown s;
-  char d[48];
+  char d[160];
   unsigned long long value = 0;
 
   if (n == 0) {
@@ -441,7 +457,7 @@ check_max_age(struct parse *ps, const char *v, size_t n)
                       "the max_age \"%s\" contains %s: write whole seconds in "
                       "decimal digits only (no sign, unit, exponent or hex)",
                       mts_show(&s, v, n),
-                      mts_describe_byte(d, sizeof(d), v[i]));
+                      mts_describe_byte2(d, sizeof(d), v[i]));
     }
   }
   if (n > MAX_AGE_DIGITS) {
@@ -471,10 +487,10 @@ domain_bad(const char *p, size_t n, char *why, size_t size)
 {
   size_t start = 0;
   int all_digits = 1;
-  char d[48];
+  char d[160];
 
   if (n == 0) {
-    (void)snprintf(why, size, "no domain follows \"*.\"");
+    (void)mts_frag(why, size, N_("no domain follows \"*.\""));
     return 1;
   }
   for (size_t i = 0; i <= n; i++) {
@@ -483,29 +499,30 @@ domain_bad(const char *p, size_t n, char *why, size_t size)
     }
     /* the label [start, i) */
     if (i == start) {
-      (void)snprintf(why, size,
-                     "it has an empty label (two dots in a row, "
-                     "or a dot at the start)");
+      (void)mts_frag(why, size,
+                     N_("it has an empty label (two dots in a row, "
+                        "or a dot at the start)"));
       return 1;
     }
     if (i - start > LABEL_MAX) {
-      (void)snprintf(why, size,
-                     "a label is %zu characters long: at most 63 are allowed",
-                     i - start);
+      (void)mts_frag(
+          why, size,
+          N_("a label is %zu characters long: at most 63 are allowed"),
+          i - start);
       return 1;
     }
     for (size_t k = start; k < i; k++) {
       if (p[k] == '_') {
-        (void)snprintf(why, size,
-                       "it contains '_', which host names cannot "
-                       "hold");
+        (void)mts_frag(why, size,
+                       N_("it contains '_', which host names cannot "
+                          "hold"));
         return 1;
       }
       if (!is_alnum(p[k]) && p[k] != '-') {
-        (void)snprintf(why, size,
-                       "it contains %s: only letters, digits, '-' and '.' "
-                       "are allowed",
-                       mts_describe_byte(d, sizeof(d), p[k]));
+        (void)mts_frag(why, size,
+                       N_("it contains %s: only letters, digits, '-' and '.' "
+                          "are allowed"),
+                       mts_describe_byte2(d, sizeof(d), p[k]));
         return 1;
       }
       if (!is_digit(p[k])) {
@@ -513,13 +530,13 @@ domain_bad(const char *p, size_t n, char *why, size_t size)
       }
     }
     if (p[start] == '-' || p[i - 1] == '-') {
-      (void)snprintf(why, size, "a label starts or ends with '-'");
+      (void)mts_frag(why, size, N_("a label starts or ends with '-'"));
       return 1;
     }
     start = i + 1;
   }
   if (all_digits) {
-    (void)snprintf(why, size, "it is an IP address, not a host name");
+    (void)mts_frag(why, size, N_("it is an IP address, not a host name"));
     return 1;
   }
   return 0;
@@ -530,49 +547,50 @@ domain_bad(const char *p, size_t n, char *why, size_t size)
 static int
 mx_bad(const char *p, size_t n, char *why, size_t size)
 {
-  char d[48];
+  char d[160];
 
   if (n == 0) {
-    (void)snprintf(why, size, "it is empty");
+    (void)mts_frag(why, size, N_("it is empty"));
     return 1;
   }
   for (size_t i = 0; i < n; i++) {
     if (uc(p[i]) >= 0x80) {
-      (void)snprintf(why, size,
-                     "it contains %s: write an internationalised name as "
-                     "its A-label (xn--...)",
-                     mts_describe_byte(d, sizeof(d), p[i]));
+      (void)mts_frag(why, size,
+                     N_("it contains %s: write an internationalised name as "
+                        "its A-label (xn--...)"),
+                     mts_describe_byte2(d, sizeof(d), p[i]));
       return 1;
     }
   }
   for (size_t i = 0; i < n; i++) {
     if (p[i] == ',' || is_wsp(p[i])) {
-      (void)snprintf(why, size,
-                     "it lists several values: each mx needs a "
-                     "line \"mx: <host>\" of its own");
+      (void)mts_frag(why, size,
+                     N_("it lists several values: each mx needs a "
+                        "line \"mx: <host>\" of its own"));
       return 1;
     }
   }
   for (size_t i = 0; i < n; i++) {
     if (p[i] == '/') {
-      (void)snprintf(why, size, "it looks like a URL: give a host name only");
+      (void)mts_frag(why, size,
+                     N_("it looks like a URL: give a host name only"));
       return 1;
     }
   }
   if (p[0] == '[' || memchr(p, ':', n) != NULL) {
-    (void)snprintf(why, size, "it is an address literal, not a host name");
+    (void)mts_frag(why, size, N_("it is an address literal, not a host name"));
     return 1;
   }
   if (p[0] == '.') {
-    (void)snprintf(why, size,
-                   "the leading-dot suffix form is from drafts before RFC "
-                   "8461: write \"*%.*s\" to match one label",
+    (void)mts_frag(why, size,
+                   N_("the leading-dot suffix form is from drafts before RFC "
+                      "8461: write \"*%.*s\" to match one label"),
                    (int)(n > 200 ? 200 : n), p);
     return 1;
   }
   if (n > DOMAIN_MAX) {
-    (void)snprintf(why, size,
-                   "it is %zu characters long: at most 253 are allowed", n);
+    (void)mts_frag(why, size,
+                   N_("it is %zu characters long: at most 253 are allowed"), n);
     return 1;
   }
   if (n >= 2 && p[0] == '*' && p[1] == '.') {
@@ -582,9 +600,9 @@ mx_bad(const char *p, size_t n, char *why, size_t size)
   if (memchr(p, '*', n) != NULL) {
     /* RFC 8461 §4.1: "'*' may only be used to match the entire left-most
      * label" (R90, R114). */
-    (void)snprintf(why, size,
-                   "'*' may only stand for the whole left-most "
-                   "label, as in \"*.example.com\"");
+    (void)mts_frag(why, size,
+                   N_("'*' may only stand for the whole left-most "
+                      "label, as in \"*.example.com\""));
     return 1;
   }
   return domain_bad(p, n, why, size);
@@ -764,7 +782,7 @@ parse_line(struct parse *ps)
       return line_add(ps, MTS_F_POLICY_LINE_SYNTAX,
                       "the value of \"%s\" contains %s: the line is ignored",
                       mts_show(&s, l, nlen),
-                      mts_describe_byte(d, sizeof(d), l[i]));
+                      mts_describe_byte2(d, sizeof(d), l[i]));
     }
   }
 
@@ -975,7 +993,7 @@ parse_body(struct parse *ps, const char *b, size_t n)
     err = addf(ps, MTS_F_POLICY_NOT_UTF8, bad_subj.p, bad_subj.n,
                "line %zu, column %zu: %s does not start a valid UTF-8 "
                "sequence (%zu invalid bytes in all)",
-               bad_line, bad_col, mts_describe_byte(d, sizeof(d), bad_byte),
+               bad_line, bad_col, mts_describe_byte2(d, sizeof(d), bad_byte),
                n_bad);
   }
   if (err == MTS_OK && n_cr > 0) {

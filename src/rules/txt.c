@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/msg.h"
 
 #include "mtasts/bytes.h"
@@ -231,12 +232,13 @@ static enum mts_err
 vaddf(struct mts_findings *f, size_t *errors, enum mts_code code,
       const char *subj, size_t subj_len, const char *fmt, va_list ap)
 {
-  char msg[MSG_MAX];
+  char msg[MSG_MAX], loc[MSG_MAX];
   enum mts_err err;
 
-  (void)vsnprintf(msg, sizeof(msg), fmt, ap);
-  mts_sentence(msg, sizeof(msg));
-  err = mts_findings_add(f, code, subj, subj_len, "%s", msg);
+  mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
+  mts_sentence2(msg, loc, sizeof(msg));
+  err = mts_findings_add_text(f, code, mts_code_severity(code), subj, subj_len,
+                              msg, loc);
   if (err == MTS_OK && errors != NULL &&
       mts_code_severity(code) == MTS_SEV_ERROR) {
     (*errors)++;
@@ -530,33 +532,35 @@ static int
 ext_name_bad(const char *p, size_t n, char *why, size_t size)
 {
   struct mts_shown s;
-  char d[48];
+  char d[160];
 
   if (n == 0) {
-    (void)snprintf(why, size, "a field has no name before '='");
+    (void)mts_frag(why, size, N_("a field has no name before '='"));
     return 1;
   }
   if (!is_alnum(p[0])) {
-    (void)snprintf(why, size,
-                   "the field name \"%s\" starts with %s: it must start with a "
-                   "letter or digit",
-                   mts_show(&s, p, n), mts_describe_byte(d, sizeof(d), p[0]));
+    (void)mts_frag(
+        why, size,
+        N_("the field name \"%s\" starts with %s: it must start with a "
+           "letter or digit"),
+        mts_show(&s, p, n), mts_describe_byte2(d, sizeof(d), p[0]));
     return 1;
   }
   if (n > EXT_NAME_MAX) {
-    (void)snprintf(
+    (void)mts_frag(
         why, size,
-        "the field name \"%s\" is %zu characters long: at most 32 are "
-        "allowed",
+        N_("the field name \"%s\" is %zu characters long: at most 32 are "
+           "allowed"),
         mts_show(&s, p, n), n);
     return 1;
   }
   for (size_t i = 1; i < n; i++) {
     if (!is_ext_name_char(p[i])) {
-      (void)snprintf(why, size,
-                     "the field name \"%s\" contains %s: only letters, digits, "
-                     "'_', '-' and '.' are allowed",
-                     mts_show(&s, p, n), mts_describe_byte(d, sizeof(d), p[i]));
+      (void)mts_frag(
+          why, size,
+          N_("the field name \"%s\" contains %s: only letters, digits, "
+             "'_', '-' and '.' are allowed"),
+          mts_show(&s, p, n), mts_describe_byte2(d, sizeof(d), p[i]));
       return 1;
     }
   }
@@ -569,18 +573,18 @@ ext_value_bad(const char *name, size_t nlen, const char *p, size_t n, char *why,
               size_t size)
 {
   struct mts_shown s;
-  char d[48];
+  char d[160];
 
   if (n == 0) {
-    (void)snprintf(why, size, "the field \"%s\" has an empty value",
+    (void)mts_frag(why, size, N_("the field \"%s\" has an empty value"),
                    mts_show(&s, name, nlen));
     return 1;
   }
   for (size_t i = 0; i < n; i++) {
     if (!is_ext_value_char(p[i])) {
-      (void)snprintf(why, size, "the value of the field \"%s\" contains %s",
+      (void)mts_frag(why, size, N_("the value of the field \"%s\" contains %s"),
                      mts_show(&s, name, nlen),
-                     mts_describe_byte(d, sizeof(d), p[i]));
+                     mts_describe_byte2(d, sizeof(d), p[i]));
       return 1;
     }
   }
@@ -592,7 +596,7 @@ static enum mts_err
 check_id(struct parse *ps, const char *v, size_t vlen)
 {
   struct mts_shown s;
-  char d[48];
+  char d[160];
 
   if (vlen == 0) {
     return rec_add(ps, MTS_F_STS_ID_INVALID,
@@ -604,7 +608,7 @@ check_id(struct parse *ps, const char *v, size_t vlen)
                      "the id \"%s\" contains %s: only letters and digits "
                      "are allowed",
                      mts_show(&s, v, vlen),
-                     mts_describe_byte(d, sizeof(d), v[i]));
+                     mts_describe_byte2(d, sizeof(d), v[i]));
     }
   }
   if (vlen > ID_MAX) {
@@ -803,7 +807,7 @@ static enum uri_kind
 uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
 {
   struct mts_shown s;
-  char d[48];
+  char d[160];
   size_t i = 0, rest, h0 = 0, h1 = 0, hashes = 0;
   int has_auth = 0, bracket_host = 0;
 
@@ -817,12 +821,13 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
   }
   if (i == 0 || i >= n || u[i] != ':') {
     if (memchr(u, '@', n) != NULL) {
-      (void)snprintf(why, size,
-                     "it has no scheme; write a mail address as \"mailto:%s\"",
-                     mts_show(&s, u, n));
+      (void)mts_frag(
+          why, size,
+          N_("it has no scheme; write a mail address as \"mailto:%s\""),
+          mts_show(&s, u, n));
     } else {
-      (void)snprintf(why, size,
-                     "it has no scheme such as \"mailto:\" or \"https:\"");
+      (void)mts_frag(why, size,
+                     N_("it has no scheme such as \"mailto:\" or \"https:\""));
     }
     return URI_INVALID;
   }
@@ -838,32 +843,35 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
         j += 2;
         continue;
       }
-      (void)snprintf(why, size,
-                     "\"%s\" is not a valid percent-escape (write %%25 for a "
-                     "literal '%%')",
-                     mts_show(&s, u + j, n - j >= 3 ? 3 : n - j));
+      (void)mts_frag(
+          why, size,
+          N_("\"%s\" is not a valid percent-escape (write %%25 for a "
+             "literal '%%')"),
+          mts_show(&s, u + j, n - j >= 3 ? 3 : n - j));
       return URI_INVALID;
     }
     if (c == '!') {
       /* A20: DMARC's "!10m" size suffix is not part of TLS-RPT. */
-      (void)snprintf(why, size,
-                     "it contains a raw '!', which must be written %%21 (the "
-                     "DMARC size suffix \"!10m\" is not allowed in TLS-RPT)");
+      (void)mts_frag(
+          why, size,
+          N_("it contains a raw '!', which must be written %%21 (the "
+             "DMARC size suffix \"!10m\" is not allowed in TLS-RPT)"));
       return URI_INVALID;
     }
     if (c == ',' || c == ';') {
-      (void)snprintf(why, size,
-                     "it contains a raw '%c', which must be written %s", c,
+      (void)mts_frag(why, size,
+                     N_("it contains a raw '%c', which must be written %s"), c,
                      c == ',' ? "%2C" : "%3B");
       return URI_INVALID;
     }
     if (c == '#' && ++hashes > 1) {
-      (void)snprintf(why, size, "it contains more than one '#'");
+      (void)mts_frag(why, size, N_("it contains more than one '#'"));
       return URI_INVALID;
     }
     if (!is_unreserved(c) && !is_sub_delim(c) && !is_gen_delim(c)) {
-      (void)snprintf(why, size, "it contains %s, which must be percent-encoded",
-                     mts_describe_byte(d, sizeof(d), c));
+      (void)mts_frag(why, size,
+                     N_("it contains %s, which must be percent-encoded"),
+                     mts_describe_byte2(d, sizeof(d), c));
       return URI_INVALID;
     }
   }
@@ -888,16 +896,16 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
       while (h1 < a1 && u[h1] != ']') {
         if (!is_hex(u[h1]) && u[h1] != ':' && u[h1] != '.' && u[h1] != 'v' &&
             u[h1] != 'V') {
-          (void)snprintf(why, size, "the IP literal host contains %s",
-                         mts_describe_byte(d, sizeof(d), u[h1]));
+          (void)mts_frag(why, size, N_("the IP literal host contains %s"),
+                         mts_describe_byte2(d, sizeof(d), u[h1]));
           return URI_INVALID;
         }
         h1++;
       }
       if (h1 >= a1 || h1 == h0 + 1) {
-        (void)snprintf(why, size,
-                       "the IP literal host \"%s\" is not closed by "
-                       "']' or is empty",
+        (void)mts_frag(why, size,
+                       N_("the IP literal host \"%s\" is not closed by "
+                          "']' or is empty"),
                        mts_show(&s, u + h0, a1 - h0));
         return URI_INVALID;
       }
@@ -907,8 +915,8 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
       h1 = h0;
       while (h1 < a1 && u[h1] != ':') {
         if (!is_reg_name_char(u[h1])) {
-          (void)snprintf(why, size, "the host contains %s",
-                         mts_describe_byte(d, sizeof(d), u[h1]));
+          (void)mts_frag(why, size, N_("the host contains %s"),
+                         mts_describe_byte2(d, sizeof(d), u[h1]));
           return URI_INVALID;
         }
         h1++;
@@ -917,13 +925,14 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
     /* port = *DIGIT */
     if (h1 < a1) {
       if (u[h1] != ':') {
-        (void)snprintf(why, size, "the host is followed by %s instead of ':'",
-                       mts_describe_byte(d, sizeof(d), u[h1]));
+        (void)mts_frag(why, size,
+                       N_("the host is followed by %s instead of ':'"),
+                       mts_describe_byte2(d, sizeof(d), u[h1]));
         return URI_INVALID;
       }
       for (size_t k = h1 + 1; k < a1; k++) {
         if (!is_digit(u[k])) {
-          (void)snprintf(why, size, "the port \"%s\" is not a number",
+          (void)mts_frag(why, size, N_("the port \"%s\" is not a number"),
                          mts_show(&s, u + h1 + 1, a1 - h1 - 1));
           return URI_INVALID;
         }
@@ -934,8 +943,9 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
   for (size_t j = rest; j < n; j++) {
     if ((u[j] == '[' || u[j] == ']') &&
         !(bracket_host && (j == h0 || j == h1 - 1))) {
-      (void)snprintf(why, size,
-                     "it contains '%c', which must be percent-encoded", u[j]);
+      (void)mts_frag(why, size,
+                     N_("it contains '%c', which must be percent-encoded"),
+                     u[j]);
       return URI_INVALID;
     }
   }
@@ -945,9 +955,9 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
      * both parts non-empty. */
     size_t t1 = rest, at = SIZE_MAX;
     if (has_auth) {
-      (void)snprintf(why, size,
-                     "a mailto: URI takes no \"//\": write "
-                     "\"mailto:user@example.com\"");
+      (void)mts_frag(why, size,
+                     N_("a mailto: URI takes no \"//\": write "
+                        "\"mailto:user@example.com\""));
       return URI_INVALID;
     }
     while (t1 < n && u[t1] != '?' && u[t1] != '#') {
@@ -957,24 +967,25 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
       t1++;
     }
     if (at == SIZE_MAX) {
-      (void)snprintf(why, size,
-                     "a mailto: URI needs an address user@domain, and there is "
-                     "no '@'");
+      (void)mts_frag(
+          why, size,
+          N_("a mailto: URI needs an address user@domain, and there is "
+             "no '@'"));
       return URI_INVALID;
     }
     if (at == rest) {
-      (void)snprintf(why, size, "the mail address has an empty local part");
+      (void)mts_frag(why, size, N_("the mail address has an empty local part"));
       return URI_INVALID;
     }
     if (at + 1 == t1) {
-      (void)snprintf(why, size, "the mail address has an empty domain");
+      (void)mts_frag(why, size, N_("the mail address has an empty domain"));
       return URI_INVALID;
     }
     for (size_t k = at + 1; k < t1; k++) {
       if (!is_alnum(u[k]) && u[k] != '-' && u[k] != '.' && u[k] != '%') {
-        (void)snprintf(why, size, "the mail domain \"%s\" contains %s",
+        (void)mts_frag(why, size, N_("the mail domain \"%s\" contains %s"),
                        mts_show(&s, u + at + 1, t1 - at - 1),
-                       mts_describe_byte(d, sizeof(d), u[k]));
+                       mts_describe_byte2(d, sizeof(d), u[k]));
         return URI_INVALID;
       }
     }
@@ -983,9 +994,9 @@ uri_check(const char *u, size_t n, size_t *scheme_len, char *why, size_t size)
   if (span_eq_nocase(u, i, "https")) {
     /* R129: an https: URI needs a host. */
     if (!has_auth || h1 == h0) {
-      (void)snprintf(why, size,
-                     "an https: URI needs a host, as in "
-                     "\"https://reports.example.com/tlsrpt\"");
+      (void)mts_frag(why, size,
+                     N_("an https: URI needs a host, as in "
+                        "\"https://reports.example.com/tlsrpt\""));
       return URI_INVALID;
     }
     return URI_HTTPS;
@@ -1222,14 +1233,15 @@ parse_candidate(struct parse *ps)
       }
     }
     if (count > 0) {
-      char d[48], more[64] = "";
+      char d[160], more[200] = "";
       if (count > 1) {
-        (void)snprintf(more, sizeof(more), " (%zu such bytes in all)", count);
+        (void)mts_frag(more, sizeof(more), N_(" (%zu such bytes in all)"),
+                       count);
       }
       err = rec_add(ps, MTS_F_STS_RECORD_NOT_ASCII,
                     "the record contains %s at offset %zu%s: MTA-STS "
                     "records must be printable US-ASCII",
-                    mts_describe_byte(d, sizeof(d), r[first]), first, more);
+                    mts_describe_byte2(d, sizeof(d), r[first]), first, more);
       if (err != MTS_OK) {
         return err;
       }

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/output.h"
 
 /* The output of `mtasts-check report` (docs/reports.md, docs/json.md).
@@ -266,9 +267,39 @@ put_word(struct ctx *c, enum tone t, const char *word)
 }
 
 static void
+put_spaces(struct ctx *c, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    out_s(c, " ");
+  }
+}
+
+/* Our own text (a translated word) in a cell of \p width display columns,
+ * left- or right-aligned. */
+static void
+put_cell(struct ctx *c, const char *s, size_t width, int right)
+{
+  size_t w = mts_text_width(s);
+
+  if (right && w < width) {
+    put_spaces(c, width - w);
+  }
+  out_s(c, s);
+  if (!right && w < width) {
+    put_spaces(c, width - w);
+  }
+}
+
+static void
 put_label(struct ctx *c, const char *label)
 {
-  out_f(c, "  %-*s", LABEL_WIDTH, label);
+  size_t w = mts_text_width(label);
+
+  out_s(c, "  ");
+  put_cell(c, label, LABEL_WIDTH, 0);
+  if (w >= LABEL_WIDTH) {
+    out_s(c, " ");
+  }
 }
 
 /* " (0.67% failed)", or nothing without sessions. */
@@ -279,7 +310,7 @@ put_rate(struct ctx *c, uint64_t successful, uint64_t failed)
 
   mts_rpt_rate_str(successful, failed, rate, sizeof(rate), pct, sizeof(pct));
   if (strcmp(pct, "null") != 0) {
-    out_f(c, " (%s%% failed)", pct);
+    out_f(c, _(" (%s%% failed)"), pct);
   }
 }
 
@@ -288,8 +319,8 @@ put_sessions(struct ctx *c, uint64_t successful, uint64_t failed)
 {
   char n[48];
 
-  snprintf(n, sizeof(n), "%llu failed", (unsigned long long)failed);
-  out_f(c, "%llu successful, ", (unsigned long long)successful);
+  snprintf(n, sizeof(n), _("%llu failed"), (unsigned long long)failed);
+  out_f(c, _("%llu successful, "), (unsigned long long)successful);
   put_word(c, failed > 0 ? TONE_WARN : TONE_NONE, n);
   put_rate(c, successful, failed);
 }
@@ -301,22 +332,23 @@ put_failure(struct ctx *c, const struct mts_rpt_failure *f, int with_type)
   put_label(c, "");
   out_s(c, "  ");
   if (with_type) {
-    put_str(c, f->result_type, "(no result-type)");
+    put_str(c, f->result_type, _("(no result-type)"));
     out_s(c, ": ");
   }
-  put_str(c, f->receiving_mx_hostname, "(MX not given)");
+  put_str(c, f->receiving_mx_hostname, _("(MX not given)"));
   out_s(c, " [");
-  put_str(c, f->receiving_ip, "IP not given");
+  put_str(c, f->receiving_ip, _("IP not given"));
   if (f->receiving_ip != NULL && f->receiving_ip[0] == '\0') {
-    out_s(c, "IP empty");
+    out_s(c, _("IP empty"));
   }
-  out_f(c, "]: %llu failed", (unsigned long long)f->count);
+  out_s(c, "]: ");
+  out_f(c, _("%llu failed"), (unsigned long long)f->count);
   if (f->sending_mta_ip != NULL) {
-    out_s(c, ", sending MTA ");
+    out_s(c, _(", sending MTA "));
     put_str(c, f->sending_mta_ip, "");
   }
   if (f->failure_reason_code != NULL) {
-    out_s(c, ", reason ");
+    out_s(c, _(", reason "));
     put_str(c, f->failure_reason_code, "");
   }
   out_s(c, "\n");
@@ -335,12 +367,12 @@ put_policy(struct ctx *c, const struct mts_rpt *r,
   int grouped = p->n_by_result_type == 0 ||
                 p->n_failures <= GROUP_MAX_WORK / p->n_by_result_type;
 
-  put_label(c, "Policy");
-  put_str(c, p->policy_type, "(no type)");
+  put_label(c, _("Policy"));
+  put_str(c, p->policy_type, _("(no type)"));
   out_s(c, " ");
-  put_str(c, p->policy_domain, "(no domain)");
+  put_str(c, p->policy_domain, _("(no domain)"));
   if (p->mode != NULL) {
-    out_s(c, ", mode ");
+    out_s(c, _(", mode "));
     put_str(c, p->mode, "");
   }
   out_s(c, "\n");
@@ -354,14 +386,15 @@ put_policy(struct ctx *c, const struct mts_rpt *r,
     out_s(c, "\n");
   }
   put_label(c, "");
-  out_s(c, "sessions: ");
+  out_s(c, _("sessions: "));
   put_sessions(c, p->successful, p->failed);
   out_s(c, "\n");
   if (p->same_sessions_as > 0 && p->same_sessions_as <= r->n_policies) {
     put_label(c, "");
-    out_s(c, "the same sessions as the ");
-    put_str(c, r->policies[p->same_sessions_as - 1].policy_type, "other");
-    out_s(c, " policy: counted once\n");
+    out_s(c, _("the same sessions as the "));
+    put_str(c, r->policies[p->same_sessions_as - 1].policy_type, _("other"));
+    out_s(c, _(" policy: counted once"));
+    out_s(c, "\n");
   }
   if (!grouped) {
     for (size_t i = 0; i < p->n_failures; i++) {
@@ -373,7 +406,7 @@ put_policy(struct ctx *c, const struct mts_rpt *r,
     const char *rt = p->by_result_type[k].result_type;
 
     put_label(c, "");
-    put_str(c, rt, "(no result-type)");
+    put_str(c, rt, _("(no result-type)"));
     out_f(c, ": %llu\n", (unsigned long long)p->by_result_type[k].count);
     for (size_t i = 0; i < p->n_failures; i++) {
       if (same(p->failures[i].result_type, rt)) {
@@ -399,27 +432,27 @@ mts_report_tlsrpt_text_write(FILE *out, const struct mts_rpt_view *v,
 
   put_str(&c, v->source, "-");
   out_s(&c, ": ");
-  put_word(&c, valid ? TONE_GOOD : TONE_BAD, valid ? "VALID" : "INVALID");
+  put_word(&c, valid ? TONE_GOOD : TONE_BAD, valid ? _("VALID") : _("INVALID"));
   out_s(&c, "\n");
   if (r != NULL && (valid || r->organization != NULL)) {
-    put_label(&c, "Organization");
-    put_str(&c, r->organization, "(not given)");
+    put_label(&c, _("Organization"));
+    put_str(&c, r->organization, _("(not given)"));
     out_s(&c, "\n");
   }
   if (r != NULL && (valid || r->report_id != NULL)) {
-    put_label(&c, "Report-ID");
-    put_str(&c, r->report_id, "(not given)");
+    put_label(&c, _("Report-ID"));
+    put_str(&c, r->report_id, _("(not given)"));
     out_s(&c, "\n");
   }
   if (r != NULL && r->contact_info != NULL) {
-    put_label(&c, "Contact");
+    put_label(&c, _("Contact"));
     put_str(&c, r->contact_info, "");
     out_s(&c, "\n");
   }
   if (r != NULL && (r->start != NULL || r->end != NULL)) {
-    put_label(&c, "Date range");
+    put_label(&c, _("Date range"));
     put_str(&c, r->start, "?");
-    out_s(&c, " to ");
+    out_s(&c, _(" to "));
     put_str(&c, r->end, "?");
     out_s(&c, "\n");
   }
@@ -427,7 +460,7 @@ mts_report_tlsrpt_text_write(FILE *out, const struct mts_rpt_view *v,
     put_policy(&c, r, &r->policies[i]);
   }
   if (valid) {
-    put_label(&c, "Sessions");
+    put_label(&c, _("Sessions"));
     put_sessions(&c, r->total_successful, r->total_failed);
     out_s(&c, "\n");
   }
@@ -436,8 +469,9 @@ mts_report_tlsrpt_text_write(FILE *out, const struct mts_rpt_view *v,
     c.failed = 1;
   }
   if (v->findings == NULL) {
-    put_label(&c, "Findings");
-    out_s(&c, "none\n");
+    put_label(&c, _("Findings"));
+    out_s(&c, _("none"));
+    out_s(&c, "\n");
   }
   out_s(&c, "\n");
   return c.failed || ferror(out) ? MTS_EIO : MTS_OK;
@@ -484,15 +518,19 @@ put_counts(struct ctx *c, const char *what, const struct mts_rpt_count *v,
     size_t w = esc_width(v[i].name);
     width = w > width ? (w > 40 ? 40 : w) : width;
   }
-  out_f(c, "      %s\n", what);
+  out_f(c, "      %s\n", what); /* translated by the caller */
   for (size_t i = 0; i < n; i++) {
     out_s(c, "        ");
     put_padded(c, v[i].name, width);
     if (org) {
-      out_f(c, "  %llu report%s, %llu of %llu sessions failed\n",
-            (unsigned long long)v[i].reports, v[i].reports == 1 ? "" : "s",
-            (unsigned long long)v[i].failed,
+      out_s(c, "  ");
+      out_f(c,
+            P_("%llu report, %llu of %llu sessions failed",
+               "%llu reports, %llu of %llu sessions failed",
+               (unsigned long)v[i].reports),
+            (unsigned long long)v[i].reports, (unsigned long long)v[i].failed,
             (unsigned long long)add_sat(v[i].successful, v[i].failed));
+      out_s(c, "\n");
     } else {
       out_f(c, "  %llu\n", (unsigned long long)v[i].failed);
     }
@@ -525,8 +563,17 @@ static void
 put_domains(struct ctx *c, const struct mts_rpt_day *days, size_t n,
             size_t width, double threshold_pct)
 {
-  out_f(c, "\n  %-*s  %7s  %10s  %10s  %7s\n", (int)width, "DOMAIN (ALL DAYS)",
-        "REPORTS", "SESSIONS", "FAILED", "FAILED%");
+  out_s(c, "\n  ");
+  put_cell(c, _("DOMAIN (ALL DAYS)"), width, 0);
+  out_s(c, "  ");
+  put_cell(c, _("REPORTS"), 7, 1);
+  out_s(c, "  ");
+  put_cell(c, _("SESSIONS"), 10, 1);
+  out_s(c, "  ");
+  put_cell(c, _("FAILED"), 10, 1);
+  out_s(c, "  ");
+  put_cell(c, _("FAILED%"), 7, 1);
+  out_s(c, "\n");
   for (size_t i = 0; i < n;) {
     uint64_t reports = 0, ok = 0, failed = 0;
     size_t j = i;
@@ -544,7 +591,11 @@ put_domains(struct ctx *c, const struct mts_rpt_day *days, size_t n,
     out_f(c, "  %7llu  %10llu  %10llu  ", (unsigned long long)reports,
           (unsigned long long)add_sat(ok, failed), (unsigned long long)failed);
     put_pct_cell(c, ok, failed, over);
-    out_s(c, over ? "  at or above the threshold\n" : "\n");
+    if (over) {
+      out_s(c, "  ");
+      out_s(c, _("at or above the threshold"));
+    }
+    out_s(c, "\n");
     i = j;
   }
 }
@@ -555,7 +606,7 @@ mts_report_tlsrpt_summary_text_write(FILE *out, const struct mts_rpt_day *days,
                                      const struct mts_text_opts *opts)
 {
   struct ctx c = {out, opts != NULL && opts->color, 0};
-  size_t width = strlen("DOMAIN (ALL DAYS)");
+  size_t width = mts_text_width(_("DOMAIN (ALL DAYS)"));
 
   for (size_t i = 0; i < n; i++) {
     size_t w = esc_width(days[i].policy_domain);
@@ -563,13 +614,27 @@ mts_report_tlsrpt_summary_text_write(FILE *out, const struct mts_rpt_day *days,
       width = w > 60 ? 60 : w;
     }
   }
-  out_f(&c, "Summary (fail threshold %g%%)\n", threshold_pct);
+  out_f(&c, _("Summary (fail threshold %g%%)"), threshold_pct);
+  out_s(&c, "\n");
   if (n == 0) {
-    out_s(&c, "  no valid report\n\n");
+    out_s(&c, "  ");
+    out_s(&c, _("no valid report"));
+    out_s(&c, "\n\n");
     return c.failed || ferror(out) ? MTS_EIO : MTS_OK;
   }
-  out_f(&c, "  %-*s  %-10s  %7s  %10s  %10s  %7s\n", (int)width, "DOMAIN",
-        "DAY", "REPORTS", "SESSIONS", "FAILED", "FAILED%");
+  out_s(&c, "  ");
+  put_cell(&c, _("DOMAIN"), width, 0);
+  out_s(&c, "  ");
+  put_cell(&c, _("DAY"), 10, 0);
+  out_s(&c, "  ");
+  put_cell(&c, _("REPORTS"), 7, 1);
+  out_s(&c, "  ");
+  put_cell(&c, _("SESSIONS"), 10, 1);
+  out_s(&c, "  ");
+  put_cell(&c, _("FAILED"), 10, 1);
+  out_s(&c, "  ");
+  put_cell(&c, _("FAILED%"), 7, 1);
+  out_s(&c, "\n");
   for (size_t i = 0; i < n; i++) {
     const struct mts_rpt_day *d = &days[i];
     char day[16];
@@ -577,24 +642,28 @@ mts_report_tlsrpt_summary_text_write(FILE *out, const struct mts_rpt_day *days,
     out_s(&c, "  ");
     put_padded(&c, d->policy_domain, width);
     out_f(&c, "  %-10s  %7llu  %10llu  %10llu  ",
-          mts_rpt_day_str(d->day, day, sizeof(day)) ? day : "(unknown)",
+          mts_rpt_day_str(d->day, day, sizeof(day)) ? day : _("(unknown)"),
           (unsigned long long)d->reports,
           (unsigned long long)add_sat(d->successful, d->failed),
           (unsigned long long)d->failed);
     put_pct_cell(&c, d->successful, d->failed, 0);
     out_s(&c, "\n");
     if (d->counted_once > 0) {
+      out_s(&c, "      ");
       out_f(&c,
-            "      sessions counted once: %llu pair%s of an sts and a tlsa "
-            "policy of the same sessions\n",
-            (unsigned long long)d->counted_once,
-            d->counted_once == 1 ? "" : "s");
+            P_("sessions counted once: %llu pair of an sts and a tlsa "
+               "policy of the same sessions",
+               "sessions counted once: %llu pairs of an sts and a tlsa "
+               "policy of the same sessions",
+               (unsigned long)d->counted_once),
+            (unsigned long long)d->counted_once);
+      out_s(&c, "\n");
     }
-    put_counts(&c, "by organization", d->by_organization, d->n_by_organization,
-               1);
-    put_counts(&c, "failures by result type", d->by_result_type,
+    put_counts(&c, _("by organization"), d->by_organization,
+               d->n_by_organization, 1);
+    put_counts(&c, _("failures by result type"), d->by_result_type,
                d->n_by_result_type, 0);
-    put_counts(&c, "failures by MX host", d->by_mx_host, d->n_by_mx_host, 0);
+    put_counts(&c, _("failures by MX host"), d->by_mx_host, d->n_by_mx_host, 0);
   }
   put_domains(&c, days, n, width, threshold_pct);
   out_s(&c, "\n");
@@ -607,22 +676,27 @@ mts_report_tlsrpt_tally_text_write(FILE *out, const struct mts_rpt_tally *t)
   struct ctx c = {out, 0, 0};
   uint64_t valid = t->reports - t->invalid;
 
-  out_f(&c, "%llu report%s: %llu valid", (unsigned long long)t->reports,
-        t->reports == 1 ? "" : "s", (unsigned long long)valid);
+  out_f(&c,
+        P_("%llu report: %llu valid", "%llu reports: %llu valid",
+           (unsigned long)t->reports),
+        (unsigned long long)t->reports, (unsigned long long)valid);
   if (t->duplicates > 0) {
-    out_f(&c, " (%llu duplicate%s)", (unsigned long long)t->duplicates,
-          t->duplicates == 1 ? "" : "s");
+    out_f(&c,
+          P_(" (%llu duplicate)", " (%llu duplicates)",
+             (unsigned long)t->duplicates),
+          (unsigned long long)t->duplicates);
   }
-  out_f(&c, ", %llu invalid", (unsigned long long)t->invalid);
+  out_f(&c, _(", %llu invalid"), (unsigned long long)t->invalid);
   if (t->failed > 0 || t->problems > 0) {
-    out_s(&c, ";");
+    out_s(&c, _(";"));
   }
   if (t->failed > 0) {
-    out_f(&c, " %llu with failed sessions", (unsigned long long)t->failed);
+    out_f(&c, _(" %llu with failed sessions"), (unsigned long long)t->failed);
   }
   if (t->problems > 0) {
-    out_f(&c, "%s %llu with warnings or envelope errors",
-          t->failed > 0 ? "," : "", (unsigned long long)t->problems);
+    out_s(&c, t->failed > 0 ? _(",") : "");
+    out_f(&c, _(" %llu with warnings or envelope errors"),
+          (unsigned long long)t->problems);
   }
   out_s(&c, "\n");
   return c.failed || ferror(out) ? MTS_EIO : MTS_OK;

@@ -2,6 +2,7 @@
  * mboxes (rptsrc.h, docs/reports.md "Inputs"). GMime and GLib stay inside
  * this file. Every read is bounded: a file or a message by max_input, a
  * decoded report part by max_report. */
+#include "mtasts/i18n.h"
 #include "mtasts/tlsrpt.h"
 
 #include <dirent.h>
@@ -120,8 +121,8 @@ findings_copy(struct mts_findings *dst, const struct mts_findings *src)
   for (size_t i = 0; i < src->n; i++) {
     const struct mts_finding *f = &src->v[i];
     enum mts_err err =
-        mts_findings_add_sev(dst, f->code, f->severity, f->subject,
-                             f->subject_len, "%s", f->message);
+        mts_findings_add_text(dst, f->code, f->severity, f->subject,
+                              f->subject_len, f->message, f->text);
     if (err != MTS_OK) {
       return err;
     }
@@ -151,7 +152,7 @@ emit_unreadable(struct walk *w, const char *source, const char *path,
                 int from_mail, enum mts_code code, const char *fmt, ...)
 {
   struct mts_rpt_part part;
-  char msg[512];
+  char msg[512], loc[512];
   va_list ap;
 
   memset(&part, 0, sizeof(part));
@@ -160,11 +161,11 @@ emit_unreadable(struct walk *w, const char *source, const char *path,
   part.unreadable = 1;
   part.from_mail = from_mail;
   va_start(ap, fmt);
-  (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+  mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
   va_end(ap);
-  mts_sentence(msg, sizeof(msg));
-  if (mts_findings_add(&part.envelope, code, path, strlen(path), "%s", msg) !=
-      MTS_OK) {
+  mts_sentence2(msg, loc, sizeof(msg));
+  if (mts_findings_add_text(&part.envelope, code, mts_code_severity(code), path,
+                            strlen(path), msg, loc) != MTS_OK) {
     return MTS_ENOMEM;
   }
   return emit(w, &part);

@@ -1,5 +1,6 @@
 /* One TLS-RPT aggregate report: decode, check as I-JSON, validate
  * (rfc-rules §9, R138–R157 and R153a) and read into plain data. */
+#include "mtasts/i18n.h"
 #include "mtasts/tlsrpt.h"
 
 #include <arpa/inet.h>
@@ -75,7 +76,7 @@ static void
 add(struct ctx *c, enum mts_code code, enum mts_severity sev,
     const char *subject, const char *fmt, ...)
 {
-  char msg[512];
+  char msg[512], loc[512];
   va_list ap;
 
   if (sev == MTS_SEV_ERROR) {
@@ -85,12 +86,12 @@ add(struct ctx *c, enum mts_code code, enum mts_severity sev,
     return; /* beyond MAX_FINDINGS: dropped */
   }
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
+  mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
   va_end(ap);
-  mts_sentence(msg, sizeof(msg));
-  if (mts_findings_add_sev(&c->r->findings, code, sev, subject,
-                           subject ? strlen(subject) : 0, "%s",
-                           msg) != MTS_OK) {
+  mts_sentence2(msg, loc, sizeof(msg));
+  if (mts_findings_add_text(&c->r->findings, code, sev, subject,
+                            subject ? strlen(subject) : 0, msg,
+                            loc) != MTS_OK) {
     c->nomem = 1;
   }
 }
@@ -98,7 +99,25 @@ add(struct ctx *c, enum mts_code code, enum mts_severity sev,
 static void
 adddef(struct ctx *c, enum mts_code code, const char *subject, const char *msg)
 {
-  add(c, code, mts_code_severity(code), subject, "%s", msg);
+  char loc[512];
+
+  /* msg is a literal marked by xgettext's adddef:4 keyword. */
+  (void)snprintf(loc, sizeof(loc), "%s", _(msg));
+  if (c->r->findings.n < MAX_FINDINGS) {
+    char en[512];
+    (void)snprintf(en, sizeof(en), "%s", msg);
+    mts_sentence2(en, loc, sizeof(en));
+    if (mts_code_severity(code) == MTS_SEV_ERROR) {
+      c->errors++;
+    }
+    if (mts_findings_add_text(&c->r->findings, code, mts_code_severity(code),
+                              subject, subject ? strlen(subject) : 0, en,
+                              loc) != MTS_OK) {
+      c->nomem = 1;
+    }
+  } else if (mts_code_severity(code) == MTS_SEV_ERROR) {
+    c->errors++;
+  }
 }
 
 static char *

@@ -106,6 +106,17 @@ RANK = {"ok": 0, "warning": 1, "unknown": 2, "error": 3}
 MISSING = object()
 
 
+def case_env(case):
+    """The program's environment: English text whatever the caller's locale
+    (LC_ALL=C.UTF-8, no LANGUAGE), unless the case sets its own with
+    %LC_ALL=ja_JP.UTF-8 and the like (issue 15)."""
+    e = {k: v for k, v in os.environ.items()
+         if k != "LANGUAGE" and not k.startswith("LC_")}
+    e["LC_ALL"] = "C.UTF-8"
+    e.update(case.env)
+    return e
+
+
 def env(name, default):
     v = os.environ.get(name)
     return default if v is None else v
@@ -588,7 +599,7 @@ def run_case(case, binary, codes, verbose=False):
     try:
         p = subprocess.run(cmd, stdin=stdin, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=bound,
-                           env=dict(os.environ, **case.env) if case.env else None)
+                           env=case_env(case))
         rc, out, err = p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as x:
         hung = True

@@ -291,7 +291,7 @@ START_TEST(option_words_accepted)
     error_words_in_values(err, defs[i].values);
     mts_cli_release(&o);
   }
-  ck_assert_uint_eq(with_words, 3); /* --format, --color, --progress */
+  ck_assert_uint_eq(with_words, 4); /* --format, --color, --progress, --lang */
 }
 END_TEST
 

@@ -5,11 +5,17 @@
  * Regenerate the goldens after a deliberate change, then review them:
  *   MTS_UPDATE_GOLDEN=1 ./test_report
  *   git diff fixtures/expected/
+ *
+ * The same cases in Japanese (LC_ALL=ja_JP.UTF-8 and the build tree's
+ * catalogue, po/ja.po): text goldens in fixtures/expected/ja/, and the
+ * JSON must be byte for byte the English golden (issue 15).
  */
 
 #include "mtasts/output.h"
 
 #include <check.h>
+#include <libintl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,7 +457,8 @@ read_file(const char *path, size_t *len)
 }
 
 static void
-check_golden(const char *name, enum kind kind, const char *out, size_t len)
+check_golden_in(const char *sub, const char *name, enum kind kind,
+                const char *out, size_t len)
 {
   const char *update = getenv("MTS_UPDATE_GOLDEN");
   char path[1024];
@@ -459,8 +466,8 @@ check_golden(const char *name, enum kind kind, const char *out, size_t len)
   size_t want_len, at = 0;
 
   ck_assert_int_lt(snprintf(path, sizeof(path),
-                            "%s/fixtures/expected/report_%s%s", MTS_SOURCE_DIR,
-                            name, kind_ext[kind]),
+                            "%s/fixtures/expected/%sreport_%s%s",
+                            MTS_SOURCE_DIR, sub, name, kind_ext[kind]),
                    (int)sizeof(path));
   if (update != NULL && strcmp(update, "1") == 0) {
     FILE *f = fopen(path, "wb");
@@ -482,6 +489,50 @@ check_golden(const char *name, enum kind kind, const char *out, size_t len)
                 path, at, len, want_len);
   free(want);
 }
+
+static void
+check_golden(const char *name, enum kind kind, const char *out, size_t len)
+{
+  check_golden_in("", name, kind, out, len);
+}
+
+/* What main() does for LANG=ja_JP.UTF-8 (src/cli/main.c i18n_init).
+ * \return 0 when the machine lacks the locale: a package build in a bare
+ * chroot has none; CI generates it, and i18n.output fails without it. */
+static int
+japanese(void)
+{
+  if (setlocale(LC_ALL, "ja_JP.UTF-8") == NULL) {
+    fprintf(stderr, "test_report: no ja_JP.UTF-8 locale, Japanese goldens "
+                    "skipped (localedef -i ja_JP -f UTF-8 ja_JP.UTF-8)\n");
+    return 0;
+  }
+  ck_assert_ptr_nonnull(setlocale(LC_NUMERIC, "C"));
+  ck_assert_ptr_nonnull(bindtextdomain("mtasts-check", MTS_BUILD_LOCALEDIR));
+  ck_assert_ptr_nonnull(bind_textdomain_codeset("mtasts-check", "UTF-8"));
+  return 1;
+}
+
+START_TEST(test_golden_ja)
+{
+  size_t len;
+  char *out;
+
+  if (!japanese()) {
+    return;
+  }
+  out = render_case(_i, KIND_TEXT, &len);
+  check_golden_in("ja/", cases[_i].name, KIND_TEXT, out, len);
+  free(out);
+  out = render_case(_i, KIND_COLOR, &len);
+  check_golden_in("ja/", cases[_i].name, KIND_COLOR, out, len);
+  free(out);
+  /* Machine output does not move with the language. */
+  out = render_case(_i, KIND_JSON, &len);
+  check_golden_in("", cases[_i].name, KIND_JSON, out, len);
+  free(out);
+}
+END_TEST
 
 START_TEST(test_golden)
 {
@@ -1076,6 +1127,7 @@ report_suite(void)
   TCase *tt = tcase_create("text");
 
   tcase_add_loop_test(tc, test_golden, 0, N_CASES);
+  tcase_add_loop_test(tc, test_golden_ja, 0, N_CASES);
   suite_add_tcase(s, tc);
 
   tcase_add_loop_test(tj, test_json_schema, 0, N_CASES);

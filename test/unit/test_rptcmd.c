@@ -264,7 +264,7 @@ START_TEST(test_option_words_accepted)
       error_words_in_values(errbuf, defs[i].values);
     }
   }
-  ck_assert_uint_eq(with_words, 2); /* --format, --color */
+  ck_assert_uint_eq(with_words, 3); /* --format, --color, --lang */
 }
 END_TEST
 
