@@ -20,8 +20,6 @@ packages=(
   prometheus
   # fuzzing, linting, benchmarks
   clang clang-format valgrind dnsperf time
-  # bench/policy-fetch.sh's load generator (h2load)
-  nghttp2-client
   # the completion test (test/completion_test.py)
   bash-completion zsh
   # message catalogues (msgfmt, xgettext), the Japanese locale's sources
