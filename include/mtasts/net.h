@@ -16,6 +16,7 @@
 /*! RR types the tool asks for (RFC 1035 §3.2.2, RFC 3596). */
 enum mts_rrtype {
   MTS_RR_A = 1,
+  MTS_RR_NS = 2,
   MTS_RR_CNAME = 5,
   MTS_RR_SOA = 6,
   MTS_RR_MX = 15,
@@ -67,6 +68,15 @@ struct mts_dns_result {
   size_t n_addrs;
   struct mts_buf *rdata; /*!< TLSA: each RR's RDATA as received (R169) */
   size_t n_rdata;
+  char **names; /*!< NS: the name servers, lowercase, answer order */
+  size_t n_names;
+  int aa; /*!< the AA bit of the final answer (rollout.md R198: lame) */
+  /* The SOA of the answer section (type SOA) or, for a negative answer,
+   * of the authority section (RFC 2308 §3): where the zone starts. */
+  char *soa_zone;        /*!< its owner, lowercase, no dot; NULL: none */
+  long long soa_serial;  /*!< its SERIAL, -1 if none */
+  long soa_neg_ttl;      /*!< min(its TTL, its MINIMUM): how long the
+                              negative answer is cached (RFC 2308 §5); -1 */
   char *detail;          /*!< resolver's own words on a failure, or NULL */
   size_t servers_failed; /*!< with several resolvers: how many were asked
                               in vain (detail says what each did), else 0 */
@@ -156,8 +166,8 @@ enum mts_err mts_loop_timer_set(struct mts_loop *loop, struct mts_timer *t,
  *  turn rather than once per request. */
 typedef void (*mts_prepare_cb)(void *arg);
 
-/*! Add a prepare hook (at most 8; they run in the order added).
- *  \return MTS_OK or MTS_ERANGE. */
+/*! Add a prepare hook (they run in the order added).
+ *  \return MTS_OK or MTS_ENOMEM. */
 enum mts_err mts_loop_add_prepare(struct mts_loop *loop, mts_prepare_cb cb,
                                   void *arg);
 
@@ -194,6 +204,9 @@ struct mts_resolver_opts {
   int tries;          /*!< tries per server: rounds over the servers */
   double qps;         /*!< --qps: DNS queries sent per second at most
                            (a token bucket, docs/design.md); <= 0: no cap */
+  int authoritative;  /*!< ask authoritative servers (rollout.md R197):
+                           RD clear, a CNAME is reported (cnames) rather
+                           than followed; use mts_resolve_at */
 };
 
 /*! Called exactly once per query unless cancelled; the callee owns \p res.
@@ -218,6 +231,13 @@ void mts_resolver_free(struct mts_resolver **res);
 enum mts_err mts_resolve(struct mts_resolver *res, const char *name, int type,
                          mts_resolve_cb cb, void *arg,
                          struct mts_query **handle);
+
+/*! As mts_resolve, asking only server \p server (its index in the
+ *  options' list): no failover to the others (rollout.md R197).
+ *  \return MTS_OK, MTS_EINVAL (no such server) or MTS_ENOMEM. */
+enum mts_err mts_resolve_at(struct mts_resolver *res, size_t server,
+                            const char *name, int type, mts_resolve_cb cb,
+                            void *arg, struct mts_query **handle);
 
 /*! Forget the callback of a query in flight: it will not be called. The
  *  handle is invalid afterwards. */

@@ -90,6 +90,11 @@ mts_dns_result_free(struct mts_dns_result **res)
     free(r->rdata[i].data);
   }
   free(r->rdata);
+  for (size_t i = 0; i < r->n_names; i++) {
+    free(r->names[i]);
+  }
+  free(r->names);
+  free(r->soa_zone);
   free(r->detail);
   free(r);
   *res = NULL;

@@ -28,11 +28,12 @@ struct mts_loop {
   struct mts_timer **timers; /* armed timers; few: the resolver, the fetch
                                 engine and the runner's deadline */
   size_t ntimers, captimers;
-  struct {
+  struct prepare {
     mts_prepare_cb cb;
     void *arg;
-  } prepare[8];
-  size_t nprepare;
+  } * prepare; /* the resolver, the fetch engine, each --propagation
+                  check's resolver of authoritative servers */
+  size_t nprepare, capprepare;
   int stop;
 };
 
@@ -75,6 +76,7 @@ mts_loop_free(struct mts_loop **loopp)
   }
   free(loop->byfd);
   free(loop->timers);
+  free(loop->prepare);
   close(loop->epfd);
   free(loop);
   *loopp = NULL;
@@ -201,8 +203,14 @@ mts_loop_timer_set(struct mts_loop *loop, struct mts_timer *t, long ms)
 enum mts_err
 mts_loop_add_prepare(struct mts_loop *loop, mts_prepare_cb cb, void *arg)
 {
-  if (loop->nprepare == sizeof(loop->prepare) / sizeof(loop->prepare[0])) {
-    return MTS_ERANGE;
+  if (loop->nprepare == loop->capprepare) {
+    size_t cap = loop->capprepare ? 2 * loop->capprepare : 8;
+    struct prepare *v = realloc(loop->prepare, cap * sizeof(*v));
+    if (v == NULL) {
+      return MTS_ENOMEM;
+    }
+    loop->prepare = v;
+    loop->capprepare = cap;
   }
   loop->prepare[loop->nprepare].cb = cb;
   loop->prepare[loop->nprepare].arg = arg;

@@ -48,6 +48,7 @@ enum {
 
 struct mts_resolver {
   struct mts_loop *loop;
+  int authoritative; /* rollout.md R197: RD clear, CNAMEs not followed */
   struct server *servers;
   size_t n_servers;
   unsigned rounds; /* tries per server */
@@ -79,6 +80,7 @@ struct mts_query {
   int over_tcp;
   struct chan *chan; /* of the query c-ares has, if any */
   unsigned attempt;  /* round * n_servers + server of the current try */
+  size_t pin;        /* 1 + the only server to ask (mts_resolve_at), or 0 */
   uint32_t given_up; /* servers not to ask again for this question */
   signed char said[MTS_RESOLVER_MAX_SERVERS]; /* an RCODE or SAID_* */
   long cname_ttl; /* smallest TTL of the CNAMEs followed so far, or -1 */
@@ -389,6 +391,7 @@ chans_init(struct mts_resolver *res, const struct mts_resolver_opts *opts,
   int first = opts->try_timeout_ms > 0 ? opts->try_timeout_ms : 2000;
   int tries = opts->tries > 0 ? opts->tries : 2;
   size_t n = res->n_servers;
+  int norecurse = res->authoritative ? ARES_FLAG_NORECURSE : 0;
   enum mts_err err;
 
   /* c-ares' own order, kept: every server once with the first timeout,
@@ -406,8 +409,8 @@ chans_init(struct mts_resolver *res, const struct mts_resolver_opts *opts,
   for (unsigned r = 0; r < res->rounds; r++) {
     for (size_t s = 0; s < n; s++) {
       struct chan *c = &res->chans[r * n + s];
-      err = chan_init(res, c, ARES_FLAG_IGNTC, first << r, n == 1 ? tries : 1,
-                      &res->servers[s].node, errbuf, errsz);
+      err = chan_init(res, c, ARES_FLAG_IGNTC | norecurse, first << r,
+                      n == 1 ? tries : 1, &res->servers[s].node, errbuf, errsz);
       if (err != MTS_OK) {
         return err;
       }
@@ -417,8 +420,8 @@ chans_init(struct mts_resolver *res, const struct mts_resolver_opts *opts,
   /* Over TCP (after TC=1) the server that truncated is asked again, and
    * c-ares retries it on its own: one connection, one question. */
   for (size_t s = 0; s < n; s++) {
-    err = chan_init(res, &res->tcp[s], ARES_FLAG_USEVC, first, tries,
-                    &res->servers[s].node, errbuf, errsz);
+    err = chan_init(res, &res->tcp[s], ARES_FLAG_USEVC | norecurse, first,
+                    tries, &res->servers[s].node, errbuf, errsz);
     if (err != MTS_OK) {
       return err;
     }
@@ -447,6 +450,7 @@ mts_resolver_new(struct mts_resolver **out, struct mts_loop *loop,
     goto fail;
   }
   res->loop = loop;
+  res->authoritative = opts->authoritative;
   res->timer.cb = on_timer;
   res->timer.arg = res;
   res->bucket_timer.cb = on_bucket;
@@ -575,7 +579,8 @@ transmit_do(struct chan *c, struct mts_query *q)
   if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
     id = (unsigned short)(mts_loop_now_ms() ^ (uintptr_t)q);
   }
-  if (ares_create_query(q->cur, 1 /* C_IN */, q->type, id, 1, &qbuf, &qlen,
+  if (ares_create_query(q->cur, 1 /* C_IN */, q->type, id,
+                        !q->res->authoritative, &qbuf, &qlen,
                         EDNS_PAYLOAD) != ARES_SUCCESS ||
       qlen < 12 + 11 || qbuf[qlen - 11] != 0 || qbuf[qlen - 10] != 0 ||
       qbuf[qlen - 9] != 41) {
@@ -718,7 +723,7 @@ finish_detail(struct mts_query *q, enum mts_dns_status st, const char *detail)
 static void
 question_reset(struct mts_query *q)
 {
-  q->attempt = 0;
+  q->attempt = q->pin != 0 ? (unsigned)(q->pin - 1) : 0u;
   q->given_up = 0;
   memset(q->said, SAID_NOTHING, sizeof(q->said));
 }
@@ -739,6 +744,9 @@ send_next(struct mts_query *q, int what, int give_up)
     q->given_up |= (uint32_t)1 << (q->attempt % n);
   }
   for (unsigned k = q->attempt + 1; k < total; k++) {
+    if (q->pin != 0 && k % n != q->pin - 1) {
+      continue;
+    }
     if (((q->given_up >> (k % n)) & 1u) == 0) {
       q->attempt = k;
       q->over_tcp = 0;
@@ -809,104 +817,55 @@ lower_strip(char *s)
   }
 }
 
-/* RFC 8461 §3.1: the character-strings of one RR are joined with nothing
- * between them; separate RRs stay separate records.
+/* The RRs of one type in the answer, each copied by a per-type step into
+ * an array: the walk that TXT, TLSA and NS answers share.
  *
- * The TXT RRs are read from the message that dnsmsg.c has already checked,
- * rather than through ares_parse_txt_reply_ext, which expands every name
- * again and allocates each string: at tens of thousands of answers a
- * second that was a tenth of the tool's instructions (docs/benchmarks.md).
- * The outcome is the same as the helper's: every TXT RR of class IN counts,
+ * The RRs are read from the message that dnsmsg.c has already checked,
+ * rather than through c-ares' parse helpers, which expand every name
+ * again and allocate each string: at tens of thousands of answers a second
+ * that was a tenth of the tool's instructions (docs/benchmarks.md). The
+ * outcome is the helpers' own: every RR of the type and class IN counts,
  * whatever its owner, and an answer whose count differs from the RRs owned
  * by the end of the CNAME chain (\p want) holds records that do not belong
- * to the name; an RR with no character-string, or one whose strings overrun
- * its RDATA, makes the answer unusable too (*st = MTS_DNS_BADRESP).
- * \return MTS_OK or MTS_ENOMEM. */
+ * to the name (*st = MTS_DNS_BADRESP), as does an RR the step rejects. */
+
+/* Copy one RR into \p slot. \return 0, 1 (unusable RR) or -1 (no memory). */
+typedef int (*rr_copy_fn)(const struct mts_dnsmsg *msg,
+                          const struct mts_dnsmsg_rr *rr, void *slot);
+/* Free what a copied slot owns. */
+typedef void (*rr_drop_fn)(void *slot);
+
+static void
+drop_buf(void *slot)
+{
+  free(((struct mts_buf *)slot)->data);
+}
+
+static void
+drop_str(void *slot)
+{
+  free(*(char **)slot);
+}
+
+/* \return MTS_OK (*out, *n_out set when *st stays MTS_DNS_OK) or
+ * MTS_ENOMEM. */
 static enum mts_err
-take_txt(struct mts_dns_result *r, const struct mts_dnsmsg *msg, size_t want,
+take_rrs(const struct mts_dnsmsg *msg, int type, size_t want, size_t elem,
+         rr_copy_fn copy, rr_drop_fn drop, void **out, size_t *n_out,
          enum mts_dns_status *st)
 {
   size_t pos = msg->an_off, n = 0;
-  struct mts_buf *v = NULL;
+  unsigned char *v;
+  enum mts_err err = MTS_OK;
 
   *st = MTS_DNS_OK;
-  if (want > 0) {
-    v = calloc(want, sizeof(*v));
-    if (v == NULL) {
-      return MTS_ENOMEM;
-    }
-  }
-  for (unsigned i = 0; i < msg->ancount && *st == MTS_DNS_OK; i++) {
-    struct mts_dnsmsg_rr rr;
-    const uint8_t *rd;
-    size_t len = 0, k;
-    char *p;
-
-    if (mts_dnsmsg_next_rr(msg, &pos, &rr) != MTS_OK) {
-      *st = MTS_DNS_BADRESP;
-      break;
-    }
-    if (rr.type != MTS_RR_TXT || rr.rclass != 1) {
-      continue;
-    }
-    rd = msg->buf + rr.rdoff;
-    /* Each character-string: a length octet, then that many octets. */
-    for (k = 0; k < rr.rdlen; k += 1 + (size_t)rd[k]) {
-      len += rd[k];
-    }
-    if (rr.rdlen == 0 || k != rr.rdlen || n == want) {
-      *st = MTS_DNS_BADRESP;
-      break;
-    }
-    p = malloc(len + 1);
-    if (p == NULL) {
-      for (size_t j = 0; j < n; j++) {
-        free(v[j].data);
-      }
-      free(v);
-      return MTS_ENOMEM;
-    }
-    v[n].data = p;
-    v[n].len = len;
-    for (k = 0; k < rr.rdlen; k += 1 + (size_t)rd[k]) {
-      memcpy(p, rd + k + 1, rd[k]);
-      p += rd[k];
-    }
-    *p = '\0';
-    n++;
-  }
-  if (*st == MTS_DNS_OK && n != want) {
-    *st = MTS_DNS_BADRESP;
-  }
-  if (*st != MTS_DNS_OK) {
-    for (size_t j = 0; j < n; j++) {
-      free(v[j].data);
-    }
-    free(v);
-    return MTS_OK;
-  }
-  r->txt = v;
-  r->n_txt = n;
-  return MTS_OK;
-}
-
-/* TLSA RRs (RFC 6698) owned by the end of the chain, each RDATA kept as
- * received; net/tlsa.c reads them. RRSIGs (DO is set) are skipped.
- * \return MTS_OK or MTS_ENOMEM. */
-static enum mts_err
-take_rdata(struct mts_dns_result *r, const struct mts_dnsmsg *msg, int type,
-           size_t want, enum mts_dns_status *st)
-{
-  size_t pos = msg->an_off, n = 0;
-  struct mts_buf *v;
-
-  *st = MTS_DNS_OK;
-  v = calloc(want > 0 ? want : 1, sizeof(*v));
+  v = calloc(want > 0 ? want : 1, elem);
   if (v == NULL) {
     return MTS_ENOMEM;
   }
   for (unsigned i = 0; i < msg->ancount; i++) {
     struct mts_dnsmsg_rr rr;
+    int rc;
 
     if (mts_dnsmsg_next_rr(msg, &pos, &rr) != MTS_OK) {
       *st = MTS_DNS_BADRESP;
@@ -919,17 +878,14 @@ take_rdata(struct mts_dns_result *r, const struct mts_dnsmsg *msg, int type,
       *st = MTS_DNS_BADRESP;
       break;
     }
-    v[n].data = malloc(rr.rdlen + 1);
-    if (v[n].data == NULL) {
-      for (size_t j = 0; j < n; j++) {
-        free(v[j].data);
+    rc = copy(msg, &rr, v + n * elem);
+    if (rc != 0) {
+      if (rc < 0) {
+        err = MTS_ENOMEM;
       }
-      free(v);
-      return MTS_ENOMEM;
+      *st = MTS_DNS_BADRESP;
+      break;
     }
-    memcpy(v[n].data, msg->buf + rr.rdoff, rr.rdlen);
-    v[n].data[rr.rdlen] = '\0';
-    v[n].len = rr.rdlen;
     n++;
   }
   if (*st == MTS_DNS_OK && n != want) {
@@ -937,14 +893,135 @@ take_rdata(struct mts_dns_result *r, const struct mts_dnsmsg *msg, int type,
   }
   if (*st != MTS_DNS_OK) {
     for (size_t j = 0; j < n; j++) {
-      free(v[j].data);
+      drop(v + j * elem);
     }
     free(v);
-    return MTS_OK;
+    return err;
   }
-  r->rdata = v;
-  r->n_rdata = n;
+  *out = v;
+  *n_out = n;
   return MTS_OK;
+}
+
+/* RFC 8461 §3.1: the character-strings of one RR are joined with nothing
+ * between them; separate RRs stay separate records. An RR with no
+ * character-string, or one whose strings overrun its RDATA, is unusable. */
+static int
+copy_txt(const struct mts_dnsmsg *msg, const struct mts_dnsmsg_rr *rr,
+         void *slot)
+{
+  struct mts_buf *b = slot;
+  const uint8_t *rd = msg->buf + rr->rdoff;
+  size_t len = 0, k;
+  char *p;
+
+  /* Each character-string: a length octet, then that many octets. */
+  for (k = 0; k < rr->rdlen; k += 1 + (size_t)rd[k]) {
+    len += rd[k];
+  }
+  if (rr->rdlen == 0 || k != rr->rdlen) {
+    return 1;
+  }
+  p = malloc(len + 1);
+  if (p == NULL) {
+    return -1;
+  }
+  b->data = p;
+  b->len = len;
+  for (k = 0; k < rr->rdlen; k += 1 + (size_t)rd[k]) {
+    memcpy(p, rd + k + 1, rd[k]);
+    p += rd[k];
+  }
+  *p = '\0';
+  return 0;
+}
+
+/* TLSA (RFC 6698): the RDATA as received; net/tlsa.c reads it. */
+static int
+copy_rdata(const struct mts_dnsmsg *msg, const struct mts_dnsmsg_rr *rr,
+           void *slot)
+{
+  struct mts_buf *b = slot;
+
+  b->data = malloc(rr->rdlen + 1);
+  if (b->data == NULL) {
+    return -1;
+  }
+  memcpy(b->data, msg->buf + rr->rdoff, rr->rdlen);
+  b->data[rr->rdlen] = '\0';
+  b->len = rr->rdlen;
+  return 0;
+}
+
+/* NS (RFC 1035 §3.3.11): one domain name filling the RDATA. */
+static int
+copy_name(const struct mts_dnsmsg *msg, const struct mts_dnsmsg_rr *rr,
+          void *slot)
+{
+  char name[MTS_DNS_NAME_MAX + 2];
+  size_t end;
+
+  if (mts_dnsmsg_name(msg->buf, msg->len, rr->rdoff, name, sizeof(name),
+                      &end) != MTS_OK ||
+      end != rr->rdoff + rr->rdlen || name[0] == '\0') {
+    return 1;
+  }
+  *(char **)slot = strdup(name);
+  return *(char **)slot != NULL ? 0 : -1;
+}
+
+static enum mts_err
+take_txt(struct mts_dns_result *r, const struct mts_dnsmsg *msg, size_t want,
+         enum mts_dns_status *st)
+{
+  return take_rrs(msg, MTS_RR_TXT, want, sizeof(struct mts_buf), copy_txt,
+                  drop_buf, (void **)&r->txt, &r->n_txt, st);
+}
+
+/* The SOA that says where the zone starts: in the answer (asked for SOA)
+ * or the authority section (a negative answer, RFC 2308 §3). Best effort:
+ * a malformed one is ignored. */
+static void
+take_soa(struct mts_dns_result *r, const struct mts_dnsmsg *msg)
+{
+  size_t pos = msg->an_off;
+  unsigned total = (unsigned)msg->ancount + msg->nscount;
+
+  for (unsigned i = 0; i < total; i++) {
+    struct mts_dnsmsg_rr rr;
+    size_t p, end = 0;
+    const uint8_t *f;
+    char skip[MTS_DNS_NAME_MAX + 2];
+    uint32_t minimum;
+
+    if (mts_dnsmsg_next_rr(msg, &pos, &rr) != MTS_OK) {
+      return;
+    }
+    if (rr.type != MTS_RR_SOA || rr.rclass != 1) {
+      continue;
+    }
+    /* MNAME, RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM (RFC 1035
+     * §3.3.13): 20 octets. */
+    p = rr.rdoff;
+    for (int k = 0; k < 2; k++) {
+      if (mts_dnsmsg_name(msg->buf, rr.rdoff + rr.rdlen, p, skip, sizeof(skip),
+                          &end) != MTS_OK) {
+        return;
+      }
+      p = end;
+    }
+    if (rr.rdoff + rr.rdlen - p != 20 ||
+        (r->soa_zone = strdup(rr.owner)) == NULL) {
+      return;
+    }
+    f = msg->buf + p;
+    r->soa_serial = (long long)((uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 |
+                                (uint32_t)f[2] << 8 | f[3]);
+    minimum = (uint32_t)f[16] << 24 | (uint32_t)f[17] << 16 |
+              (uint32_t)f[18] << 8 | f[19];
+    r->soa_neg_ttl = (long)(minimum < rr.ttl ? minimum : rr.ttl);
+    return;
+  }
 }
 
 /* A character of a host name as c-ares 1.18 accepts it in an MX target
@@ -1229,6 +1306,7 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
   }
   r->rcode = msg.rcode;
   r->ad = msg.ad;
+  r->aa = msg.aa;
   if (chain.loop) {
     finish(q, MTS_DNS_CNAME_LOOP);
     return;
@@ -1247,6 +1325,7 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
     case 0: /* NOERROR */
       break;
     case 3: /* NXDOMAIN: RFC 6604 §3, about the last name of the chain */
+      take_soa(r, &msg);
       finish(q, MTS_DNS_NXDOMAIN);
       return;
     default:
@@ -1254,7 +1333,7 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
       return;
   }
   if (chain.n_rr == 0) {
-    if (chain.n_cnames > 0) {
+    if (chain.n_cnames > 0 && !q->res->authoritative) {
       /* The server stopped at a CNAME (an authoritative server does so for
        * a target outside its zones): follow it ourselves. */
       if (cares_name(chain.final, q->cur, sizeof(q->cur)) != 0) {
@@ -1266,6 +1345,8 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
       send_query(q);
       return;
     }
+    /* An authoritative server's CNAME is its answer (cnames says it). */
+    take_soa(r, &msg);
     finish(q, MTS_DNS_NODATA);
     return;
   }
@@ -1288,7 +1369,16 @@ on_message(struct mts_query *q, const unsigned char *abuf, int alen)
       err = take_addrs(r, abuf, alen, q->type, chain.n_rr, &st);
       break;
     case MTS_RR_TLSA:
-      err = take_rdata(r, &msg, q->type, chain.n_rr, &st);
+      err =
+          take_rrs(&msg, q->type, chain.n_rr, sizeof(struct mts_buf),
+                   copy_rdata, drop_buf, (void **)&r->rdata, &r->n_rdata, &st);
+      break;
+    case MTS_RR_NS:
+      err = take_rrs(&msg, q->type, chain.n_rr, sizeof(char *), copy_name,
+                     drop_str, (void **)&r->names, &r->n_names, &st);
+      break;
+    case MTS_RR_SOA:
+      take_soa(r, &msg);
       break;
     default:
       break;
@@ -1381,9 +1471,32 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
   }
 }
 
+static enum mts_err resolve_pinned(struct mts_resolver *res, size_t pin,
+                                   const char *name, int type,
+                                   mts_resolve_cb cb, void *arg,
+                                   struct mts_query **handle);
+
 enum mts_err
 mts_resolve(struct mts_resolver *res, const char *name, int type,
             mts_resolve_cb cb, void *arg, struct mts_query **handle)
+{
+  return resolve_pinned(res, 0, name, type, cb, arg, handle);
+}
+
+enum mts_err
+mts_resolve_at(struct mts_resolver *res, size_t server, const char *name,
+               int type, mts_resolve_cb cb, void *arg,
+               struct mts_query **handle)
+{
+  if (server >= res->n_servers) {
+    return MTS_EINVAL;
+  }
+  return resolve_pinned(res, server + 1, name, type, cb, arg, handle);
+}
+
+static enum mts_err
+resolve_pinned(struct mts_resolver *res, size_t pin, const char *name, int type,
+               mts_resolve_cb cb, void *arg, struct mts_query **handle)
 {
   struct mts_query *q;
   size_t len = strlen(name);
@@ -1407,11 +1520,14 @@ mts_resolve(struct mts_resolver *res, const char *name, int type,
   q->result->type = type;
   q->result->rcode = -1;
   q->result->ttl = -1;
+  q->result->soa_serial = -1;
+  q->result->soa_neg_ttl = -1;
   q->res = res;
   q->cb = cb;
   q->arg = arg;
   q->type = type;
   q->cname_ttl = -1;
+  q->pin = pin;
   memcpy(q->cur, q->result->qname, strlen(q->result->qname) + 1);
   question_reset(q);
   q->next = res->live;
