@@ -138,7 +138,7 @@ run --json --resolver "$addr:$port" "${ca[@]}" "${domains[@]}"
 
 # What to publish for example.net, whose MX moved away from the host its
 # policy names (issue 13): the records, the policy, the steps and dates.
-run plan --resolver "$addr:$port" "${ca[@]}" example.net
+run plan --resolver "$addr:$port" --ns-port "$port" "${ca[@]}" example.net
 
 # TLS-RPT reports as they arrive at the rua mailbox: a Maildir of three
 # report mails (no network needed), summarised per domain and day.

@@ -247,6 +247,9 @@ struct mts_run_opts {
   const char *ehlo;     /*!< --ehlo NAME */
   unsigned smtp_port;   /*!< --smtp-port, 25 */
   long smtp_timeout_ms; /*!< --smtp-timeout: TCP connect, 5000 */
+  /* rollout.md R197 */
+  int propagation;      /*!< --propagation: ask every authoritative server */
+  unsigned ns_port;     /*!< --ns-port: their port, 53 */
   struct mts_sink sink; /*!< where results go */
   /*! Draw a progress line on stderr (--progress; a terminal is assumed:
    *  it is redrawn in place and erased at the end). */

@@ -158,6 +158,58 @@ struct mts_policy_addr {
                         mx set) equals the selected address's */
 };
 
+/* ---- propagation (issue 13, rollout.md R197-R199) ----------------------- */
+
+/*! What one authoritative address did (JSON propagation.servers[].status). */
+enum mts_ns_status {
+  MTS_NS_OK = 0,      /*!< answered with authority */
+  MTS_NS_UNREACHABLE, /*!< no answer in time, or its port is closed */
+  MTS_NS_REFUSED,     /*!< answered REFUSED */
+  MTS_NS_LAME,        /*!< answered without the AA bit */
+};
+
+/*! \return "ok", "unreachable", "refused" or "lame". */
+const char *mts_ns_status_str(enum mts_ns_status st);
+
+/*! The record data one server gives for one name, sorted bytewise: TXT
+ *  strings, MX as "10 mx1.example.com", a CNAME as "CNAME target". */
+struct mts_rrset_view {
+  int known;         /*!< 0: null (not asked of it, or no usable answer) */
+  struct mts_buf *v; /*!< NXDOMAIN and NODATA: none (known, n = 0) */
+  size_t n;
+};
+
+/*! Which name: the index of mts_ns_view.rr and of the comparisons. */
+enum mts_prop_name {
+  MTS_PROP_STS = 0, /*!< _mta-sts.<domain> TXT */
+  MTS_PROP_TLSRPT,  /*!< _smtp._tls.<domain> TXT */
+  MTS_PROP_MX,      /*!< <domain> MX */
+  MTS_PROP__COUNT
+};
+
+/*! One address of one name server of the zone. */
+struct mts_ns_view {
+  char *name; /*!< the NS name, lowercase, no trailing dot */
+  char *ip;
+  enum mts_ns_status status;
+  long long serial; /*!< its SOA serial, -1 = null */
+  struct mts_rrset_view rr[MTS_PROP__COUNT];
+};
+
+/*! --propagation: every authoritative address asked directly. */
+struct mts_propagation_view {
+  char *zone;           /*!< the zone holding _mta-sts.<domain>, or NULL */
+  char *domain_zone;    /*!< the zone of <domain> when it differs, or NULL */
+  int in_sync;          /*!< 1, 0, -1 = null (no server answered) */
+  int resolver_current; /*!< 1, 0, -1 = null (nothing to compare) */
+  struct mts_ns_view *servers;
+  size_t n_servers;
+  char *error; /*!< why no server could be asked (English), or NULL */
+};
+
+/*! Free \p *v and what it owns; NULL-safe; sets \p *v to NULL. */
+void mts_propagation_view_free(struct mts_propagation_view **v);
+
 struct mts_result {
   char *domain;         /*!< A-label form; the input itself if invalid */
   char *domain_unicode; /*!< Unicode form for IDNs, else NULL */
@@ -204,6 +256,8 @@ struct mts_result {
    *  previous policy after an id change that came with a policy change
    *  (its last-seen time plus its max_age, epoch s); -1 = none (null). */
   long long old_policy_until;
+  /*! --propagation (rollout.md R199); NULL = null (not asked). */
+  struct mts_propagation_view *propagation;
 };
 
 /*! If \p id reads as a UTC timestamp YYYYMMDD[hhmm[ss]] (the usual advice

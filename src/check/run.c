@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "assess.h"
+#include "propagate.h"
 #include "mtasts/i18n.h"
 #include "mtasts/rules.h"
 #include "mtasts/net.h"
@@ -108,6 +109,9 @@ struct probe {
     size_t n_sp;
   } target[MTS_MAX_MX_TARGETS];
   size_t n_target;
+  /* --propagation (rollout.md R197): its own chain beside the rest. */
+  struct mts_prop *prop;
+  int prop_pending;
   int pending;
   int done;
   uint64_t started_ms;
@@ -335,6 +339,7 @@ probe_free(struct probe *p)
     mts_fetch_result_free(&p->fetched[i]);
   }
   targets_free(p);
+  mts_prop_free(&p->prop);
   mts_result_release(&p->result);
   free(p);
 }
@@ -403,6 +408,15 @@ probe_complete(struct probe *p)
   lk.n_fetched = p->n_fetch;
 
   err = mts_assess(&lk, &p->result);
+  if (err == MTS_OK && p->prop != NULL) {
+    const struct mts_dns_result *mine[MTS_PROP__COUNT] = {
+        [MTS_PROP_STS] = p->dns[SLOT_STS],
+        [MTS_PROP_TLSRPT] = p->dns[SLOT_TLSRPT],
+        [MTS_PROP_MX] = p->dns[SLOT_MX],
+    };
+    err = mts_prop_judge(mts_prop_facts(p->prop), mine, &p->result);
+    mts_prop_free(&p->prop);
+  }
   if (err != MTS_OK && run->err == MTS_OK) {
     run->err = err;
     snprintf(run->errbuf, run->errsz, "cannot judge %s: %s", p->result.domain,
@@ -424,6 +438,19 @@ probe_complete(struct probe *p)
 
 static void on_lookup(void *arg, struct mts_dns_result *res);
 static void probe_fetch(struct probe *p);
+
+/* --propagation's chain is over (called from a timer, never from inside a
+ * resolver's callback). */
+static void
+on_prop(void *arg)
+{
+  struct probe *p = arg;
+
+  p->prop_pending = 0;
+  if (--p->pending == 0) {
+    probe_complete(p);
+  }
+}
 static void probe_targets(struct probe *p, const struct mts_dns_result *mx);
 
 /* A result made here rather than by the resolver. NULL if out of memory. */
@@ -874,6 +901,11 @@ probe_expire(struct probe *p)
       }
     }
   }
+  if (p->prop_pending) {
+    mts_prop_expire(p->prop);
+    p->prop_pending = 0;
+    p->pending--;
+  }
   for (size_t i = 0; i < p->n_fetch; i++) {
     struct mts_fetch_result *r;
     if (p->fetch[i] == NULL) {
@@ -1001,6 +1033,18 @@ probe_start(struct runner *run, const char *input)
   probe_ask(p, SLOT_STS);
   probe_ask(p, SLOT_TLSRPT);
   probe_ask(p, SLOT_MX);
+  if (run->opts->propagation) {
+    /* An authoritative server answers at once or not at all: one second,
+     * then two, and it is reported unreachable (R198). */
+    struct mts_prop_opts po = {run->opts->ns_port ? run->opts->ns_port : 53u,
+                               1000, 2};
+    if (mts_prop_start(&p->prop, run->loop, run->resolver, p->result.domain,
+                       &po, on_prop, p) != MTS_OK) {
+      return MTS_ENOMEM;
+    }
+    p->prop_pending = 1;
+    p->pending++;
+  }
   if (run->fetcher != NULL) {
     probe_ask(p, SLOT_POLICY_A);
     probe_ask(p, SLOT_POLICY_AAAA);

@@ -35,6 +35,8 @@ enum {
   OPT_SMTP_PORT,
   OPT_SMTP_TIMEOUT,
   OPT_LANG,
+  OPT_PROPAGATION,
+  OPT_NS_PORT,
 };
 
 /* --qps: up to a million queries a second (more is no limit at all). */
@@ -68,10 +70,14 @@ static const struct mts_optdef optdefs[] = {
      N_("DNS checks only, no HTTPS policy fetch"), NULL},
     {"no-smtp", no_argument, OPT_NO_SMTP, NULL,
      N_("no SMTP STARTTLS probe of the MX hosts"), NULL},
+    {"ns-port", required_argument, OPT_NS_PORT, "N",
+     N_("port of the authoritative servers (default 53)"), NULL},
     {"policy-file", required_argument, OPT_POLICY_FILE, "FILE",
      N_("check a local policy file offline"), NULL},
     {"progress", required_argument, OPT_PROGRESS, "WHEN",
      N_("progress on stderr: auto (default), always, never"), when_words},
+    {"propagation", no_argument, OPT_PROPAGATION, NULL,
+     N_("ask every authoritative server directly, compare"), NULL},
     {"qps", required_argument, OPT_QPS, "N",
      N_("at most N DNS queries a second (default: no limit)"), NULL},
     {"quiet", no_argument, 'q', NULL, N_("text: print only domains not ok"),
@@ -320,6 +326,7 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
   o->run.resolver.tries = 3;
   o->run.smtp_port = 25;
   o->run.smtp_timeout_ms = 5000;
+  o->run.ns_port = 53;
   if (gethostname(o->ehlo_buf, sizeof(o->ehlo_buf)) != 0 ||
       o->ehlo_buf[0] == '\0') {
     snprintf(o->ehlo_buf, sizeof(o->ehlo_buf), "localhost");
@@ -478,6 +485,17 @@ mts_cli_parse(int argc, char **argv, struct mts_opts *o, char *errbuf,
           return MTS_EINVAL;
         }
         o->run.smtp_port = (unsigned)v;
+        break;
+      case OPT_PROPAGATION:
+        o->run.propagation = 1;
+        break;
+      case OPT_NS_PORT:
+        if (parse_long(optarg, 1, 65535, &v) != 0) {
+          snprintf(errbuf, errsz,
+                   _("invalid --ns-port '%s': expected 1 to 65535"), optarg);
+          return MTS_EINVAL;
+        }
+        o->run.ns_port = (unsigned)v;
         break;
       case OPT_SMTP_TIMEOUT:
         if (parse_seconds(optarg, &o->run.smtp_timeout_ms) != 0) {

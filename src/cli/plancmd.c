@@ -26,6 +26,7 @@ enum {
   OPT_P_FORMAT = 1000, /* above every value of cli.c's table */
   OPT_P_MAX_AGE,
   OPT_P_MODE,
+  OPT_P_NO_PROPAGATION,
   OPT_P_POLICY_OUT,
   OPT_P_RUA,
 };
@@ -40,6 +41,8 @@ static const struct mts_optdef own[] = {
      N_("max_age to recommend, 0 to 31557600"), NULL},
     {"mode", required_argument, OPT_P_MODE, "MODE",
      N_("mode to recommend: testing, enforce or none"), mode_words},
+    {"no-propagation", no_argument, OPT_P_NO_PROPAGATION, NULL,
+     N_("do not ask the authoritative servers (port 53 blocked)"), NULL},
     {"policy-out", required_argument, OPT_P_POLICY_OUT, "FILE",
      N_("write the recommended policy file there"), NULL},
     {"rua", required_argument, OPT_P_RUA, "URI",
@@ -263,15 +266,15 @@ mts_plancmd_parse(int argc, char **argv, struct mts_plancmd_opts *o,
         }
         if (strcmp(optarg, "text") != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --format '%s': expected text or json", optarg);
+                   _("invalid --format '%s': expected text or json"), optarg);
           return MTS_EINVAL;
         }
         continue;
       case OPT_P_MAX_AGE:
         if (parse_max_age(optarg, &o->plan.max_age) != 0) {
           snprintf(errbuf, errsz,
-                   "invalid --max-age '%s': expected seconds, 0 to %ld", optarg,
-                   MTS_PLAN_MAX_AGE_MAX);
+                   _("invalid --max-age '%s': expected seconds, 0 to %ld"),
+                   optarg, MTS_PLAN_MAX_AGE_MAX);
           return MTS_EINVAL;
         }
         continue;
@@ -284,14 +287,18 @@ mts_plancmd_parse(int argc, char **argv, struct mts_plancmd_opts *o,
           o->plan.mode = MTS_PLAN_MODE_NONE;
         } else {
           snprintf(errbuf, errsz,
-                   "invalid --mode '%s': expected testing, enforce or none",
+                   _("invalid --mode '%s': expected testing, enforce or none"),
                    optarg);
           return MTS_EINVAL;
         }
         continue;
+      case OPT_P_NO_PROPAGATION:
+        o->no_propagation = 1;
+        continue;
       case OPT_P_POLICY_OUT:
         if (optarg[0] == '\0') {
-          snprintf(errbuf, errsz, "invalid --policy-out '': expected a file");
+          snprintf(errbuf, errsz, "%s",
+                   _("invalid --policy-out '': expected a file"));
           return MTS_EINVAL;
         }
         o->policy_out = optarg;
@@ -299,8 +306,8 @@ mts_plancmd_parse(int argc, char **argv, struct mts_plancmd_opts *o,
       case OPT_P_RUA:
         if (!rua_ok(optarg)) {
           snprintf(errbuf, errsz,
-                   "invalid --rua '%.200s': expected a mailto: or https:// "
-                   "URI without spaces, ',' or ';'",
+                   _("invalid --rua '%.200s': expected a mailto: or https:// "
+                     "URI without spaces, ',' or ';'"),
                    optarg);
           return MTS_EINVAL;
         }
@@ -309,11 +316,11 @@ mts_plancmd_parse(int argc, char **argv, struct mts_plancmd_opts *o,
         }
         continue;
       case ':':
-        snprintf(errbuf, errsz, "option '%.64s' needs an argument",
+        snprintf(errbuf, errsz, _("option '%.64s' needs an argument"),
                  argv[optind - 1]);
         return MTS_EINVAL;
       case '?':
-        snprintf(errbuf, errsz, "unknown option '%.64s' for plan",
+        snprintf(errbuf, errsz, _("unknown option '%.64s' for plan"),
                  argv[optind - 1]);
         return MTS_EINVAL;
       default:
@@ -326,7 +333,7 @@ mts_plancmd_parse(int argc, char **argv, struct mts_plancmd_opts *o,
       }
     }
     if (d == NULL) {
-      snprintf(errbuf, errsz, "unknown option '%.64s' for plan",
+      snprintf(errbuf, errsz, _("unknown option '%.64s' for plan"),
                argv[optind - 1]);
       return MTS_EINVAL;
     }
@@ -371,19 +378,19 @@ refuse_path(const char *path, char *errbuf, size_t errsz)
     if (errno == ENOENT) {
       return MTS_OK;
     }
-    snprintf(errbuf, errsz, "cannot use --policy-out '%s': %s", path,
+    snprintf(errbuf, errsz, _("cannot use --policy-out '%s': %s"), path,
              strerror(errno));
     return MTS_ESYS;
   }
   if (S_ISLNK(st.st_mode)) {
     snprintf(errbuf, errsz,
-             "refusing --policy-out '%s': it is a symbolic link (never "
-             "followed or replaced)",
+             _("refusing --policy-out '%s': it is a symbolic link (never "
+               "followed or replaced)"),
              path);
     return MTS_EINVAL;
   }
   if (!S_ISREG(st.st_mode)) {
-    snprintf(errbuf, errsz, "refusing --policy-out '%s': not a regular file",
+    snprintf(errbuf, errsz, _("refusing --policy-out '%s': not a regular file"),
              path);
     return MTS_EINVAL;
   }
@@ -407,7 +414,7 @@ mts_plancmd_write_policy(const char *path, const char *body, size_t len,
     return err;
   }
   if (*base == '\0') {
-    snprintf(errbuf, errsz, "refusing --policy-out '%s': not a file name",
+    snprintf(errbuf, errsz, _("refusing --policy-out '%s': not a file name"),
              path);
     return MTS_EINVAL;
   }
@@ -428,7 +435,7 @@ mts_plancmd_write_policy(const char *path, const char *body, size_t len,
   sprintf(tmp, "%s/.%s.XXXXXX", dir, base);
   fd = mkstemp(tmp);
   if (fd < 0) {
-    snprintf(errbuf, errsz, "cannot write --policy-out '%s': %s", path,
+    snprintf(errbuf, errsz, _("cannot write --policy-out '%s': %s"), path,
              strerror(errno));
     err = MTS_ESYS;
     tmp[0] = '\0';
@@ -457,7 +464,7 @@ mts_plancmd_write_policy(const char *path, const char *body, size_t len,
   }
   fd = -1;
   if (err != MTS_OK) {
-    snprintf(errbuf, errsz, "cannot write --policy-out '%s': %s", path,
+    snprintf(errbuf, errsz, _("cannot write --policy-out '%s': %s"), path,
              strerror(errno));
     goto done;
   }
@@ -468,7 +475,7 @@ mts_plancmd_write_policy(const char *path, const char *body, size_t len,
     goto done;
   }
   if (rename(tmp, path) != 0) {
-    snprintf(errbuf, errsz, "cannot write --policy-out '%s': %s", path,
+    snprintf(errbuf, errsz, _("cannot write --policy-out '%s': %s"), path,
              strerror(errno));
     err = MTS_ESYS;
     goto done;
@@ -512,19 +519,16 @@ on_result(void *arg, const struct mts_result *r)
   /* Stale caches (R201): with --state, senders may hold the previous
    * policy until then, so the wait step lasts at least as long. */
   po.old_policy_until = r->old_policy_until;
-  /* TODO(propagation, R197-R199): `plan` runs with --propagation on
-   * (R187); set the run option here (o->check.run) at merge, and the
-   * check object under "check" then carries its "propagation" member. */
   if (mts_findings_has(&r->findings, MTS_F_DOMAIN_INVALID)) {
     /* Nothing to plan for a name that is not a domain: a usage error. */
-    snprintf(x->errbuf, sizeof(x->errbuf), "invalid domain '%.200s'",
+    snprintf(x->errbuf, sizeof(x->errbuf), _("invalid domain '%.200s'"),
              r->domain);
     x->rc = MTS_EXIT_USAGE;
     return MTS_OK;
   }
   err = mts_plan_build(r, &po, &x->plan);
   if (err != MTS_OK) {
-    snprintf(x->errbuf, sizeof(x->errbuf), "cannot make the plan: %s",
+    snprintf(x->errbuf, sizeof(x->errbuf), _("cannot make the plan: %s"),
              mts_strerror(err));
     return err;
   }
@@ -564,7 +568,8 @@ mts_plancmd_main(int argc, char **argv)
   errbuf[0] = '\0';
   err = mts_plancmd_parse(argc, argv, &o, errbuf, sizeof(errbuf));
   if (err != MTS_OK) {
-    fprintf(stderr, "mtasts-check plan: %s (try 'mtasts-check plan --help')\n",
+    fprintf(stderr,
+            _("mtasts-check plan: %s (try 'mtasts-check plan --help')\n"),
             err == MTS_EINVAL ? errbuf : mts_strerror(err));
     mts_plancmd_release(&o);
     return MTS_EXIT_USAGE;
@@ -607,6 +612,9 @@ mts_plancmd_main(int argc, char **argv)
   src.fd = -1;
   o.check.run.progress = 0;
   o.check.run.catch_signals = 1;
+  /* R187: a plan asks every authoritative server (--propagation), so
+   * that "wait" steps wait for the servers too. */
+  o.check.run.propagation = !o.no_propagation;
   o.check.run.sink.result = on_result;
   o.check.run.sink.end = on_end;
   o.check.run.sink.arg = &x;

@@ -20,7 +20,8 @@ struct mts_plancmd_opts {
   char **rua;             /*!< --rua values (owned array, borrowed strings) */
   size_t n_rua;
   int help;
-  char **argv2; /*!< the check's arguments handed to mts_cli_parse */
+  int no_propagation; /*!< --no-propagation (R187: on by default) */
+  char **argv2;       /*!< the check's arguments handed to mts_cli_parse */
 };
 
 /*! Parse the sub-command's arguments (\p argv[0] is "plan").

@@ -186,6 +186,50 @@ mx_host_transport_release(struct mts_mx_host *h)
   }
 }
 
+const char *
+mts_ns_status_str(enum mts_ns_status st)
+{
+  switch (st) {
+    case MTS_NS_OK:
+      return "ok";
+    case MTS_NS_UNREACHABLE:
+      return "unreachable";
+    case MTS_NS_REFUSED:
+      return "refused";
+    case MTS_NS_LAME:
+      return "lame";
+  }
+  return "unreachable";
+}
+
+void
+mts_propagation_view_free(struct mts_propagation_view **pv)
+{
+  struct mts_propagation_view *v;
+
+  if (pv == NULL || *pv == NULL) {
+    return;
+  }
+  v = *pv;
+  for (size_t i = 0; i < v->n_servers; i++) {
+    struct mts_ns_view *s = &v->servers[i];
+    free(s->name);
+    free(s->ip);
+    for (int k = 0; k < MTS_PROP__COUNT; k++) {
+      for (size_t j = 0; j < s->rr[k].n; j++) {
+        free(s->rr[k].v[j].data);
+      }
+      free(s->rr[k].v);
+    }
+  }
+  free(v->servers);
+  free(v->zone);
+  free(v->domain_zone);
+  free(v->error);
+  free(v);
+  *pv = NULL;
+}
+
 void
 mts_result_release(struct mts_result *r)
 {
@@ -216,6 +260,7 @@ mts_result_release(struct mts_result *r)
     free(r->changes.v[i].new_value);
   }
   free(r->changes.v);
+  mts_propagation_view_free(&r->propagation);
   mts_result_init(r);
 }
 

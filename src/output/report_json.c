@@ -311,6 +311,55 @@ add_changes(struct mts_jw *w, const struct mts_changes *ch)
   mts_jw_close(w, ']');
 }
 
+/* One server's data for one name: null when not known. */
+static void
+put_rrset(struct mts_jw *w, const char *key, const struct mts_rrset_view *set)
+{
+  if (!set->known) {
+    put_null(w, key);
+    return;
+  }
+  mts_jw_open(w, key, '[');
+  for (size_t i = 0; i < set->n; i++) {
+    put_bytes(w, NULL, set->v[i].data, set->v[i].len);
+  }
+  mts_jw_close(w, ']');
+}
+
+/* --propagation (rollout.md R199): null when not asked. */
+static void
+add_propagation(struct mts_jw *w, const struct mts_propagation_view *v)
+{
+  static const char *const rr_key[MTS_PROP__COUNT] = {"sts_txt", "tlsrpt_txt",
+                                                      "mx"};
+
+  if (v == NULL) {
+    put_null(w, "propagation");
+    return;
+  }
+  mts_jw_open(w, "propagation", '{');
+  put_str(w, "zone", v->zone);
+  put_str(w, "domain_zone", v->domain_zone);
+  put_tristate(w, "in_sync", v->in_sync);
+  put_tristate(w, "resolver_current", v->resolver_current);
+  mts_jw_open(w, "servers", '[');
+  for (size_t i = 0; i < v->n_servers; i++) {
+    const struct mts_ns_view *s = &v->servers[i];
+    mts_jw_open(w, NULL, '{');
+    put_str(w, "name", s->name);
+    put_str(w, "ip", s->ip);
+    put_str(w, "status", mts_ns_status_str(s->status));
+    put_count(w, "serial", s->serial);
+    for (int k = 0; k < MTS_PROP__COUNT; k++) {
+      put_rrset(w, rr_key[k], &s->rr[k]);
+    }
+    mts_jw_close(w, '}');
+  }
+  mts_jw_close(w, ']');
+  put_str(w, "error", v->error);
+  mts_jw_close(w, '}');
+}
+
 /* Most lines fit: a result with no finding is about 1 KiB. */
 #define JW_STACK 4096
 
@@ -334,6 +383,7 @@ mts_report_json_write(FILE *out, const struct mts_result *r)
   mts_jw_findings(&w, &r->findings);
   add_changes(&w, &r->changes);
   put_time(&w, "old_policy_until", r->old_policy_until);
+  add_propagation(&w, r->propagation);
   mts_jw_close(&w, '}');
   err = mts_jw_finish(&w, out);
   mts_jw_release(&w);

@@ -263,8 +263,9 @@ put_label(struct ctx *c, const char *label)
 static int
 label_width(void)
 {
-  const char *labels[] = {_("MTA-STS record"), _("Policy"),  _("MX hosts"),
-                          _("TLS-RPT record"), _("Changes"), _("Findings")};
+  const char *labels[] = {_("MTA-STS record"), _("Policy"),       _("MX hosts"),
+                          _("TLS-RPT record"), _("Name servers"), _("Changes"),
+                          _("Findings")};
   int w = LABEL_WIDTH;
 
   for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
@@ -282,7 +283,7 @@ tr_word(const char *w)
   static const char *const words[] = {
       N_("ok"),          N_("warning"), N_("error"),   N_("unknown"),
       N_("valid"),       N_("invalid"), N_("missing"), N_("not-checked"),
-      N_("unreachable"), N_("failed"),
+      N_("unreachable"), N_("failed"),  N_("refused"), N_("lame"),
   };
 
   for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
@@ -920,6 +921,53 @@ put_finding(struct ctx *c, const struct mts_finding *f)
   }
 }
 
+/* --propagation: the zone, whether its servers agree, then one line per
+ * authoritative address; what differs is in the findings. */
+static void
+put_propagation(struct ctx *c, const struct mts_propagation_view *v)
+{
+  char line[512];
+
+  if (v == NULL) {
+    return;
+  }
+  put_label(c, _("Name servers"));
+  if (v->error != NULL && v->n_servers == 0) {
+    put_word(c, TONE_WARN, tr_word("not-checked"));
+    out_s(c, ": ");
+    put_str(c, _(v->error), ESC_UTF8);
+    out_c(c, '\n');
+    return;
+  }
+  snprintf(line, sizeof(line), _("zone %s"), v->zone ? v->zone : "?");
+  put_str(c, line, ESC_UTF8);
+  out_s(c, ": ");
+  put_word(c, v->in_sync == 0 ? TONE_WARN : TONE_GOOD,
+           v->in_sync == 1   ? _("in sync")
+           : v->in_sync == 0 ? _("out of sync")
+                             : _("no server answered"));
+  if (v->resolver_current == 0) {
+    out_s(c, "; ");
+    put_word(c, TONE_WARN, _("the resolver's copy is older"));
+  }
+  out_c(c, '\n');
+  for (size_t i = 0; i < v->n_servers; i++) {
+    const struct mts_ns_view *s = &v->servers[i];
+    put_label(c, "");
+    put_str(c, s->name, 0);
+    out_c(c, ' ');
+    put_str(c, s->ip, 0);
+    out_s(c, ": ");
+    put_word(c, s->status == MTS_NS_OK ? TONE_GOOD : TONE_WARN,
+             tr_word(mts_ns_status_str(s->status)));
+    if (s->serial >= 0) {
+      snprintf(line, sizeof(line), _(", serial %lld"), s->serial);
+      put_str(c, line, ESC_UTF8);
+    }
+    out_c(c, '\n');
+  }
+}
+
 /* --state: one line per changed field, "field: old -> new" (values as
  * JSON, escaped like everything else). Nothing without --state. */
 static void
@@ -1032,6 +1080,7 @@ mts_report_text_write(FILE *out, const struct mts_result *r,
     put_policy(&c, r);
     put_mx(&c, r);
     put_tlsrpt(&c, r);
+    put_propagation(&c, r->propagation);
   }
   put_changes(&c, &r->changes);
   put_findings(&c, &r->findings);

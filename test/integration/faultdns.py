@@ -48,6 +48,8 @@ MODE-SCOPE:
               normal answer
     foreign   the normal answer plus a record of the same type owned by
               another name ("someone-else.example"): not usable as an answer
+    lame      NOERROR with the AA bit clear and nothing in it: a server
+              that is named in the NS set but does not serve the zone
 
     SCOPE (optional) limits the fault to one of the domain's lookups; the
     others get the normal answers:
@@ -99,7 +101,7 @@ RC_NOERROR, RC_FORMERR, RC_SERVFAIL, RC_NXDOMAIN, RC_NOTIMP, RC_REFUSED = 0, 1, 
 
 MODES = {"ok", "servfail", "refused", "notimp", "nxdomain", "silent", "slow",
          "garbage", "random", "short", "spoof", "tc", "tcfail", "tccut",
-         "foreign"}
+         "foreign", "lame"}
 SCOPES = {"sts", "rpt", "mx", "apex"}
 
 STS_TXT = "v=STSv1; id=20190425085700"
@@ -226,9 +228,9 @@ def opt_rr():
     return b"\0" + struct.pack("!HHIH", T_OPT, 1232, 0, 0)
 
 
-def message(q, rcode=0, answers=(), authority=(), tc=False):
+def message(q, rcode=0, answers=(), authority=(), tc=False, aa=True):
     ar = [opt_rr()] if q.edns else []
-    return (header(q, rcode, len(answers), len(authority), len(ar), tc)
+    return (header(q, rcode, len(answers), len(authority), len(ar), tc, aa)
             + q.question + b"".join(answers) + b"".join(authority) + b"".join(ar))
 
 
@@ -345,6 +347,8 @@ def respond(q, c, transport):
         return message(q, RC_NXDOMAIN, authority=[soa_rr()]), 0, m
     if m == "silent":
         return None, 0, m
+    if m == "lame":
+        return message(q, aa=False), 0, m
     if m == "slow":
         return normal_answer(q, c), SLOW_DELAY, "slow (%.1fs)" % SLOW_DELAY
     if m == "garbage":

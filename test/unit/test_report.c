@@ -673,10 +673,19 @@ static const char *const record_statuses[] = {"valid", "invalid", "missing",
 static void
 check_schema(const cJSON *root)
 {
-  static const char *const root_keys[] = {
-      "schema_version", "domain",  "domain_unicode",   "checked_at",
-      "duration_ms",    "status",  "mta_sts",          "tls_rpt",
-      "findings",       "changes", "old_policy_until", NULL};
+  static const char *const root_keys[] = {"schema_version",
+                                          "domain",
+                                          "domain_unicode",
+                                          "checked_at",
+                                          "duration_ms",
+                                          "status",
+                                          "mta_sts",
+                                          "tls_rpt",
+                                          "findings",
+                                          "changes",
+                                          "old_policy_until",
+                                          "propagation",
+                                          NULL};
   static const char *const sts_keys[] = {"record", "policy", "mx", NULL};
   static const char *const sts_rec_keys[] = {"status", "name", "txt",
                                              "id",     "ttl",  NULL};
@@ -820,6 +829,88 @@ START_TEST(test_json_schema)
 }
 END_TEST
 
+static cJSON *json_of(void (*build)(struct mts_result *));
+static const cJSON *member(const cJSON *obj, const char *name);
+
+/* --propagation (rollout.md R199): the member's shape, and the text block. */
+static void
+build_propagation(struct mts_result *r)
+{
+  struct mts_propagation_view *v = calloc(1, sizeof(*v));
+  struct mts_ns_view *s;
+
+  ck_assert_ptr_nonnull(v);
+  r->domain = xstrdup("example.com");
+  r->status = MTS_STATUS_WARNING;
+  v->zone = xstrdup("example.com");
+  v->in_sync = 0;
+  v->resolver_current = 1;
+  v->servers = calloc(2, sizeof(*v->servers));
+  ck_assert_ptr_nonnull(v->servers);
+  v->n_servers = 2;
+  s = &v->servers[0];
+  s->name = xstrdup("ns1.example.com");
+  s->ip = xstrdup("192.0.2.53");
+  s->serial = 2026120502;
+  for (int k = 0; k < MTS_PROP__COUNT; k++) {
+    s->rr[k].known = 1;
+  }
+  s->rr[MTS_PROP_STS].v = calloc(1, sizeof(struct mts_buf));
+  ck_assert_ptr_nonnull(s->rr[MTS_PROP_STS].v);
+  s->rr[MTS_PROP_STS].v[0].data = xstrdup("v=STSv1; id=2");
+  s->rr[MTS_PROP_STS].v[0].len = strlen("v=STSv1; id=2");
+  s->rr[MTS_PROP_STS].n = 1;
+  s = &v->servers[1];
+  s->name = xstrdup("ns2.example.com");
+  s->ip = xstrdup("198.51.100.53");
+  s->status = MTS_NS_LAME;
+  s->serial = -1;
+  r->propagation = v;
+}
+
+START_TEST(test_json_propagation)
+{
+  static const char *const prop_keys[] = {
+      "zone",    "domain_zone", "in_sync", "resolver_current",
+      "servers", "error",       NULL};
+  static const char *const server_keys[] = {
+      "name", "ip", "status", "serial", "sts_txt", "tlsrpt_txt", "mx", NULL};
+  cJSON *root = json_of(build_propagation);
+  const cJSON *p = member(root, "propagation"), *s0, *s1;
+  struct mts_result r;
+  size_t len;
+  char *text;
+
+  check_keys(p, "propagation", prop_keys);
+  ck_assert(cJSON_IsFalse(member(p, "in_sync")));
+  ck_assert(cJSON_IsTrue(member(p, "resolver_current")));
+  ck_assert(cJSON_IsNull(member(p, "domain_zone")));
+  s0 = cJSON_GetArrayItem(member(p, "servers"), 0);
+  s1 = cJSON_GetArrayItem(member(p, "servers"), 1);
+  check_keys(s0, "propagation.servers[0]", server_keys);
+  ck_assert_str_eq(member(s0, "status")->valuestring, "ok");
+  ck_assert_double_eq(member(s0, "serial")->valuedouble, 2026120502.0);
+  ck_assert_str_eq(cJSON_GetArrayItem(member(s0, "sts_txt"), 0)->valuestring,
+                   "v=STSv1; id=2");
+  ck_assert_int_eq(cJSON_GetArraySize(member(s0, "mx")), 0);
+  ck_assert_str_eq(member(s1, "status")->valuestring, "lame");
+  ck_assert(cJSON_IsNull(member(s1, "serial")));
+  ck_assert(cJSON_IsNull(member(s1, "sts_txt")));
+  cJSON_Delete(root);
+
+  mts_result_init(&r);
+  build_propagation(&r);
+  text = render(&r, KIND_TEXT, &len);
+  ck_assert_ptr_nonnull(strstr(text, "  Name servers    zone example.com: "
+                                     "out of sync\n"));
+  ck_assert_ptr_nonnull(strstr(text, "ns1.example.com 192.0.2.53: ok, serial "
+                                     "2026120502\n"));
+  ck_assert_ptr_nonnull(strstr(text, "ns2.example.com 198.51.100.53: lame\n"));
+  free(text);
+  mts_result_release(&r);
+}
+END_TEST
+
 static cJSON *
 json_of(void (*build)(struct mts_result *))
 {
@@ -932,7 +1023,8 @@ START_TEST(test_json_null_scalars)
              (const char *const[]){"schema_version", "domain", "domain_unicode",
                                    "checked_at", "duration_ms", "status",
                                    "mta_sts", "tls_rpt", "findings", "changes",
-                                   "old_policy_until", NULL});
+                                   "old_policy_until", "propagation", NULL});
+  ck_assert(cJSON_IsNull(member(root, "propagation")));
   ck_assert(cJSON_IsNull(member(root, "domain")));
   ck_assert(cJSON_IsNull(member(root, "changes")));
   ck_assert(cJSON_IsNull(member(root, "old_policy_until")));
@@ -1145,6 +1237,7 @@ report_suite(void)
   tcase_add_test(tj, test_json_values);
   tcase_add_test(tj, test_json_null_scalars);
   tcase_add_test(tj, test_json_long_line);
+  tcase_add_test(tj, test_json_propagation);
   tcase_set_timeout(tj, 60);
   suite_add_tcase(s, tj);
 
