@@ -646,25 +646,37 @@ step_push(struct mts_plan *p, enum mts_plan_action a, long long not_before,
           const char *fmt, ...)
 {
   struct mts_plan_step *v;
-  char en[1024], loc[2048];
+  char *en, *loc;
+  size_t size;
   va_list ap;
+  int n;
 
+  /* Sized from the English sentence (a kept record's value may be long),
+   * with room for a translation up to four times as many bytes (UTF-8). */
   va_start(ap, fmt);
-  mts_vformat2(en, loc, sizeof(en), fmt, ap);
+  n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
+  size = 4 * (size_t)(n > 0 ? n : 0) + 1024;
+  en = malloc(size);
+  loc = malloc(size);
   v = realloc(p->steps, (p->n_steps + 1) * sizeof(*v));
-  if (v == NULL) {
+  if (en == NULL || loc == NULL || v == NULL) {
+    free(en);
+    free(loc);
+    if (v != NULL) {
+      p->steps = v;
+    }
     return MTS_ENOMEM;
   }
+  va_start(ap, fmt);
+  mts_vformat2(en, loc, size, fmt, ap);
+  va_end(ap);
   p->steps = v;
   v[p->n_steps].action = a;
-  v[p->n_steps].text = strdup(en);
-  v[p->n_steps].text_local = strdup(loc);
+  v[p->n_steps].text = en;
+  v[p->n_steps].text_local = loc;
   v[p->n_steps].not_before = not_before;
   p->n_steps++;
-  if (v[p->n_steps - 1].text == NULL || v[p->n_steps - 1].text_local == NULL) {
-    return MTS_ENOMEM; /* mts_plan_release frees what is there */
-  }
   return MTS_OK;
 }
 

@@ -375,6 +375,43 @@ START_TEST(r190_tlsrpt)
 }
 END_TEST
 
+/* A long --rua (many addresses): the step names the whole record, never
+ * a sentence cut at a fixed buffer's end. */
+START_TEST(long_value_not_cut)
+{
+  struct mts_result r;
+  struct mts_plan p;
+  struct mts_plan_opts o = opts_default();
+  char *ruav[40], buf[64];
+  int found = 0;
+
+  for (int i = 0; i < 40; i++) {
+    snprintf(buf, sizeof(buf), "mailto:tls-reports-%02d@example.com", i);
+    ruav[i] = xdup(buf);
+  }
+  o.rua = ruav;
+  o.n_rua = 40;
+  res_init(&r);
+  add_host(&r, "mx1.example.com", 10, -1);
+  build(&r, &o, &p);
+  ck_assert_uint_gt(strlen(p.tlsrpt.value), 1300);
+  for (size_t i = 0; i < p.n_steps; i++) {
+    if (p.steps[i].action == MTS_PLAN_TLSRPT_RECORD) {
+      found = 1;
+      ck_assert_ptr_nonnull(strstr(p.steps[i].text, p.tlsrpt.value));
+      ck_assert_ptr_nonnull(
+          strstr(p.steps[i].text, "first failures are seen."));
+    }
+  }
+  ck_assert(found);
+  for (int i = 0; i < 40; i++) {
+    free(ruav[i]);
+  }
+  mts_plan_release(&p);
+  mts_result_release(&r);
+}
+END_TEST
+
 /* ---- R191, R204: the id -------------------------------------------------- */
 
 START_TEST(r191_id_kept_when_same)
@@ -894,6 +931,7 @@ plan_suite(void)
   tcase_add_test(tc, r189_max_age_range);
   tcase_add_loop_test(tc, r190_tlsrpt, 0,
                       (int)(sizeof(rpt_cases) / sizeof(rpt_cases[0])));
+  tcase_add_test(tc, long_value_not_cut);
   tcase_add_test(tc, r191_id_kept_when_same);
   tcase_add_test(tc, r191_new_id_is_run_time);
   tcase_add_test(tc, r204_changed_id_unchanged);
