@@ -204,7 +204,9 @@ mkdir -p "$tmp/knot"
   echo "\$TTL 3600"
   echo "@ SOA ns hostmaster 1 3600 900 604800 300"
   echo "@ NS ns"
-  echo "ns A $dns_addr"
+  # The name server is reached through the DNS delay proxy, so that
+  # --propagation's direct queries pay the RTT too.
+  echo "ns A $udp_proxy"
   echo "mx1 A $smtp_proxy"
   echo "mxd A $smtp_addr"
   for d in "@:$tcp_proxy:mx1" "direct:$web_addr:mxd"; do
@@ -337,7 +339,7 @@ one_run() {
   out=$tmp/out.$label.$i.json
   t0=$EPOCHREALTIME
   timeout -k 2 30 "$binary" --json --resolver "$resolver" --ca-file "$web/ca.pem" \
-    "$domain" >"$out" 2>"$out.err" || rc=$?
+    "${extra[@]}" "$domain" >"$out" 2>"$out.err" || rc=$?
   t1=$EPOCHREALTIME
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
   dur=$(grep -o '"duration_ms":[0-9]*' "$out" | head -1 | cut -d: -f2 || true)
@@ -350,22 +352,30 @@ one_run() {
 run_row() { # LABEL RTT DOMAIN RESOLVER
   local i
   # one untimed warm-up (page cache, nginx worker, proxy)
-  timeout -k 2 30 "$binary" --json --resolver "$4" --ca-file "$web/ca.pem" "$3" >/dev/null 2>&1 || true
+  timeout -k 2 30 "$binary" --json --resolver "$4" --ca-file "$web/ca.pem" "${extra[@]}" "$3" >/dev/null 2>&1 || true
   for ((i = 1; i <= runs; i++)); do
     one_run "$1" "$2" "$i" "$3" "$4"
   done
 }
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
+extra=()
 run_row direct 0 "direct.$zone" "$dns_addr:$dns_port"
 start_proxy 0
 run_row proxy0 0 "$zone" "$udp_proxy:$dns_port"
 stop_proxy
+# Each D twice, side by side: the check alone, then with --propagation
+# (issue 13: its chain SOA -> NS -> A -> direct queries, 4 RTT, runs beside
+# the probe's 7 and should add nothing).
 for d in "${rtt_list[@]}"; do
   start_proxy "$d"
+  extra=()
   run_row "rtt$d" "$d" "$zone" "$udp_proxy:$dns_port"
+  extra=(--propagation --ns-port "$dns_port")
+  run_row "rtt$d+prop" "$d" "$zone" "$udp_proxy:$dns_port"
   stop_proxy
 done
+extra=()
 
 # ---- report ---------------------------------------------------------------------
 
@@ -402,7 +412,8 @@ for lab in order:
     mw, mu = statistics.median(w), statistics.median(u)
     if lab == "proxy0":
         base = mw
-    name = {"direct": "0 (no proxy)", "proxy0": "0 (proxy, no delay)"}.get(lab, "%d ms" % d)
+    name = {"direct": "0 (no proxy)", "proxy0": "0 (proxy, no delay)"}.get(
+        lab, "%d ms%s" % (d, " --propagation" if lab.endswith("+prop") else ""))
     mult = "%.2f" % (mw / d) if d else "-"
     added = "%.2f" % ((mw - base) / d) if d and base is not None else "-"
     print("| %s | %d/%d | %s (%s-%s) | %s (%s-%s) | %s | %s | %s |" % (
