@@ -24,6 +24,8 @@ declare -A KEYWORDS=(
   [src/rules/policy.c]="-kaddf:5 -kline_add:3 -kct_add:4"
   [src/tlsrpt/tlsrpt.c]="-kadd:5 -kadddef:4"
   [src/tlsrpt/rptsrc.c]="-kemit_unreadable:6"
+  [src/tlsrpt/ijson.c]="-kfail:4"
+  [src/net/smtp.c]="-kfinish:3"
 )
 
 tmp=$(mktemp -d)

@@ -114,6 +114,33 @@ r = run(["--lang", "xx", "a.example"], {"LANG": "C"})
 if r.returncode != 64:
     failures.append("--lang xx is not a usage error")
 
+# Reasons spliced into sentences are translated too: a TLS report that is
+# not JSON, one whose gzip data is cut, a plan usage error (issue 15).
+import gzip
+import tempfile
+with tempfile.TemporaryDirectory() as d:
+    bad = os.path.join(d, "bad.json")
+    cut = os.path.join(d, "cut.json.gz")
+    with open(bad, "w") as f:
+        f.write('{"a":1,}')
+    with open(cut, "wb") as f:
+        f.write(gzip.compress(b'{"organization-name": "x"}' * 20)[:30])
+    r = run(["report", bad, cut], {"LANG": "ja_JP.UTF-8"})
+    out = r.stdout.decode()
+    for want in ("メンバー名が必要です(バイト 7)", "途中で切れています"):
+        if want not in out:
+            failures.append(f"report reason not in Japanese ({want}): {out}")
+    for english in ("member name", "truncated"):
+        if english in out:
+            failures.append(f"English reason in Japanese text ({english})")
+    r = run(["report", "--json", bad], {"LANG": "ja_JP.UTF-8"})
+    if "a member name was expected" not in r.stdout.decode():
+        failures.append("report JSON message is not English: "
+                        + r.stdout.decode())
+r = run(["plan", "--mode", "bogus", "a.example"], {"LANG": "ja_JP.UTF-8"})
+if r.returncode != 64 or "--mode 'bogus' は無効です" not in r.stderr.decode():
+    failures.append("plan usage error not in Japanese: " + r.stderr.decode())
+
 for f in failures:
     print("FAIL:", f)
 sys.exit(1 if failures else 0)

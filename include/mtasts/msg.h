@@ -40,6 +40,17 @@ void mts_sentence(char *msg, size_t size);
 const char *mts_frag(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*! \p msgid (a constant marked N_(), not a format) and its translation as
+ *  a fragment (mts_frag): a reason or a word spliced into a finding's
+ *  message. \return \p buf. */
+const char *mts_frag_str(char *buf, size_t size, const char *msgid);
+
+/*! \p en and its translation \p loc (NULL: none) as a fragment
+ *  (mts_frag), for sentences formatted elsewhere (mts_vformat2).
+ *  \return \p buf. */
+const char *mts_frag_pair(char *buf, size_t size, const char *en,
+                          const char *loc);
+
 /*! mts_describe_byte as a fragment (mts_frag). */
 const char *mts_describe_byte2(char *buf, size_t size, char ch);
 

@@ -389,6 +389,7 @@ struct mts_smtp_result {
   enum mts_smtp_outcome outcome;
   char *address;       /*!< the address probed */
   char *detail;        /*!< what failed, with the server's reply; or NULL */
+  char *detail_local;  /*!< the same in the locale's language, or NULL */
   char *banner;        /*!< the greeting's first line as received, or NULL */
   int starttls;        /*!< EHLO offered STARTTLS: 1, 0, -1 unknown */
   char *tls_version;   /*!< "TLSv1.3", or NULL */

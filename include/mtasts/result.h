@@ -75,6 +75,8 @@ struct mts_smtp_view {
   int trusted;              /*!< 1, 0, -1 = null */
   int name_match;           /*!< 1, 0, -1 = null */
   char *error;              /*!< why it failed (escaped on output), or NULL */
+  char *error_text;         /*!< the same in the locale's language (text
+                                 output only), or NULL */
   const char *dane;         /*!< R169, static: "ok" the chain matched a TLSA
                                  record, "mismatch" it did not, NULL = null (DANE
                                  not verified for this address) */

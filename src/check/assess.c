@@ -590,12 +590,13 @@ fetch_outcome(const struct mts_fetch_result *f, const char *host,
   }
   *cert_checked = 1;
   if (f->cert_san == NULL) {
-    *detail = "the certificate has no subjectAltName; its subject CN does "
-              "not count";
+    *detail = N_("the certificate has no subjectAltName; its subject CN "
+                 "does not count");
     return MTS_FETCH_CERT_NAME;
   }
   if (!mts_name_san_match(f->cert_san, host)) {
-    *detail = "no subjectAltName of the certificate names the policy host";
+    *detail = N_("no subjectAltName of the certificate names the policy "
+                 "host");
     return MTS_FETCH_CERT_NAME;
   }
   return MTS_FETCH_OK;
@@ -637,13 +638,15 @@ add_fetch_failure(struct mts_result *r, const struct mts_fetch_result *f,
 {
   const char *rt;
   enum mts_code code = fetch_code(outcome, &rt);
+  char how[512], why[1024];
 
-  return mts_findings_add(&r->findings, code, f->address,
-                          f->address ? strlen(f->address) : 0,
-                          "Fetching %s from %s failed: %s%s%s (senders "
-                          "report %s).",
-                          url, f->address, mts_fetch_outcome_str(outcome),
-                          detail ? ": " : "", detail ? detail : "", rt);
+  return mts_findings_add(
+      &r->findings, code, f->address, f->address ? strlen(f->address) : 0,
+      "Fetching %s from %s failed: %s%s%s (senders report %s).", url,
+      f->address,
+      mts_frag_str(how, sizeof(how), mts_fetch_outcome_str(outcome)),
+      detail ? ": " : "", detail ? mts_frag_str(why, sizeof(why), detail) : "",
+      rt);
 }
 
 static char *
@@ -1210,23 +1213,28 @@ assess_fetches(const struct mts_lookups *lk, struct mts_result *r,
   for (size_t i = 0; i < n && err == MTS_OK; i++) {
     const struct mts_fetch_result *f = v[i].f;
     const char *detail = v[i].detail;
+    char how[512], why[1024];
     if (f == NULL || v[i].outcome == MTS_FETCH_OK) {
       continue;
     }
     if (v[i].outcome == MTS_FETCH_NO_ROUTE && ok != NULL) {
-      err = mts_findings_add(&r->findings, MTS_F_POLICY_ADDRESS_NOT_CHECKED,
-                             f->address, strlen(f->address),
-                             "%s was not checked: this machine has no route "
-                             "to it (%s).",
-                             f->address, detail ? detail : "no route");
+      err = mts_findings_add(
+          &r->findings, MTS_F_POLICY_ADDRESS_NOT_CHECKED, f->address,
+          strlen(f->address),
+          "%s was not checked: this machine has no route "
+          "to it (%s).",
+          f->address,
+          detail ? detail : mts_frag_str(how, sizeof(how), N_("no route")));
     } else if (ok != NULL) {
       err = mts_findings_add(
           &r->findings, MTS_F_POLICY_ADDRESS_UNREACHABLE, f->address,
           strlen(f->address),
           "The policy host's address %s fails (%s%s%s), while %s answers: "
           "senders that pick it cannot fetch the policy.",
-          f->address, mts_fetch_outcome_str(v[i].outcome), detail ? ": " : "",
-          detail ? detail : "", ok->address);
+          f->address,
+          mts_frag_str(how, sizeof(how), mts_fetch_outcome_str(v[i].outcome)),
+          detail ? ": " : "",
+          detail ? mts_frag_str(why, sizeof(why), detail) : "", ok->address);
     } else {
       err = add_fetch_failure(r, f, v[i].outcome, detail, r->policy.url);
     }
@@ -1406,7 +1414,7 @@ static const enum mts_code hcode_code[H__COUNT] = {
 
 struct hnote {
   char addrs[512];
-  char why[512]; /* the first address's reason */
+  char why[1024]; /* the first address's reason, in both languages */
   int n;
 };
 
@@ -1444,6 +1452,17 @@ dup_or_null(const char *s, int *oom)
   return d;
 }
 
+/* The probe's reason as a fragment of a finding's message (mts_frag):
+ * English in JSON, the locale's words in text. NULL when it has none. */
+static const char *
+detail_frag(const struct mts_smtp_result *f, char *buf, size_t size)
+{
+  if (f->detail == NULL) {
+    return NULL;
+  }
+  return mts_frag_pair(buf, size, f->detail, f->detail_local);
+}
+
 /* One address's view from its probe; notes what fails into hn. */
 static enum mts_err
 judge_smtp_addr(const struct mts_smtp_result *f, const struct mts_mx_host *h,
@@ -1452,10 +1471,12 @@ judge_smtp_addr(const struct mts_smtp_result *f, const struct mts_mx_host *h,
 {
   int oom = 0;
   const char *ip = f->address;
+  char why[1024];
 
   v->starttls = f->starttls;
   v->banner = dup_or_null(f->banner, &oom);
   v->error = dup_or_null(f->detail, &oom);
+  v->error_text = dup_or_null(f->detail_local, &oom);
   v->cert_not_after = -1;
   v->trusted = v->name_match = -1;
   switch (f->outcome) {
@@ -1464,20 +1485,20 @@ judge_smtp_addr(const struct mts_smtp_result *f, const struct mts_mx_host *h,
       return oom ? MTS_ENOMEM : MTS_OK;
     case MTS_SMTPO_CONNECT:
       v->status = MTS_SMTP_UNREACHABLE;
-      note(&hn[H_UNREACHED], ip, f->detail);
+      note(&hn[H_UNREACHED], ip, detail_frag(f, why, sizeof(why)));
       return oom ? MTS_ENOMEM : MTS_OK;
     case MTS_SMTPO_NO_STARTTLS:
       *reached = 1;
       *failed = 1;
       v->status = MTS_SMTP_FAILED;
-      note(&hn[H_MISSING], ip, f->detail);
+      note(&hn[H_MISSING], ip, detail_frag(f, why, sizeof(why)));
       return oom ? MTS_ENOMEM : MTS_OK;
     case MTS_SMTPO_FAILED:
     case MTS_SMTPO_TLS:
       *reached = 1;
       *failed = 1;
       v->status = MTS_SMTP_FAILED;
-      note(&hn[H_FAILED], ip, f->detail);
+      note(&hn[H_FAILED], ip, detail_frag(f, why, sizeof(why)));
       break;
     case MTS_SMTPO_OK:
       *reached = 1;
@@ -1536,7 +1557,8 @@ judge_smtp_addr(const struct mts_smtp_result *f, const struct mts_mx_host *h,
   } else if (f->outcome == MTS_SMTPO_OK) {
     *failed = 1;
     v->trusted = 0;
-    note(&hn[H_UNTRUSTED], ip, "the server sent no certificate");
+    note(&hn[H_UNTRUSTED], ip,
+         mts_frag_str(why, sizeof(why), N_("the server sent no certificate")));
   }
   return oom ? MTS_ENOMEM : MTS_OK;
 }
@@ -1549,53 +1571,67 @@ host_findings(struct mts_result *r, const struct mts_mx_host *h,
 
   for (int c = 0; c < H__COUNT && err == MTS_OK; c++) {
     const struct hnote *x = &hn[c];
-    const char *what = "";
-    char msg[1400];
-    enum mts_severity s = sev;
+    enum mts_code code = hcode_code[c];
+    char reason[1100];
 
     if (x->n == 0) {
       continue;
     }
+    /* Whole sentences, so that each translates; the reason (the first
+     * address's) is a fragment in both languages. */
+    reason[0] = '\0';
+    if (x->why[0] != '\0' && c == H_SOON) {
+      mts_frag(reason, sizeof(reason), N_(" (%s days left)"), x->why);
+    } else if (x->why[0] != '\0') {
+      mts_frag(reason, sizeof(reason), N_(" (%s)"), x->why);
+    }
+#define HOST_FINDING(sev_, fmt_)                                               \
+  mts_findings_add_sev(&r->findings, code, (sev_), h->name, strlen(h->name),   \
+                       (fmt_), h->name, x->addrs, reason)
     switch ((enum hcode)c) {
       case H_MISSING:
-        what = "does not offer STARTTLS in its EHLO reply";
+        err = HOST_FINDING(sev, N_("The MX host %s (%s) does not offer "
+                                   "STARTTLS in its EHLO reply%s."));
         break;
       case H_FAILED:
-        what = "fails before TLS is established";
+        err = HOST_FINDING(sev, N_("The MX host %s (%s) fails before TLS is "
+                                   "established%s."));
         break;
       case H_OLD:
-        what = "negotiates a TLS version older than 1.2";
+        err = HOST_FINDING(sev, N_("The MX host %s (%s) negotiates a TLS "
+                                   "version older than 1.2%s."));
         break;
       case H_UNTRUSTED:
-        what = "presents a certificate that does not verify";
+        err = HOST_FINDING(sev, N_("The MX host %s (%s) presents a "
+                                   "certificate that does not verify%s."));
         break;
       case H_EXPIRED:
-        what = "presents an expired (or not yet valid) certificate";
+        err = HOST_FINDING(sev, N_("The MX host %s (%s) presents an expired "
+                                   "(or not yet valid) certificate%s."));
         break;
       case H_NAME:
-        what = "presents a certificate whose subjectAltName does not name "
-               "the host";
+        err = HOST_FINDING(sev, N_("The MX host %s (%s) presents a "
+                                   "certificate whose subjectAltName does not "
+                                   "name the host%s."));
         break;
       case H_SOON:
-        what = "presents a certificate that expires within 14 days";
-        s = MTS_SEV_WARNING;
+        err = HOST_FINDING(MTS_SEV_WARNING,
+                           N_("The MX host %s (%s) presents a certificate "
+                              "that expires within 14 days%s."));
         break;
       case H_UNREACHED:
         if (!any_reached) {
           continue; /* one domain-wide info finding instead (R168) */
         }
-        what = "does not accept a connection on the SMTP port, while other "
-               "addresses of the domain do";
-        s = MTS_SEV_WARNING;
+        err = HOST_FINDING(MTS_SEV_WARNING,
+                           N_("The MX host %s (%s) does not accept a "
+                              "connection on the SMTP port, while other "
+                              "addresses of the domain do%s."));
         break;
       case H__COUNT:
         break;
     }
-    snprintf(msg, sizeof(msg), "The MX host %s (%s) %s%s%s%s.", h->name,
-             x->addrs, what, x->why[0] ? " (" : "", x->why,
-             x->why[0] ? (c == H_SOON ? " days left)" : ")") : "");
-    err = mts_findings_add_sev(&r->findings, hcode_code[c], s, h->name,
-                               strlen(h->name), "%s", msg);
+#undef HOST_FINDING
   }
   return err;
 }

@@ -133,6 +133,30 @@ mts_frag(char *buf, size_t size, const char *fmt, ...)
   return buf;
 }
 
+const char *
+mts_frag_pair(char *buf, size_t size, const char *en, const char *loc)
+{
+  int n;
+
+  if (loc == NULL || strcmp(loc, en) == 0) {
+    (void)snprintf(buf, size, "%s", en);
+    return buf;
+  }
+  n = snprintf(buf, size, "%c%s%c%s%c", FRAG_OPEN, en, FRAG_SEP, loc,
+               FRAG_CLOSE);
+  if (n < 0 || (size_t)n >= size) {
+    (void)snprintf(buf, size, "%s", en);
+  }
+  return buf;
+}
+
+const char *
+mts_frag_str(char *buf, size_t size, const char *msgid)
+{
+  /* _("") is the catalogue's header, not a translation. */
+  return mts_frag_pair(buf, size, msgid, msgid[0] != '\0' ? _(msgid) : NULL);
+}
+
 /* Copy s[0..n) to out (room for n + 1), choosing one side of each
  * fragment; returns the bytes written. A fragment without its end, or
  * nested deeper than FRAG_DEPTH, is copied as text minus the markers. */

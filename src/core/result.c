@@ -165,6 +165,7 @@ mts_smtp_view_free(struct mts_smtp_view **pv)
   free(v->cert_issuer);
   strv_free(v->cert_san, v->n_cert_san);
   free(v->error);
+  free(v->error_text);
   free(v);
   *pv = NULL;
 }

@@ -1,5 +1,7 @@
 #include "mtasts/net.h"
 
+#include "mtasts/i18n.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,27 +53,27 @@ mts_fetch_outcome_str(enum mts_fetch_outcome o)
 {
   switch (o) {
     case MTS_FETCH_OK:
-      return "response received";
+      return N_("response received");
     case MTS_FETCH_CONNECT:
-      return "connection failed";
+      return N_("connection failed");
     case MTS_FETCH_TLS:
-      return "TLS handshake failed";
+      return N_("TLS handshake failed");
     case MTS_FETCH_CERT_UNTRUSTED:
-      return "certificate not trusted";
+      return N_("certificate not trusted");
     case MTS_FETCH_CERT_EXPIRED:
-      return "certificate expired or not yet valid";
+      return N_("certificate expired or not yet valid");
     case MTS_FETCH_CERT_NAME:
-      return "certificate does not name the policy host";
+      return N_("certificate does not name the policy host");
     case MTS_FETCH_TIMEOUT:
-      return "timed out";
+      return N_("timed out");
     case MTS_FETCH_TOO_LARGE:
-      return "body too large";
+      return N_("body too large");
     case MTS_FETCH_FAILED:
-      return "fetch failed";
+      return N_("fetch failed");
     case MTS_FETCH_NO_ROUTE:
-      return "no route from this machine";
+      return N_("no route from this machine");
   }
-  return "fetch failed";
+  return N_("fetch failed");
 }
 
 void

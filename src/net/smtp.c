@@ -26,6 +26,8 @@
 #include <openssl/x509v3.h>
 
 #include "mtasts/civil.h"
+#include "mtasts/i18n.h"
+#include "mtasts/msg.h"
 #include "smtpreply.h"
 
 enum step {
@@ -38,12 +40,12 @@ enum step {
 };
 
 static const char *const step_name[] = {
-    [ST_CONNECT] = "connecting",
-    [ST_GREETING] = "waiting for the greeting",
-    [ST_EHLO] = "waiting for the EHLO reply",
-    [ST_STARTTLS] = "waiting for the STARTTLS reply",
-    [ST_TLS] = "in the TLS handshake",
-    [ST_DONE] = "closing",
+    [ST_CONNECT] = N_("connecting"),
+    [ST_GREETING] = N_("waiting for the greeting"),
+    [ST_EHLO] = N_("waiting for the EHLO reply"),
+    [ST_STARTTLS] = N_("waiting for the STARTTLS reply"),
+    [ST_TLS] = N_("in the TLS handshake"),
+    [ST_DONE] = N_("closing"),
 };
 
 struct mts_smtper {
@@ -88,6 +90,7 @@ mts_smtp_result_free(struct mts_smtp_result **pres)
   }
   free(r->address);
   free(r->detail);
+  free(r->detail_local);
   free(r->banner);
   free(r->tls_version);
   free(r->cipher);
@@ -236,12 +239,14 @@ finish(struct mts_smtp *p, enum mts_smtp_outcome o, const char *fmt, ...)
 
   p->res->outcome = o;
   if (fmt != NULL && p->res->detail == NULL) {
-    char buf[1024];
+    /* The facts in English (JSON) and in the locale's words (text). */
+    char en[1024], loc[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    mts_vformat2(en, loc, sizeof(en), fmt, ap);
     va_end(ap);
-    p->res->detail = strdup(buf);
+    p->res->detail = strdup(en);
+    p->res->detail_local = strcmp(en, loc) != 0 ? strdup(loc) : NULL;
   }
   if (p->fd >= 0) {
     (void)mts_loop_watch(s->loop, p->fd, 0, NULL, NULL);
@@ -555,8 +560,9 @@ read_replies(struct mts_smtp *p)
       return;
     }
     if (n <= 0) {
+      char st[256];
       finish(p, MTS_SMTPO_FAILED, "the server closed the connection %s",
-             step_name[p->step]);
+             mts_frag_str(st, sizeof(st), step_name[p->step]));
       return;
     }
     p->have += (size_t)n;
@@ -570,8 +576,10 @@ read_replies(struct mts_smtp *p)
         break;
       }
       if (rd != MTS_SMTP_RD_DONE) {
+        char st[256], what[256];
         finish(p, MTS_SMTPO_FAILED, "the server sent %s %s",
-               mts_smtp_rd_str(rd), step_name[p->step]);
+               mts_frag_str(what, sizeof(what), mts_smtp_rd_str(rd)),
+               mts_frag_str(st, sizeof(st), step_name[p->step]));
         return;
       }
       on_reply(p);
@@ -755,19 +763,39 @@ mts_smtp_cancel(struct mts_smtp *p)
   }
 }
 
+/* "the check's time limit was reached <step>", in both languages. */
+static void
+expired(struct mts_smtp_result *res, const char *step)
+{
+  char en[256], loc[512], s[256];
+
+  mts_frag_str(s, sizeof(s), step);
+  snprintf(en, sizeof(en), "%s", s);
+  mts_frag_resolve(en, 0);
+  mts_frag_resolve(s, 1);
+  snprintf(loc, sizeof(loc), _("the check's time limit was reached %s"), s);
+  res->detail_local = strdup(loc);
+  snprintf(loc, sizeof(loc), "the check's time limit was reached %s", en);
+  res->detail = strdup(loc);
+  if (res->detail_local != NULL &&
+      strcmp(res->detail, res->detail_local) == 0) {
+    free(res->detail_local);
+    res->detail_local = NULL;
+  }
+}
+
 struct mts_smtp_result *
 mts_smtp_expire(struct mts_smtp *p)
 {
   struct mts_smtp_result *res;
 
   if (!p->finished) {
-    char buf[160];
     p->res->outcome =
         p->step == ST_CONNECT ? MTS_SMTPO_CONNECT : MTS_SMTPO_FAILED;
-    snprintf(buf, sizeof(buf), "the check's time limit was reached %s",
-             step_name[p->step]);
     free(p->res->detail);
-    p->res->detail = strdup(buf);
+    free(p->res->detail_local);
+    p->res->detail = p->res->detail_local = NULL;
+    expired(p->res, step_name[p->step]);
   }
   res = p->res;
   p->res = NULL;

@@ -1,5 +1,7 @@
 #include "smtpreply.h"
 
+#include "mtasts/i18n.h"
+
 #include <string.h>
 
 void
@@ -125,15 +127,15 @@ mts_smtp_rd_str(enum mts_smtp_rd rd)
 {
   switch (rd) {
     case MTS_SMTP_RD_MORE:
-      return "an incomplete reply";
+      return N_("an incomplete reply");
     case MTS_SMTP_RD_DONE:
-      return "a complete reply";
+      return N_("a complete reply");
     case MTS_SMTP_RD_LONG_LINE:
-      return "a reply line over 512 octets";
+      return N_("a reply line over 512 octets");
     case MTS_SMTP_RD_TOO_LARGE:
-      return "a reply over 64 KiB";
+      return N_("a reply over 64 KiB");
     case MTS_SMTP_RD_SYNTAX:
-      return "a malformed reply";
+      return N_("a malformed reply");
   }
-  return "a malformed reply";
+  return N_("a malformed reply");
 }

@@ -793,7 +793,8 @@ put_mx_addrs(struct ctx *c, const struct mts_mx_host *h, long long now)
       }
       if (v->error != NULL) {
         out_s(c, ": ");
-        put_str(c, v->error, 0);
+        put_str(c, v->error_text ? v->error_text : v->error,
+                v->error_text ? ESC_UTF8 : 0);
       }
     }
     out_c(c, '\n');

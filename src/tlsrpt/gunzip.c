@@ -6,6 +6,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "mtasts/i18n.h"
+
 int
 mts_gz_magic(const unsigned char *p, size_t n)
 {
@@ -29,12 +31,12 @@ mts_gunzip(const unsigned char *in, size_t n, size_t max_out,
   *out_len = 0;
   *why = NULL;
   if (!mts_gz_magic(in, n)) {
-    *why = "it does not start with the gzip magic bytes";
+    *why = N_("it does not start with the gzip magic bytes");
     return MTS_GZ_NOT_GZIP;
   }
   memset(&z, 0, sizeof(z));
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) { /* gzip only */
-    *why = "zlib could not be set up";
+    *why = N_("zlib could not be set up");
     return MTS_GZ_NOMEM;
   }
   for (;;) {
@@ -45,7 +47,7 @@ mts_gunzip(const unsigned char *in, size_t n, size_t max_out,
       unsigned char *nb;
       if (cap > max_out) {
         res = MTS_GZ_TOO_LARGE;
-        *why = "the decompressed report is over the size cap";
+        *why = N_("the decompressed report is over the size cap");
         goto out;
       }
       if (ncap > max_out + 1) {
@@ -54,7 +56,7 @@ mts_gunzip(const unsigned char *in, size_t n, size_t max_out,
       nb = realloc(buf, ncap + 1);
       if (nb == NULL) {
         res = MTS_GZ_NOMEM;
-        *why = "out of memory";
+        *why = N_("out of memory");
         goto out;
       }
       buf = nb;
@@ -73,7 +75,7 @@ mts_gunzip(const unsigned char *in, size_t n, size_t max_out,
     }
     if (len > max_out) {
       res = MTS_GZ_TOO_LARGE;
-      *why = "the decompressed report is over the size cap";
+      *why = N_("the decompressed report is over the size cap");
       goto out;
     }
     if (zr == Z_STREAM_END) {
@@ -81,7 +83,7 @@ mts_gunzip(const unsigned char *in, size_t n, size_t max_out,
       if (mts_gz_magic(in + used, n - used)) {
         if (inflateReset(&z) != Z_OK) {
           res = MTS_GZ_CORRUPT;
-          *why = "a gzip member could not be started";
+          *why = N_("a gzip member could not be started");
           goto out;
         }
         continue;
@@ -91,20 +93,20 @@ mts_gunzip(const unsigned char *in, size_t n, size_t max_out,
     if (zr == Z_BUF_ERROR && len < cap) {
       /* No progress with room left: the input ended mid-stream. */
       res = MTS_GZ_CORRUPT;
-      *why = "the gzip data is truncated";
+      *why = N_("the gzip data is truncated");
       goto out;
     }
     if (zr != Z_OK && zr != Z_BUF_ERROR) {
       res = zr == Z_MEM_ERROR ? MTS_GZ_NOMEM : MTS_GZ_CORRUPT;
-      *why = zr == Z_MEM_ERROR ? "out of memory"
+      *why = zr == Z_MEM_ERROR ? N_("out of memory")
              : z.msg           ? z.msg
-                               : "the gzip data is corrupt";
+                               : N_("the gzip data is corrupt");
       /* z.msg points into zlib's static strings: safe after inflateEnd. */
       goto out;
     }
     if (used == n && z.avail_out != 0) {
       res = MTS_GZ_CORRUPT;
-      *why = "the gzip data is truncated";
+      *why = N_("the gzip data is truncated");
       goto out;
     }
   }

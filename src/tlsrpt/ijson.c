@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtasts/i18n.h"
 #include "mtasts/utf8.h"
 
 #define MAX_DEPTH_CAP 256
@@ -278,7 +279,7 @@ mts_ijson_check(const char *p, size_t n, unsigned max_depth, size_t max_values,
         return MTS_IJSON_OK;
       }
       return fail(&s, MTS_IJSON_SYNTAX, s.i,
-                  s.n == 0 ? "an empty document" : "an unexpected end");
+                  s.n == 0 ? N_("an empty document") : N_("an unexpected end"));
     }
     c = s.p[s.i];
     switch (st) {

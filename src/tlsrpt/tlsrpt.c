@@ -1346,9 +1346,9 @@ decode(struct ctx *c, const unsigned char *data, size_t len, int gzip_expected,
 {
   struct mts_ijson_res jr;
   static const char *const ijson_why[] = {
-      [MTS_IJSON_UTF8] = "it is not valid UTF-8",
-      [MTS_IJSON_SURROGATE] = "it holds a lone UTF-16 surrogate escape",
-      [MTS_IJSON_NUMBER] = "it holds a number that is not exact in I-JSON",
+      [MTS_IJSON_UTF8] = N_("it is not valid UTF-8"),
+      [MTS_IJSON_SURROGATE] = N_("it holds a lone UTF-16 surrogate escape"),
+      [MTS_IJSON_NUMBER] = N_("it holds a number that is not exact in I-JSON"),
   };
 
   *owned = NULL;
@@ -1373,8 +1373,10 @@ decode(struct ctx *c, const unsigned char *data, size_t len, int gzip_expected,
       return -1;
     }
     if (g != MTS_GZ_OK) {
+      char w[512];
       add(c, MTS_F_REPORT_GZIP_INVALID, MTS_SEV_ERROR, NULL,
-          "the gzip data cannot be decompressed: %s", why);
+          "the gzip data cannot be decompressed: %s",
+          mts_frag_str(w, sizeof(w), why));
       return -1;
     }
     *json = (const char *)*owned;
@@ -1400,12 +1402,15 @@ decode(struct ctx *c, const unsigned char *data, size_t len, int gzip_expected,
     *json += 3;
     *jlen -= 3;
   }
+  char w1[512], w2[512];
+
   switch (mts_ijson_check(*json, *jlen, lim->max_depth, MAX_VALUES, &jr)) {
     case MTS_IJSON_OK:
       return 0;
     case MTS_IJSON_SYNTAX:
       add(c, MTS_F_REPORT_NOT_JSON, MTS_SEV_ERROR, NULL,
-          "the report is not JSON: %s at byte %zu", jr.why, jr.offset);
+          "the report is not JSON: %s at byte %zu",
+          mts_frag_str(w1, sizeof(w1), jr.why), jr.offset);
       return -1;
     case MTS_IJSON_DEPTH:
       add(c, MTS_F_REPORT_JSON_TOO_DEEP, MTS_SEV_ERROR, NULL,
@@ -1420,8 +1425,9 @@ decode(struct ctx *c, const unsigned char *data, size_t len, int gzip_expected,
     case MTS_IJSON_SURROGATE:
     case MTS_IJSON_NUMBER:
       add(c, MTS_F_REPORT_NOT_IJSON, MTS_SEV_ERROR, NULL,
-          "the report is not I-JSON: %s (%s at byte %zu)", ijson_why[jr.err],
-          jr.why, jr.offset);
+          "the report is not I-JSON: %s (%s at byte %zu)",
+          mts_frag_str(w1, sizeof(w1), ijson_why[jr.err]),
+          mts_frag_str(w2, sizeof(w2), jr.why), jr.offset);
       return -1;
   }
   return -1;

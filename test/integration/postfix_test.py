@@ -211,6 +211,18 @@ def cases(args, ca, resolver):
         check(smtp_of(o).get("starttls") is True,
               "%s: STARTTLS offered, got %r" % (case, smtp_of(o)))
 
+    # Issue 15: the MX findings read in Japanese in text, English in JSON.
+    env = dict(os.environ, LANG="ja_JP.UTF-8", LC_ALL="ja_JP.UTF-8",
+               NO_COLOR="1")
+    p = subprocess.run([args.bin, "--no-policy", "--timeout", "10",
+                        "--resolver", resolver, "--ca-file", ca,
+                        "pfwrongname.smtp.test"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, env=env, timeout=60)
+    text = p.stdout.decode("utf-8", "replace")
+    check("MX ホスト mx.pfwrongname.smtp.test" in text and
+          "The MX host" not in text,
+          "pfwrongname in Japanese: the MX finding translated, got %r" % text)
+
 
 def never_mail_from(pfdir):
     with open(os.path.join(pfdir, "postfix.log"), errors="replace") as f:

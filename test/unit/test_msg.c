@@ -2,6 +2,7 @@
 #include "mtasts/msg.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,28 @@ START_TEST(sentences)
 }
 END_TEST
 
+/* mts_frag_pair / mts_frag_str: both sides kept, each resolved alone. */
+START_TEST(frag_pairs)
+{
+  char buf[128], msg[256];
+
+  mts_frag_pair(buf, sizeof(buf), "no route", "経路がありません");
+  snprintf(msg, sizeof(msg), "fails (%s).", buf);
+  mts_frag_resolve(msg, 0);
+  ck_assert_str_eq(msg, "fails (no route).");
+  snprintf(msg, sizeof(msg), "fails (%s).", buf);
+  mts_frag_resolve(msg, 1);
+  ck_assert_str_eq(msg, "fails (経路がありません).");
+  /* No translation, or the same words: plain text. */
+  ck_assert_str_eq(mts_frag_pair(buf, sizeof(buf), "a", NULL), "a");
+  ck_assert_str_eq(mts_frag_pair(buf, sizeof(buf), "a", "a"), "a");
+  /* Never the catalogue's header for "". */
+  ck_assert_str_eq(mts_frag_str(buf, sizeof(buf), ""), "");
+  /* Too long for both sides: the English side alone. */
+  ck_assert_str_eq(mts_frag_pair(buf, 8, "abc", "defghij"), "abc");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -65,6 +88,7 @@ main(void)
   tcase_add_test(tc, show_escapes_and_cuts);
   tcase_add_test(tc, describe_bytes);
   tcase_add_test(tc, sentences);
+  tcase_add_test(tc, frag_pairs);
   suite_add_tcase(s, tc);
   sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
