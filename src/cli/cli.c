@@ -106,15 +106,6 @@ mts_cli_optdefs(size_t *n)
   return optdefs;
 }
 
-const char *const *
-mts_cli_long_options(void)
-{
-  static const char *names[N_OPTS + 1];
-
-  mts_opttab_names(optdefs, N_OPTS, names);
-  return names;
-}
-
 void
 mts_cli_help(FILE *out)
 {

@@ -37,9 +37,6 @@ enum mts_err mts_cli_parse(int argc, char **argv, struct mts_opts *o,
 /*! Write the --help text. */
 void mts_cli_help(FILE *out);
 
-/*! \return the long option names, NULL-terminated (for tests and docs). */
-const char *const *mts_cli_long_options(void);
-
 void mts_cli_release(struct mts_opts *o);
 
 struct mts_optdef;

@@ -48,15 +48,6 @@ mts_opttab_longopts(const struct mts_optdef *defs, size_t n,
 }
 
 void
-mts_opttab_names(const struct mts_optdef *defs, size_t n, const char **names)
-{
-  for (size_t i = 0; i < n; i++) {
-    names[i] = defs[i].name;
-  }
-  names[n] = NULL;
-}
-
-void
 mts_opttab_help(FILE *out, const struct mts_optdef *defs, size_t n)
 {
   for (size_t i = 0; i < n; i++) {

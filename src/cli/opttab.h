@@ -25,11 +25,6 @@ struct mts_optdef {
 void mts_opttab_longopts(const struct mts_optdef *defs, size_t n,
                          struct option *longopts);
 
-/*! Fill \p names (room for \p n + 1) with the long names, NULL-terminated.
- */
-void mts_opttab_names(const struct mts_optdef *defs, size_t n,
-                      const char **names);
-
 /*! The words of --lang: auto (the environment's locale), C or en
  *  (English), ja (Japanese). NULL-terminated. */
 extern const char *const mts_lang_words[];

@@ -112,16 +112,6 @@ mts_plancmd_optdefs(size_t *n)
   return table;
 }
 
-const char *const *
-mts_plancmd_long_options(void)
-{
-  static const char *names[MAX_DEFS + 1];
-
-  build_table();
-  mts_opttab_names(table, n_table, names);
-  return names;
-}
-
 void
 mts_plancmd_help(FILE *out)
 {

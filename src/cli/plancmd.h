@@ -36,9 +36,6 @@ void mts_plancmd_release(struct mts_plancmd_opts *o);
 /*! Write the sub-command's --help text. */
 void mts_plancmd_help(FILE *out);
 
-/*! \return the long option names, NULL-terminated (for tests and docs). */
-const char *const *mts_plancmd_long_options(void);
-
 struct mts_optdef;
 /*! The sub-command's option table (opttab.h): its own options, then the
  *  check's that apply to one domain. \param[out] n the number of entries */

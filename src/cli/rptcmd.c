@@ -67,15 +67,6 @@ mts_rptcmd_optdefs(size_t *n)
   return optdefs;
 }
 
-const char *const *
-mts_rptcmd_long_options(void)
-{
-  static const char *names[N_OPTS + 1];
-
-  mts_opttab_names(optdefs, N_OPTS, names);
-  return names;
-}
-
 void
 mts_rptcmd_help(FILE *out)
 {

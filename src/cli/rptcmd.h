@@ -37,9 +37,6 @@ enum mts_err mts_rptcmd_parse(int argc, char **argv, struct mts_rptcmd_opts *o,
 /*! Write the sub-command's --help text. */
 void mts_rptcmd_help(FILE *out);
 
-/*! \return the long option names, NULL-terminated (for tests and docs). */
-const char *const *mts_rptcmd_long_options(void);
-
 struct mts_optdef;
 /*! The sub-command's option table (opttab.h), for the completions.
  *  \param[out] n the number of entries */

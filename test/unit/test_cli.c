@@ -1,6 +1,7 @@
 /* Unit tests for the command line (contract.md "Command line"). */
 #include "cli/cli.h"
 #include "cli/opttab.h"
+#include "optcheck.h"
 
 #include <check.h>
 #include <stdarg.h>
@@ -187,33 +188,19 @@ END_TEST
 /* The man page documents every long option (curl's tool_listhelp idea). */
 START_TEST(man_page_lists_every_option)
 {
-  const char *const *names = mts_cli_long_options();
-  FILE *f = fopen(MTS_SOURCE_DIR "/docs/mtasts-check.1", "r");
-  char *text;
-  long len;
+  size_t n;
+  const struct mts_optdef *defs = mts_cli_optdefs(&n);
+  char *text = test_slurp(MTS_SOURCE_DIR "/docs/mtasts-check.1");
 
-  ck_assert_ptr_nonnull(f);
-  fseek(f, 0, SEEK_END);
-  len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  text = calloc(1, (size_t)len + 1);
-  ck_assert_ptr_nonnull(text);
-  ck_assert_uint_eq(fread(text, 1, (size_t)len, f), (size_t)len);
-  fclose(f);
-  for (size_t i = 0; names[i] != NULL; i++) {
-    char roff[64], plain[64];
-    snprintf(roff, sizeof(roff), "\\-\\-%s", names[i]);
-    snprintf(plain, sizeof(plain), "--%s", names[i]);
-    ck_assert_msg(strstr(text, roff) || strstr(text, plain),
-                  "docs/mtasts-check.1 does not document --%s", names[i]);
-  }
+  optcheck_documents(defs, n, text, "docs/mtasts-check.1");
   free(text);
 }
 END_TEST
 
 START_TEST(help_lists_every_option)
 {
-  const char *const *names = mts_cli_long_options();
+  size_t n;
+  const struct mts_optdef *defs = mts_cli_optdefs(&n);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
@@ -221,47 +208,10 @@ START_TEST(help_lists_every_option)
   ck_assert_ptr_nonnull(f);
   mts_cli_help(f);
   fclose(f);
-  for (size_t i = 0; names[i] != NULL; i++) {
-    char opt[64];
-    snprintf(opt, sizeof(opt), "--%s", names[i]);
-    ck_assert_msg(strstr(buf, opt) != NULL, "--help lacks %s", opt);
-  }
+  optcheck_documents(defs, n, buf, "--help");
   free(buf);
 }
 END_TEST
-
-/* The words the parser names when it rejects a value ("expected text,
- * json or prometheus") are all in the table's values: a word added to the
- * parser but not to the table fails here. */
-static void
-error_words_in_values(const char *err, const char *const *values)
-{
-  const char *p = strstr(err, "expected ");
-
-  ck_assert_msg(p != NULL, "no 'expected' in: %s", err);
-  p += strlen("expected ");
-  while (*p != '\0') {
-    char w[32];
-    size_t n = 0;
-    int found = 0;
-
-    while (*p != '\0' && !(*p >= 'a' && *p <= 'z')) {
-      p++;
-    }
-    while (*p >= 'a' && *p <= 'z' && n < sizeof(w) - 1) {
-      w[n++] = *p++;
-    }
-    w[n] = '\0';
-    if (n == 0 || strcmp(w, "or") == 0) {
-      continue;
-    }
-    for (size_t i = 0; values[i] != NULL; i++) {
-      found |= strcmp(values[i], w) == 0;
-    }
-    ck_assert_msg(found, "the parser takes '%s', the table's values lack it",
-                  w);
-  }
-}
 
 /* The words the completions offer after --format, --color, --progress
  * (the table's values) are the ones the parser takes. */
@@ -288,7 +238,7 @@ START_TEST(option_words_accepted)
     ck_assert_int_eq(
         parse(&o, err, sizeof(err), name, "bogus", "a.example", NULL),
         MTS_EINVAL);
-    error_words_in_values(err, defs[i].values);
+    optcheck_error_words(err, defs[i].values);
     mts_cli_release(&o);
   }
   ck_assert_uint_eq(with_words, 4); /* --format, --color, --progress, --lang */

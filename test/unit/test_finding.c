@@ -8,23 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *
-slurp(const char *path)
-{
-  FILE *f = fopen(path, "r");
-  char *text;
-  long len;
-
-  ck_assert_msg(f != NULL, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  text = calloc(1, (size_t)len + 1);
-  ck_assert_ptr_nonnull(text);
-  ck_assert_uint_eq(fread(text, 1, (size_t)len, f), (size_t)len);
-  fclose(f);
-  return text;
-}
+#include "testfile.h"
 
 START_TEST(every_code_is_complete)
 {
@@ -49,7 +33,7 @@ END_TEST
 START_TEST(every_code_is_documented)
 {
   enum mts_code c = (enum mts_code)_i;
-  char *doc = slurp(MTS_SOURCE_DIR "/docs/findings.md");
+  char *doc = test_slurp(MTS_SOURCE_DIR "/docs/findings.md");
   char heading[96], sev[64];
   const char *at, *next;
 

@@ -4,6 +4,7 @@
 
 #include "cli/opttab.h"
 #include "cli/rptcmd.h"
+#include "optcheck.h"
 
 #include <check.h>
 #include <stdint.h>
@@ -148,29 +149,12 @@ START_TEST(test_help_option)
 }
 END_TEST
 
-static char *
-slurp(const char *path)
-{
-  FILE *f = fopen(path, "r");
-  char *text;
-  long len;
-
-  ck_assert_ptr_nonnull(f);
-  fseek(f, 0, SEEK_END);
-  len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  text = calloc(1, (size_t)len + 1);
-  ck_assert_ptr_nonnull(text);
-  ck_assert_uint_eq(fread(text, 1, (size_t)len, f), (size_t)len);
-  fclose(f);
-  return text;
-}
-
 /* Every long option in the man page's REPORT section and in --help. */
 START_TEST(test_documented)
 {
-  const char *const *names = mts_rptcmd_long_options();
-  char *text = slurp(MTS_SOURCE_DIR "/docs/mtasts-check.1");
+  size_t n;
+  const struct mts_optdef *defs = mts_rptcmd_optdefs(&n);
+  char *text = test_slurp(MTS_SOURCE_DIR "/docs/mtasts-check.1");
   char *sec = strstr(text, "\n.SH REPORT");
   char *end, *help = NULL;
   size_t len = 0;
@@ -184,52 +168,12 @@ START_TEST(test_documented)
   ck_assert_ptr_nonnull(f);
   mts_rptcmd_help(f);
   fclose(f);
-  for (size_t i = 0; names[i] != NULL; i++) {
-    char roff[64], plain[64];
-    snprintf(roff, sizeof(roff), "\\-\\-%s", names[i]);
-    snprintf(plain, sizeof(plain), "--%s", names[i]);
-    ck_assert_msg(strstr(sec, roff) || strstr(sec, plain),
-                  "the REPORT section of docs/mtasts-check.1 lacks --%s",
-                  names[i]);
-    ck_assert_msg(strstr(help, plain) != NULL, "--help lacks %s", plain);
-  }
+  optcheck_documents(defs, n, sec, "the REPORT section of docs/mtasts-check.1");
+  optcheck_documents(defs, n, help, "report --help");
   free(help);
   free(text);
 }
 END_TEST
-
-/* The words the parser names when it rejects a value ("expected text,
- * json or prometheus") are all in the table's values: a word added to the
- * parser but not to the table fails here. */
-static void
-error_words_in_values(const char *err, const char *const *values)
-{
-  const char *p = strstr(err, "expected ");
-
-  ck_assert_msg(p != NULL, "no 'expected' in: %s", err);
-  p += strlen("expected ");
-  while (*p != '\0') {
-    char w[32];
-    size_t n = 0;
-    int found = 0;
-
-    while (*p != '\0' && !(*p >= 'a' && *p <= 'z')) {
-      p++;
-    }
-    while (*p >= 'a' && *p <= 'z' && n < sizeof(w) - 1) {
-      w[n++] = *p++;
-    }
-    w[n] = '\0';
-    if (n == 0 || strcmp(w, "or") == 0) {
-      continue;
-    }
-    for (size_t i = 0; values[i] != NULL; i++) {
-      found |= strcmp(values[i], w) == 0;
-    }
-    ck_assert_msg(found, "the parser takes '%s', the table's values lack it",
-                  w);
-  }
-}
 
 /* The words the completions offer after --format and --color (the
  * table's values) are the ones the parser takes. */
@@ -261,7 +205,7 @@ START_TEST(test_option_words_accepted)
                       NULL};
       ck_assert_int_eq(mts_rptcmd_parse(4, argv, &o, errbuf, sizeof(errbuf)),
                        MTS_EINVAL);
-      error_words_in_values(errbuf, defs[i].values);
+      optcheck_error_words(errbuf, defs[i].values);
     }
   }
   ck_assert_uint_eq(with_words, 3); /* --format, --color, --lang */
