@@ -8,20 +8,14 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "mtasts/civil.h"
 
 #if LIBCURL_VERSION_NUM < 0x075500
 #error "libcurl 7.85 or newer is needed (CURLOPT_PROTOCOLS_STR)"
 #endif
-
-/* OpenSSL's X509_V_ERR_* values, as CURLINFO_SSL_VERIFYRESULT gives them
- * (openssl/x509_vfy.h); written here so that only libcurl is a build
- * dependency. */
-#define X509_V_OK 0
-#define X509_V_ERR_CERT_NOT_YET_VALID 9
-#define X509_V_ERR_CERT_HAS_EXPIRED 10
-#define X509_V_ERR_HOSTNAME_MISMATCH 62
 
 struct mts_fetcher {
   struct mts_loop *loop;
@@ -30,6 +24,11 @@ struct mts_fetcher {
   struct mts_fetch_opts opts;
   char *ca_file;
   struct mts_fetch *live; /* transfers in flight, for mts_fetcher_free */
+  /* libcurl runs on OpenSSL: the leaf is read from the live session
+   * (leaf_from_session) rather than through CURLOPT_CERTINFO, which
+   * prints every certificate of the chain to text on every fetch (a
+   * tenth of the tool's time in bulk, docs/benchmarks.md). */
+  int openssl;
 };
 
 /* One transfer. The things libcurl only borrows (the resolve list, the
@@ -45,6 +44,10 @@ struct mts_fetch {
   struct mts_fetch_result *res;
   int too_large;
   char *tls_detail; /* set while the R53 diagnostic retry runs */
+  /* The leaf certificate, read once the response starts (openssl). */
+  int leaf_read, leaf_seen, leaf_oom;
+  char *leaf_san;
+  long long leaf_not_after;
   struct mts_fetch *prev, *next;
 };
 
@@ -120,7 +123,71 @@ parse_cert_time(const char *s)
          hh * 3600 + mm * 60 + ss;
 }
 
-/* Read the leaf certificate's SAN and notAfter from CURLINFO_CERTINFO. */
+/* The leaf's subjectAltName as OpenSSL prints the extension ("DNS:a,
+ * DNS:b": X509V3_EXT_print, the text libcurl's CERTINFO gives too), and
+ * its notAfter, from the TLS session of the transfer while it is alive.
+ * Called from the header callback: the handshake is over, the response
+ * has begun. */
+static void
+leaf_from_session(struct mts_fetch *t)
+{
+  struct curl_tlssessioninfo *info = NULL;
+  const ASN1_TIME *na;
+  X509 *leaf;
+  struct tm tm;
+  int idx;
+
+  t->leaf_read = 1;
+  if (curl_easy_getinfo(t->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK ||
+      info == NULL || info->backend != CURLSSLBACKEND_OPENSSL ||
+      info->internals == NULL) {
+    return;
+  }
+  leaf = SSL_get0_peer_certificate((const SSL *)info->internals);
+  if (leaf == NULL) {
+    return;
+  }
+  t->leaf_seen = 1;
+  na = X509_get0_notAfter(leaf);
+  if (na != NULL && ASN1_TIME_to_tm(na, &tm) == 1 && tm.tm_year >= 70) {
+    t->leaf_not_after =
+        mts_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+                            (unsigned)tm.tm_mday) *
+            86400 +
+        tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+  }
+  idx = X509_get_ext_by_NID(leaf, NID_subject_alt_name, -1);
+  if (idx >= 0) {
+    X509_EXTENSION *ext = X509_get_ext(leaf, idx);
+    BIO *b = BIO_new(BIO_s_mem());
+    BUF_MEM *m = NULL;
+    if (b != NULL && ext != NULL &&
+        (X509V3_EXT_print(b, ext, 0, 0) == 1 ||
+         ASN1_STRING_print(b, X509_EXTENSION_get_data(ext)) == 1)) {
+      BIO_get_mem_ptr(b, &m);
+    }
+    if (m != NULL) {
+      t->leaf_san = strndup(m->data, m->length);
+    }
+    t->leaf_oom = b == NULL || (m != NULL && t->leaf_san == NULL);
+    BIO_free(b);
+  }
+}
+
+static size_t
+on_header(char *data, size_t size, size_t nitems, void *userp)
+{
+  struct mts_fetch *t = userp;
+
+  (void)data;
+  if (!t->leaf_read) {
+    leaf_from_session(t);
+  }
+  return size * nitems;
+}
+
+/* Read the leaf certificate's SAN and notAfter from CURLINFO_CERTINFO
+ * (libcurl on another TLS library than OpenSSL). */
 static int
 leaf_info(CURL *easy, const char **san, long long *not_after)
 {
@@ -225,6 +292,7 @@ fetch_free(struct mts_fetch *t)
   curl_slist_free_all(t->resolve);
   mts_fetch_result_free(&t->res);
   free(t->tls_detail);
+  free(t->leaf_san);
   free(t->host);
   free(t);
 }
@@ -301,10 +369,20 @@ finish(struct mts_fetch *t, CURLcode rc)
     r->location = dup_or_null(loc);
     /* RFC 8461 §3.3 names the SAN alone; libcurl falls back to the subject
      * CN. Report what the certificate says: the rules judge it. */
-    r->cert_seen = leaf_info(t->easy, &san, &r->cert_not_after);
-    r->cert_san = dup_or_null(san);
-    if (san != NULL && r->cert_san == NULL) {
-      r->outcome = MTS_FETCH_FAILED; /* out of memory: judge nothing */
+    if (t->f->openssl) {
+      r->cert_seen = t->leaf_seen;
+      r->cert_not_after = t->leaf_not_after;
+      r->cert_san = t->leaf_san;
+      t->leaf_san = NULL;
+      if (t->leaf_oom) {
+        r->outcome = MTS_FETCH_FAILED; /* out of memory: judge nothing */
+      }
+    } else {
+      r->cert_seen = leaf_info(t->easy, &san, &r->cert_not_after);
+      r->cert_san = dup_or_null(san);
+      if (san != NULL && r->cert_san == NULL) {
+        r->outcome = MTS_FETCH_FAILED; /* out of memory: judge nothing */
+      }
     }
   }
   if (r->body == NULL) {
@@ -436,6 +514,11 @@ mts_fetcher_new(struct mts_fetcher **out, struct mts_loop *loop,
   }
   f->loop = loop;
   f->opts = *opts;
+  {
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    f->openssl = v != NULL && v->ssl_version != NULL &&
+                 strncmp(v->ssl_version, "OpenSSL/", 8) == 0;
+  }
   f->timer.cb = on_timer;
   f->timer.arg = f;
   f->multi = curl_multi_init();
@@ -504,6 +587,7 @@ mts_fetch_start(struct mts_fetcher *f, const char *host, const char *address,
   }
   t->res->http_status = -1;
   t->res->cert_not_after = -1;
+  t->leaf_not_after = -1;
   t->res->address = strdup(address);
   /* R46, R51: the URL keeps the host name (Host header, SNI, certificate
    * check); CURLOPT_RESOLVE pins the address our resolver found, so that
@@ -528,7 +612,11 @@ mts_fetch_start(struct mts_fetcher *f, const char *host, const char *address,
                        (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
       curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-      curl_easy_setopt(t->easy, CURLOPT_CERTINFO, 1L) != CURLE_OK ||
+      curl_easy_setopt(t->easy, CURLOPT_CERTINFO, f->openssl ? 0L : 1L) !=
+          CURLE_OK ||
+      curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, on_header) !=
+          CURLE_OK ||
+      curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t) != CURLE_OK ||
       (f->opts.ca_file != NULL &&
        (curl_easy_setopt(t->easy, CURLOPT_CAINFO, f->opts.ca_file) !=
             CURLE_OK ||
