@@ -34,7 +34,7 @@
 set -euo pipefail
 
 srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bench_tag=policy-fetch
+bench_tag="policy-fetch"
 # shellcheck source=bench/lib.sh
 . "$srcdir/bench/lib.sh"
 
@@ -70,11 +70,10 @@ h2load=$(bench_find_prog h2load)
 [[ -n $nginx ]] || bench_die "no nginx: apt-get install -y nginx-light"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-policy-fetch.XXXXXX")
-nginx_pid=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  bench_stop_pid nginx "$nginx_pid"
+  bench_stop_pid nginx "$bench_nginx_pid"
   bench_stop_pid knotd "$bench_knot_pid"
   if ((keep)); then bench_log "kept $tmp"; else rm -rf "$tmp"; fi
   exit "$rc"
@@ -107,10 +106,9 @@ bench_knot_start "$tmp/knot" "$dns_addr" "$dns_port" "_mta-sts.d1.$zone" TXT
 
 # -- CA, one certificate per policy host, nginx --
 web=$tmp/web
-mkdir -p "$web/tmp" "$web/certs"
-"$openssl" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-  -keyout "$web/ca.key" -subj "/CN=mtasts-check policy-fetch CA" -days 365 \
-  -out "$web/ca.pem" 2>/dev/null
+mkdir -p "$web/certs"
+bench_ca "$openssl" "$web" "mtasts-check policy-fetch CA"
+# One key for every host: only the certificates differ (quick to make).
 "$openssl" ecparam -name prime256v1 -genkey -noout -out "$web/leaf.key" 2>/dev/null
 bench_log "making $count certificates"
 for ((i = 1; i <= count; i++)); do
@@ -121,28 +119,10 @@ for ((i = 1; i <= count; i++)); do
       -days 30 -extfile "$web/certs/$i.ext" -out "$web/certs/$i.pem" 2>/dev/null
 done
 policy='version: STSv1\r\nmode: testing\r\nmx: mx.'$zone'\r\nmax_age: 86400\r\n'
-nginx_user=""
-(($(id -u) == 0)) && nginx_user="user root root;"
 {
-  echo "$nginx_user"
-  cat <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $web/nginx.pid;
-error_log $web/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $web/tmp/body;
-    proxy_temp_path $web/tmp/proxy;
-    fastcgi_temp_path $web/tmp/fastcgi;
-    uwsgi_temp_path $web/tmp/uwsgi;
-    scgi_temp_path $web/tmp/scgi;
-    server_names_hash_max_size 4096;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_certificate_key $web/leaf.key;
-EOF
+  bench_nginx_head "$web" 4096
+  echo "    server_names_hash_max_size 4096;"
+  echo "    ssl_certificate_key $web/leaf.key;"
   for ((i = 1; i <= count; i++)); do
     printf '    server { listen %s:443 ssl%s; server_name mta-sts.d%d.%s; ssl_certificate %s/certs/%d.pem;\n' \
       "$web_addr" "$( ((i == 1)) && echo ' default_server')" "$i" "$zone" "$web" "$i"
@@ -150,15 +130,8 @@ EOF
   done
   echo "}"
 } >"$web/nginx.conf"
-"$nginx" -e "$web/error.log" -p "$web" -c "$web/nginx.conf" </dev/null >"$web/nginx.out" 2>&1 &
-nginx_pid=$!
-for ((i = 0; i < 200; i++)); do
-  bench_pid_alive "$nginx_pid" || { cat "$web/nginx.out" "$web/error.log" >&2; nginx_pid=; bench_die "nginx exited"; }
-  bench_tcp_open "$web_addr" 443 && break
-  sleep 0.1
-done
-bench_tcp_open "$web_addr" 443 || bench_die "nginx does not listen"
-bench_log "Knot PID $bench_knot_pid, nginx PID $nginx_pid"
+bench_nginx_start "$nginx" "$web" "$web_addr"
+bench_log "Knot PID $bench_knot_pid, nginx PID $bench_nginx_pid"
 seq 1 "$count" | sed "s/.*/d&.$zone/" >"$tmp/list.txt"
 
 tool_run() { # OUT: prints "wall rate valid cpu_s rss_mib"
@@ -193,7 +166,7 @@ echo "round	gen_rate	gen_ok	tool_rate	tool_valid	ratio	tool_cpu_s	tool_rss_mib" 
 failed=0
 for ((r = 1; r <= rounds; r++)); do
   read -r grate gok < <(gen_run)
-  read -r twall trate tok tcpu trss < <(tool_run "$tmp/tool.$r.json")
+  read -r _ trate tok tcpu trss < <(tool_run "$tmp/tool.$r.json")
   ((tok == count)) || failed=$((failed + 1))
   ratio=$(awk -v a="$trate" -v b="$grate" 'BEGIN { printf "%.2f", a / b }')
   bench_log "round $r: h2load $grate conn/s ($gok ok), tool $trate checks/s ($tok valid, CPU $tcpu s), ratio $ratio"

@@ -114,14 +114,8 @@ bench_knot_start "$tmp/knot" "$dns_addr" "$dns_port" "d1.$zone" MX
 # -- CA and the MX hosts' certificate (smtpserver.py --map: NAME.pem) --
 tls=$tmp/tls
 mkdir -p "$tls"
-"$openssl" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-  -keyout "$tls/ca.key" -subj "/CN=mtasts-check smtp-bulk CA" -days 365 \
-  -out "$tls/ca.pem" 2>/dev/null
-"$openssl" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-  -keyout "$tls/mx.key" -subj "/CN=mx.$zone" -out "$tls/mx.csr" 2>/dev/null
-printf 'subjectAltName=DNS:*.%s\n' "$zone" >"$tls/mx.ext"
-"$openssl" x509 -req -in "$tls/mx.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
-  -CAcreateserial -days 365 -extfile "$tls/mx.ext" -out "$tls/mx.pem" 2>/dev/null
+bench_ca "$openssl" "$tls" "mtasts-check smtp-bulk CA"
+bench_leaf "$openssl" "$tls" mx "DNS:*.$zone"
 
 # -- SMTP servers: two processes, four addresses each --
 for half in 0 1; do
