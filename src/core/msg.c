@@ -113,7 +113,6 @@ mts_frag(char *buf, size_t size, const char *fmt, ...)
   const char *tr = _(fmt);
   char en[1024], loc[1024];
   va_list ap;
-  int n;
 
   va_start(ap, fmt);
   (void)vsnprintf(en, sizeof(en), fmt, ap);
@@ -125,12 +124,7 @@ mts_frag(char *buf, size_t size, const char *fmt, ...)
   va_start(ap, fmt);
   (void)vsnprintf(loc, sizeof(loc), tr, ap);
   va_end(ap);
-  n = snprintf(buf, size, "%c%s%c%s%c", FRAG_OPEN, en, FRAG_SEP, loc,
-               FRAG_CLOSE);
-  if (n < 0 || (size_t)n >= size) {
-    (void)snprintf(buf, size, "%s", en);
-  }
-  return buf;
+  return mts_frag_pair(buf, size, en, loc);
 }
 
 const char *

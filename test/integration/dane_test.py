@@ -25,11 +25,12 @@ import json
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
+
+from labservers import stop, unbound_conf, which
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KNOT = "127.53.40.1"
@@ -39,11 +40,6 @@ MX_OLD = "127.53.40.12"  # presents an expired certificate
 PORT = 5300
 
 
-def which(name, *extra):
-    for p in [shutil.which(name)] + list(extra):
-        if p and os.access(p, os.X_OK):
-            return p
-    return None
 
 
 def run(argv, **kw):
@@ -194,37 +190,6 @@ zone:
     return conf
 
 
-def unbound_conf(d, anchor):
-    conf = os.path.join(d, "unbound.conf")
-    with open(conf, "w") as f:
-        f.write("""server:
-    verbosity: 1
-    interface: {u}
-    port: {p}
-    do-ip6: no
-    do-not-query-localhost: no
-    access-control: 127.0.0.0/8 allow
-    username: ""
-    chroot: ""
-    directory: "{d}"
-    pidfile: "{d}/unbound.pid"
-    use-syslog: no
-    logfile: ""
-    module-config: "validator iterator"
-    trust-anchor-file: "{t}"
-    local-zone: "test." nodefault
-    qname-minimisation: no
-    val-log-level: 2
-remote-control:
-    control-enable: no
-stub-zone:
-    name: "dane.test"
-    stub-addr: {k}@{p}
-stub-zone:
-    name: "insecure.test"
-    stub-addr: {k}@{p}
-""".format(u=UNBOUND, p=PORT, d=d, t=anchor, k=KNOT))
-    return conf
 
 
 def wait_for(kdig, server, name, rtype, want, tries=100):
@@ -238,16 +203,6 @@ def wait_for(kdig, server, name, rtype, want, tries=100):
     return None
 
 
-def stop(procs):
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 # name, domain, exit code, dane.status, the code expected (or None), its
@@ -301,8 +256,10 @@ def main():
             f.write("".join(l + "\n" for l in keys.splitlines()
                             if "\tDNSKEY\t" in l or " DNSKEY " in l))
         ulog = open(os.path.join(d, "unbound.log"), "w")
-        procs.append(subprocess.Popen([unbound, "-d", "-c",
-                                       unbound_conf(d, anchor)],
+        conf = unbound_conf(d, UNBOUND, PORT, [("dane.test", KNOT),
+                                               ("insecure.test", KNOT)],
+                            validating=True, anchor=anchor)
+        procs.append(subprocess.Popen([unbound, "-d", "-c", conf],
                                       stdout=ulog, stderr=subprocess.STDOUT))
         if wait_for(kdig, UNBOUND, "good.dane.test", "MX", "MX") is None:
             print("dane_test.py: unbound does not answer")

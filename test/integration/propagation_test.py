@@ -25,10 +25,11 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
+
+from labservers import stop, unbound_conf, which
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NET = "127.53.44."
@@ -38,11 +39,6 @@ UNBOUND = NET + "10"
 PORT = 5300
 
 
-def which(name, *extra):
-    for p in [shutil.which(name)] + list(extra):
-        if p and os.access(p, os.X_OK):
-            return p
-    return None
 
 
 def prop_zone(serial, sts_id):
@@ -123,33 +119,6 @@ def knot_conf(d, name, addrs, zones):
     return conf
 
 
-def unbound_conf(d):
-    conf = os.path.join(d, "unbound.conf")
-    stubs = "".join("stub-zone:\n    name: \"%s\"\n    stub-addr: %s@%d\n"
-                    % (z, a, PORT) for z, a in
-                    (("prop.test", OLD), ("sync.test", NEW),
-                     ("split.test", NEW)))
-    with open(conf, "w") as f:
-        f.write("""server:
-    verbosity: 1
-    interface: {u}
-    port: {p}
-    do-ip6: no
-    do-not-query-localhost: no
-    access-control: 127.0.0.0/8 allow
-    username: ""
-    chroot: ""
-    directory: "{d}"
-    pidfile: "{d}/unbound.pid"
-    use-syslog: no
-    logfile: ""
-    module-config: "iterator"
-    local-zone: "test." nodefault
-    qname-minimisation: no
-remote-control:
-    control-enable: no
-""".format(u=UNBOUND, p=PORT, d=d) + stubs)
-    return conf
 
 
 def answers(kdig, server, name, rtype, want, tries=100):
@@ -163,16 +132,6 @@ def answers(kdig, server, name, rtype, want, tries=100):
     return False
 
 
-def stop(procs):
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 class Checker:
@@ -236,7 +195,10 @@ def main():
                  "--addr", addr, "--port", str(PORT), "--all", mode],
                 stdout=log, stderr=subprocess.STDOUT))
         log = open(os.path.join(d, "unbound.log"), "w")
-        procs.append(subprocess.Popen([unbound, "-d", "-c", unbound_conf(d)],
+        conf = unbound_conf(d, UNBOUND, PORT, [("prop.test", OLD),
+                                              ("sync.test", NEW),
+                                              ("split.test", NEW)])
+        procs.append(subprocess.Popen([unbound, "-d", "-c", conf],
                                       stdout=log, stderr=subprocess.STDOUT))
         ready = (answers(kdig, NEW, "prop.test", "SOA", "2026120502") and
                  answers(kdig, NEW2, "sync.test", "SOA", "sync.test") and

@@ -68,9 +68,9 @@ mx(unsigned pref, const char *host)
 }
 
 /* A server that answered all four questions with authority. */
-static void
-server(struct mts_prop_facts *f, const char *name, const char *ip,
-       long long serial, const char *sts)
+/* A new server entry of \p f, asked all four questions, no answer yet. */
+static struct mts_prop_server *
+add_server(struct mts_prop_facts *f, const char *name, const char *ip)
 {
   struct mts_prop_server *s;
 
@@ -81,6 +81,15 @@ server(struct mts_prop_facts *f, const char *name, const char *ip,
   s->name = strdup(name);
   s->ip = strdup(ip);
   s->asked = 0xf;
+  return s;
+}
+
+static void
+server(struct mts_prop_facts *f, const char *name, const char *ip,
+       long long serial, const char *sts)
+{
+  struct mts_prop_server *s = add_server(f, name, ip);
+
   s->ans[MTS_PQ_SOA] = soa(serial);
   s->ans[MTS_PQ_STS] = sts ? txt(sts, 300) : dns(MTS_RR_TXT, 3, 1);
   s->ans[MTS_PQ_TLSRPT] = txt("v=TLSRPTv1; rua=mailto:t@example.com", 300);
@@ -92,15 +101,8 @@ static void
 bad_server(struct mts_prop_facts *f, const char *name, const char *ip,
            int rcode, int aa)
 {
-  struct mts_prop_server *s;
+  struct mts_prop_server *s = add_server(f, name, ip);
 
-  f->servers = realloc(f->servers, (f->n_servers + 1) * sizeof(*s));
-  ck_assert_ptr_nonnull(f->servers);
-  s = &f->servers[f->n_servers++];
-  memset(s, 0, sizeof(*s));
-  s->name = strdup(name);
-  s->ip = strdup(ip);
-  s->asked = 0xf;
   for (int q = 0; q < MTS_PQ__COUNT; q++) {
     s->ans[q] = rcode == -2 ? NULL : dns(MTS_RR_TXT, rcode, aa);
   }
