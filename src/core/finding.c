@@ -176,7 +176,12 @@ findings_vadd(struct mts_findings *list, enum mts_code code,
     return MTS_ENOMEM;
   }
   if (tr != fmt) {
+    /* A translated format is not a literal: msgfmt --check-format
+     * (lint.i18n) checks that it takes the same arguments. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
     text = vformat(tr, ap);
+#pragma GCC diagnostic pop
     if (text == NULL) {
       free(message);
       return MTS_ENOMEM;

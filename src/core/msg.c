@@ -87,6 +87,10 @@ mts_sentence(char *msg, size_t size)
   }
 }
 
+/* A translated format is not a literal: msgfmt --check-format (lint.i18n)
+ * checks that it takes the same arguments as the English one. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 void
 mts_vformat2(char *en, char *loc, size_t size, const char *fmt, va_list ap)
 {
@@ -101,12 +105,17 @@ mts_vformat2(char *en, char *loc, size_t size, const char *fmt, va_list ap)
   /* An untranslated sentence keeps English fragments too. */
   mts_frag_resolve(loc, tr != fmt);
 }
+#pragma GCC diagnostic pop
 
 #define FRAG_OPEN '\x0e'
 #define FRAG_SEP '\x1f'
 #define FRAG_CLOSE '\x0f'
 #define FRAG_DEPTH 8
 
+/* A translated format is not a literal: msgfmt --check-format (lint.i18n)
+ * checks that it takes the same arguments as the English one. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 const char *
 mts_frag(char *buf, size_t size, const char *fmt, ...)
 {
@@ -126,6 +135,7 @@ mts_frag(char *buf, size_t size, const char *fmt, ...)
   va_end(ap);
   return mts_frag_pair(buf, size, en, loc);
 }
+#pragma GCC diagnostic pop
 
 const char *
 mts_frag_pair(char *buf, size_t size, const char *en, const char *loc)
