@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config
-  libc-ares-dev libcjson-dev libidn2-dev libcurl4-openssl-dev
+  libc-ares-dev libcjson-dev libidn2-dev
   libgmime-3.0-dev zlib1g-dev libssl-dev
   # tests
   check python3 python3-yaml knot knot-dnsutils nginx-light openssl

@@ -130,7 +130,7 @@ check_installed() {
     [[ -e $f ]] || fail "not installed: $f"
   done
   "$bin" --version | sed 's/^/   /'
-  "$bin" --version | grep -q '^c-ares .*libcurl .*cJSON .*GMime .*zlib ' ||
+  "$bin" --version | grep -q '^c-ares .*OpenSSL .*cJSON .*GMime .*zlib ' ||
     fail "$bin --version does not name its libraries"
   if command -v man >/dev/null; then
     man -w mtasts-check >/dev/null || fail "man mtasts-check: no page"

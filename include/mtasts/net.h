@@ -123,7 +123,8 @@ char *mts_tlsa_str(const struct mts_tlsa *t);
 
 /* One event loop for every socket of the program (epoll(7) and a few
  * caller-owned timers). c-ares plugs in through its socket-state callback;
- * libcurl's multi socket API plugs in the same way (docs/design.md). */
+ * the policy fetch and the SMTP probe watch their own sockets
+ * (docs/design.md). */
 
 struct mts_loop;
 
@@ -268,9 +269,10 @@ unsigned long mts_resolver_queries_sent(const struct mts_resolver *res);
 /* ---- fetch --------------------------------------------------------------- */
 
 /* The HTTPS fetch of an MTA-STS policy (RFC 8461 §3.3) as a compliant
- * sending MTA does it: libcurl's multi socket API on the program's one
- * event loop, one transfer per address of the policy host, pinned to the
- * address our own resolver found. No libcurl type crosses this header. */
+ * sending MTA does it: one GET over a fresh TLS connection (OpenSSL, one
+ * SSL_CTX for the run) on the program's one event loop, one transfer per
+ * address of the policy host, to the address our own resolver found. No
+ * OpenSSL type crosses this header. */
 
 /*! RFC 8461 §3.3 suggests 64 KiB; 65536 (rfc-rules A12). */
 #define MTS_FETCH_MAX_BODY 65536
@@ -290,8 +292,8 @@ enum mts_fetch_outcome {
   MTS_FETCH_TLS,     /*!< TLS failed for another reason than below */
   MTS_FETCH_CERT_UNTRUSTED,
   MTS_FETCH_CERT_EXPIRED, /*!< or not yet valid */
-  MTS_FETCH_CERT_NAME,    /*!< libcurl's name check failed (the SAN rule
-                               itself is the assessment's: cert_san) */
+  MTS_FETCH_CERT_NAME,    /*!< OpenSSL's host name check failed (the SAN
+                               rule itself is the assessment's: cert_san) */
   MTS_FETCH_TIMEOUT,
   MTS_FETCH_TOO_LARGE, /*!< body over MTS_FETCH_MAX_BODY */
   MTS_FETCH_FAILED,    /*!< anything else (detail says what) */
@@ -303,7 +305,8 @@ enum mts_fetch_outcome {
 struct mts_fetch_result {
   enum mts_fetch_outcome outcome;
   char *address;      /*!< the address tried */
-  char *detail;       /*!< libcurl's precise words on failure, or NULL */
+  char *detail;       /*!< the precise words on failure (English, with
+                           OpenSSL's own), or NULL */
   long http_status;   /*!< -1 when no response */
   char *content_type; /*!< the header as sent, NULL if absent */
   char *location;     /*!< a redirect's target, or NULL */
@@ -353,7 +356,7 @@ void mts_fetch_result_free(struct mts_fetch_result **res);
 
 /*! The versions of the network libraries this process runs with (not the
  *  headers it was built against), for --version and bug reports:
- *  "c-ares 1.18.1, libcurl 7.88.1 (OpenSSL/3.0.17)". Truncated to fit. */
+ *  "c-ares 1.18.1, OpenSSL 3.0.17 1 Jul 2025". Truncated to fit. */
 void mts_net_libversions(char *buf, size_t size);
 
 /* ---- smtp ---------------------------------------------------------------- */

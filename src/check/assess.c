@@ -575,8 +575,8 @@ fetch_code(enum mts_fetch_outcome o, const char **result_type)
 
 /* How a fetch ended once the certificate rule is judged: the fetcher
  * reports the certificate's subjectAltName, and RFC 8461 §3.3 accepts
- * only a DNS-ID matching the policy host (libcurl falls back to the
- * subject CN; senders following RFC 6125 do not). A response whose
+ * only a DNS-ID matching the policy host (OpenSSL's host check falls
+ * back to the subject CN; senders following RFC 6125 do not). A response whose
  * certificate details were not read stays MTS_FETCH_OK with *cert_checked
  * 0: not judged is not passed (POLICY_CERT_UNKNOWN). */
 static enum mts_fetch_outcome

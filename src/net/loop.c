@@ -7,10 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* One registration per fd, indexed by fd: c-ares and libcurl speak in fds,
- * and epoll gives back the fd. Each registration also has a generation: an
- * event of one epoll_wait batch whose fd was closed and reused by a
- * callback earlier in the batch must not reach the new watch. */
+/* One registration per fd, indexed by fd: c-ares, the fetch and the probes
+ * speak in fds, and epoll gives back the fd. Each registration also has a
+ * generation: an event of one epoll_wait batch whose fd was closed and reused
+ * by a callback earlier in the batch must not reach the new watch. */
 struct watch {
   int fd;
   uint32_t gen;

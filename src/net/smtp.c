@@ -9,9 +9,7 @@
  * judges them. Never MAIL FROM. */
 #include "mtasts/net.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +27,7 @@
 #include "mtasts/i18n.h"
 #include "mtasts/msg.h"
 #include "smtpreply.h"
+#include "tcpconn.h"
 
 enum step {
   ST_CONNECT = 0,
@@ -606,7 +605,8 @@ on_io(void *arg, int fd, unsigned events)
         err = errno;
       }
       if (err != 0) {
-        finish(p, err == ENETUNREACH ? MTS_SMTPO_NO_ROUTE : MTS_SMTPO_CONNECT,
+        finish(p,
+               mts_tcp_no_route(err) ? MTS_SMTPO_NO_ROUTE : MTS_SMTPO_CONNECT,
                "cannot connect to port %u: %s", p->owner->port, strerror(err));
         return;
       }
@@ -668,9 +668,7 @@ mts_smtp_start_dane(struct mts_smtper *s, const char *host, const char *address,
                     void *arg, struct mts_smtp **handle)
 {
   struct mts_smtp *p = calloc(1, sizeof(*p));
-  struct sockaddr_storage ss;
-  socklen_t sl;
-  int family;
+  int err = 0;
 
   if (p == NULL) {
     return MTS_ENOMEM;
@@ -711,40 +709,14 @@ mts_smtp_start_dane(struct mts_smtper *s, const char *host, const char *address,
     *handle = p;
   }
 
-  memset(&ss, 0, sizeof(ss));
-  if (strchr(address, ':') != NULL) {
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-    family = AF_INET6;
-    a6->sin6_family = AF_INET6;
-    a6->sin6_port = htons((uint16_t)s->port);
-    sl = sizeof(*a6);
-    if (inet_pton(AF_INET6, address, &a6->sin6_addr) != 1) {
-      finish(p, MTS_SMTPO_FAILED, "%s is not an address", address);
-      return MTS_OK;
-    }
-  } else {
-    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-    family = AF_INET;
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons((uint16_t)s->port);
-    sl = sizeof(*a4);
-    if (inet_pton(AF_INET, address, &a4->sin_addr) != 1) {
-      finish(p, MTS_SMTPO_FAILED, "%s is not an address", address);
-      return MTS_OK;
-    }
-  }
-  p->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  p->fd = mts_tcp_connect(address, s->port, &err);
   if (p->fd < 0) {
-    finish(p, errno == EAFNOSUPPORT ? MTS_SMTPO_NO_ROUTE : MTS_SMTPO_CONNECT,
-           "cannot open a socket: %s", strerror(errno));
-    return MTS_OK;
-  }
-  if (connect(p->fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
-    int e = errno;
-    finish(p,
-           e == ENETUNREACH || e == EADDRNOTAVAIL ? MTS_SMTPO_NO_ROUTE
-                                                  : MTS_SMTPO_CONNECT,
-           "cannot connect to port %u: %s", s->port, strerror(e));
+    if (err == EINVAL) {
+      finish(p, MTS_SMTPO_FAILED, "%s is not an address", address);
+    } else {
+      finish(p, mts_tcp_no_route(err) ? MTS_SMTPO_NO_ROUTE : MTS_SMTPO_CONNECT,
+             "cannot connect to port %u: %s", s->port, strerror(err));
+    }
     return MTS_OK;
   }
   if (mts_loop_watch(s->loop, p->fd, MTS_EV_WRITE, on_io, p) != MTS_OK) {

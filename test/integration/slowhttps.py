@@ -32,7 +32,7 @@ Behaviour by SNI name (the first label after "mta-sts."):
     chunked  200, text/plain, Transfer-Encoding: chunked without
              Content-Length; a valid policy followed by extension lines,
              70,000 bytes in all in chunks of 1000, then the last chunk.
-             Expected: POLICY_TOO_LARGE (CURLOPT_MAXFILESIZE alone does not
+             Expected: POLICY_TOO_LARGE (a cap on Content-Length alone does not
              catch it).
     any other name, or no SNI: the certificate of mta-sts.slow.pol.test and
              a 421 response.

@@ -71,7 +71,7 @@ fetched(const char *addr, enum mts_fetch_outcome o, long status, const char *ct,
   f->body_len = strlen(f->body);
   f->cert_not_after = NOW + 90 * 86400LL;
   if (o != MTS_FETCH_OK) {
-    f->detail = strdup("details from libcurl");
+    f->detail = strdup("details from the fetch");
   } else {
     /* A response: the fetcher read the certificate, as a real fetch does. */
     f->cert_seen = 1;
@@ -520,8 +520,8 @@ START_TEST(unreachable_is_never_bare)
 }
 END_TEST
 
-/* Issue 10 item 4: a response whose certificate details libcurl did not
- * give is "could not judge" (status unknown), never a pass, even when the
+/* Issue 10 item 4: a response whose certificate details the fetch did not
+ * read is "could not judge" (status unknown), never a pass, even when the
  * certificate would have been CN-only. */
 START_TEST(certificate_not_read_is_not_a_pass)
 {
