@@ -3,7 +3,7 @@
 # (cmake --build BUILD --target pot / update-po; test/i18n_check.py).
 #
 # Every .c under src/ and include/mtasts/codes.def (the fix texts, marked by
-# the MTS_CODE:4 keyword). The keywords: _ N_ P_ (include/mtasts/i18n.h),
+# the MTS_CODE:4 keyword). The keywords: _ N_ P_ C_ (include/mtasts/i18n.h),
 # the findings' formats (mts_findings_add, mts_findings_add_sev), and the
 # local printf-like wrappers of a few files, which take the format at
 # different positions and so are read file by file (KEYWORDS below). A new
@@ -15,7 +15,7 @@ cd "$src"
 
 common=(--language=C --from-code=UTF-8 --no-wrap --add-comments=TRANSLATORS:
   --package-name=mtasts-check --msgid-bugs-address=https://example.invalid/mtasts-check/issues
-  -k_ -kN_ -kP_:1,2 -kmts_findings_add:5 -kmts_findings_add_sev:6
+  -k_ -kN_ -kP_:1,2 -kC_:1c,2 -kmts_findings_add:5 -kmts_findings_add_sev:6
   -kmts_frag:3
   -kMTS_CODE:4)
 

@@ -17,5 +17,16 @@
 #define N_(s) s
 /*! Plural: \p one or \p many in English, the locale's form otherwise. */
 #define P_(one, many, n) dngettext(MTS_TEXTDOMAIN, one, many, n)
+/*! With a context: one English word that needs two translations ("Policy"
+ *  of a domain is the MTA-STS policy, of a TLS-RPT report sts or tlsa).
+ *  xgettext keyword C_:1c,2; the catalogue key is "ctx\004s". */
+#define C_(ctx, s) mts_pgettext(ctx "\004" s, s)
+
+static inline const char *
+mts_pgettext(const char *key, const char *s)
+{
+  const char *t = dgettext(MTS_TEXTDOMAIN, key);
+  return t == key ? s : t;
+}
 
 #endif

@@ -531,10 +531,13 @@ assess_targets(const struct mts_lookups *lk, struct mts_result *r)
           &r->findings, MTS_F_MX_TARGET_UNRESOLVABLE,
           usable == 1 ? MTS_SEV_ERROR : MTS_SEV_WARNING, h->name,
           strlen(h->name),
-          "The MX host %s (preference %u) has no A or AAAA record (%s): "
-          "senders cannot deliver to it%s.",
-          h->name, h->preference, mts_dns_status_str(fam[0]->status),
-          usable == 1 ? ", and it is the only MX host" : "");
+          usable == 1
+              ? N_("The MX host %s (preference %u) has no A or AAAA record "
+                   "(%s): senders cannot deliver to it, and it is the only "
+                   "MX host.")
+              : N_("The MX host %s (preference %u) has no A or AAAA record "
+                   "(%s): senders cannot deliver to it."),
+          h->name, h->preference, mts_dns_status_str(fam[0]->status));
     }
   }
   return err;
@@ -1813,10 +1816,15 @@ assess_transport(const struct mts_lookups *lk, struct mts_result *r)
     /* R168: nothing answered: most likely port 25 is blocked here. */
     err = mts_findings_add_sev(
         &r->findings, MTS_F_MX_SMTP_UNREACHABLE, MTS_SEV_INFO, NULL, 0,
-        "No address of any MX host of %s accepted a connection on the SMTP "
-        "port%s: outbound port 25 may be blocked where the check runs "
-        "(--no-smtp skips the probe).",
-        r->domain, any_stopped ? ", or probing was stopped" : "");
+        any_stopped
+            ? N_("No address of any MX host of %s accepted a connection on "
+                 "the SMTP port, or probing was stopped: outbound port 25 "
+                 "may be blocked where the check runs (--no-smtp skips the "
+                 "probe).")
+            : N_("No address of any MX host of %s accepted a connection on "
+                 "the SMTP port: outbound port 25 may be blocked where the "
+                 "check runs (--no-smtp skips the probe)."),
+        r->domain);
   }
   /* R170: readiness, with a valid policy only. */
   if (r->policy.status == MTS_POLICY_VALID && any_reached) {

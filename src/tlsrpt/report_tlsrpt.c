@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mtasts/i18n.h"
+#include "mtasts/msg.h"
 #include "mtasts/output.h"
 
 /* The output of `mtasts-check report` (docs/reports.md, docs/json.md).
@@ -204,6 +205,7 @@ struct ctx {
   FILE *f;
   int color;
   int failed;
+  size_t label_w; /* the label column, in display columns (0: LABEL_WIDTH) */
 };
 
 static void
@@ -293,13 +295,31 @@ put_cell(struct ctx *c, const char *s, size_t width, int right)
 static void
 put_label(struct ctx *c, const char *label)
 {
-  size_t w = mts_text_width(label);
+  size_t w = mts_text_width(label), lw = c->label_w ? c->label_w : LABEL_WIDTH;
 
   out_s(c, "  ");
-  put_cell(c, label, LABEL_WIDTH, 0);
-  if (w >= LABEL_WIDTH) {
+  put_cell(c, label, lw, 0);
+  if (w >= lw) {
     out_s(c, " ");
   }
+}
+
+/* The labels of a report block, translated: the label column is as wide
+ * as the widest of them plus two (LABEL_WIDTH at least), so that values
+ * stay aligned in any language (as report_text.c does for a domain). */
+static size_t
+label_width(void)
+{
+  const char *labels[] = {
+      _("Organization"),      _("Report-ID"), _("Contact"), _("Date range"),
+      C_("report", "Policy"), _("Sessions"),  _("Findings")};
+  size_t w = LABEL_WIDTH;
+
+  for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+    size_t lw = mts_text_width(labels[i]) + 2;
+    w = lw > w ? lw : w;
+  }
+  return w;
 }
 
 /* " (0.67% failed)", or nothing without sessions. */
@@ -367,7 +387,7 @@ put_policy(struct ctx *c, const struct mts_rpt *r,
   int grouped = p->n_by_result_type == 0 ||
                 p->n_failures <= GROUP_MAX_WORK / p->n_by_result_type;
 
-  put_label(c, _("Policy"));
+  put_label(c, C_("report", "Policy"));
   put_str(c, p->policy_type, _("(no type)"));
   out_s(c, " ");
   put_str(c, p->policy_domain, _("(no domain)"));
@@ -390,10 +410,15 @@ put_policy(struct ctx *c, const struct mts_rpt *r,
   put_sessions(c, p->successful, p->failed);
   out_s(c, "\n");
   if (p->same_sessions_as > 0 && p->same_sessions_as <= r->n_policies) {
+    const char *type = r->policies[p->same_sessions_as - 1].policy_type;
+    struct mts_shown shown;
     put_label(c, "");
-    out_s(c, _("the same sessions as the "));
-    put_str(c, r->policies[p->same_sessions_as - 1].policy_type, _("other"));
-    out_s(c, _(" policy: counted once"));
+    if (type != NULL) {
+      out_f(c, _("the same sessions as the %s policy: counted once"),
+            mts_show(&shown, type, strlen(type)));
+    } else {
+      out_s(c, _("the same sessions as the other policy: counted once"));
+    }
     out_s(c, "\n");
   }
   if (!grouped) {
@@ -426,7 +451,7 @@ enum mts_err
 mts_report_tlsrpt_text_write(FILE *out, const struct mts_rpt_view *v,
                              const struct mts_text_opts *opts)
 {
-  struct ctx c = {out, opts != NULL && opts->color, 0};
+  struct ctx c = {out, opts != NULL && opts->color, 0, label_width()};
   const struct mts_rpt *r = v->r;
   int valid = mts_rpt_view_valid(v);
 
@@ -605,7 +630,7 @@ mts_report_tlsrpt_summary_text_write(FILE *out, const struct mts_rpt_day *days,
                                      size_t n, double threshold_pct,
                                      const struct mts_text_opts *opts)
 {
-  struct ctx c = {out, opts != NULL && opts->color, 0};
+  struct ctx c = {out, opts != NULL && opts->color, 0, 0};
   size_t width = mts_text_width(_("DOMAIN (ALL DAYS)"));
 
   for (size_t i = 0; i < n; i++) {
@@ -673,7 +698,7 @@ mts_report_tlsrpt_summary_text_write(FILE *out, const struct mts_rpt_day *days,
 enum mts_err
 mts_report_tlsrpt_tally_text_write(FILE *out, const struct mts_rpt_tally *t)
 {
-  struct ctx c = {out, 0, 0};
+  struct ctx c = {out, 0, 0, 0};
   uint64_t valid = t->reports - t->invalid;
 
   out_f(&c,
@@ -687,15 +712,15 @@ mts_report_tlsrpt_tally_text_write(FILE *out, const struct mts_rpt_tally *t)
           (unsigned long long)t->duplicates);
   }
   out_f(&c, _(", %llu invalid"), (unsigned long long)t->invalid);
-  if (t->failed > 0 || t->problems > 0) {
-    out_s(&c, _(";"));
-  }
+  /* TRANSLATORS: between the tally of valid reports and what follows,
+   * and then between the two counts after it. */
   if (t->failed > 0) {
-    out_f(&c, _(" %llu with failed sessions"), (unsigned long long)t->failed);
+    out_s(&c, _("; "));
+    out_f(&c, _("%llu with failed sessions"), (unsigned long long)t->failed);
   }
   if (t->problems > 0) {
-    out_s(&c, t->failed > 0 ? _(",") : "");
-    out_f(&c, _(" %llu with warnings or envelope errors"),
+    out_s(&c, t->failed > 0 ? _(", ") : _("; "));
+    out_f(&c, _("%llu with warnings or envelope errors"),
           (unsigned long long)t->problems);
   }
   out_s(&c, "\n");

@@ -839,10 +839,14 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
        * string that holds a JSON-encoded array of the TLSA records. */
       pol->has_policy_string = 1;
       add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, q.s,
-          "\"policy-string\" is an array of one string holding a JSON "
-          "array; it should be that array itself. It was read as its %zu "
-          "element%s",
-          pol->n_policy_string, pol->n_policy_string == 1 ? "" : "s");
+          pol->n_policy_string == 1
+              ? N_("\"policy-string\" is an array of one string holding a "
+                   "JSON array; it should be that array itself. It was read "
+                   "as its %zu element")
+              : N_("\"policy-string\" is an array of one string holding a "
+                   "JSON array; it should be that array itself. It was read "
+                   "as its %zu elements"),
+          pol->n_policy_string);
       policy_lines(c, pol, q.s);
     } else if (cJSON_IsArray(v)) {
       const cJSON *e;
