@@ -272,7 +272,9 @@ unsigned long mts_resolver_queries_sent(const struct mts_resolver *res);
  * sending MTA does it: one GET over a fresh TLS connection (OpenSSL, one
  * SSL_CTX for the run) on the program's one event loop, one transfer per
  * address of the policy host, to the address our own resolver found. No
- * OpenSSL type crosses this header. */
+ * OpenSSL type crosses this header. OpenSSL writes to its sockets with
+ * write(2): the program ignores SIGPIPE (cli/main.c does), as for the
+ * SMTP probe. */
 
 /*! RFC 8461 §3.3 suggests 64 KiB; 65536 (rfc-rules A12). */
 #define MTS_FETCH_MAX_BODY 65536
