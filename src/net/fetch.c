@@ -259,13 +259,17 @@ deliver(struct mts_fetch *t)
   cb(arg, r);
 }
 
-/* OpenSSL's first queued error as text, and an empty queue. */
+/* OpenSSL's first queued error, its reason alone where OpenSSL names it
+ * ("wrong version number"), and an empty queue. */
 static const char *
 ssl_error(char *buf, size_t size, const char *fallback)
 {
   unsigned long e = ERR_get_error();
+  const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
 
-  if (e != 0) {
+  if (reason != NULL) {
+    snprintf(buf, size, "%s", reason);
+  } else if (e != 0) {
     ERR_error_string_n(e, buf, size);
   } else {
     snprintf(buf, size, "%s", fallback);
@@ -344,24 +348,23 @@ tls_failed(struct mts_fetch *t, int ssl_err)
     switch (v) {
       case X509_V_ERR_CERT_HAS_EXPIRED:
       case X509_V_ERR_CERT_NOT_YET_VALID:
-        finish(t, MTS_FETCH_CERT_EXPIRED, "certificate problem: %s", e);
+        finish(t, MTS_FETCH_CERT_EXPIRED, "%s", e);
         return;
       case X509_V_ERR_HOSTNAME_MISMATCH:
         finish(t, MTS_FETCH_CERT_NAME,
                "no subjectAltName of the certificate matches %s", t->host);
         return;
       default:
-        finish(t, MTS_FETCH_CERT_UNTRUSTED, "certificate problem: %s", e);
+        finish(t, MTS_FETCH_CERT_UNTRUSTED, "%s", e);
         return;
     }
   }
   if (ssl_err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-    snprintf(why, sizeof(why), "the TLS handshake failed: %s",
+    snprintf(why, sizeof(why), "%s",
              errno != 0 ? strerror(errno) : "the server closed the connection");
   } else {
     char e[256];
-    snprintf(why, sizeof(why), "the TLS handshake failed: %s",
-             ssl_error(e, sizeof(e), "unknown error"));
+    snprintf(why, sizeof(why), "%s", ssl_error(e, sizeof(e), "unknown error"));
   }
   retry_old_tls(t, why);
 }
@@ -484,8 +487,7 @@ take(struct mts_fetch *t, const char *buf, size_t n)
         got_response(t);
         return 1;
       case MTS_HTTP_RD_TOO_LARGE:
-        finish(t, MTS_FETCH_TOO_LARGE, "the body is over %d octets",
-               MTS_FETCH_MAX_BODY);
+        finish(t, MTS_FETCH_TOO_LARGE, "over %d octets", MTS_FETCH_MAX_BODY);
         return 1;
       case MTS_HTTP_RD_NOMEM:
         finish(t, MTS_FETCH_FAILED, "out of memory");
@@ -577,7 +579,7 @@ connect_done(struct mts_fetch *t)
     finish(t, MTS_FETCH_TLS, NULL);
   } else {
     finish(t, mts_tcp_no_route(err) ? MTS_FETCH_NO_ROUTE : MTS_FETCH_CONNECT,
-           "cannot connect to port 443: %s", strerror(err));
+           "port 443: %s", strerror(err));
   }
 }
 
@@ -636,8 +638,7 @@ start_connect(struct mts_fetch *t)
              err == EINVAL           ? MTS_FETCH_FAILED
              : mts_tcp_no_route(err) ? MTS_FETCH_NO_ROUTE
                                      : MTS_FETCH_CONNECT,
-             err == EINVAL ? "%s is not an address"
-                           : "cannot connect to port 443: %s",
+             err == EINVAL ? "%s is not an address" : "port 443: %s",
              err == EINVAL ? t->res->address : strerror(err));
     }
     return;
