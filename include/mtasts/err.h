@@ -1,6 +1,8 @@
 #ifndef MTS_ERR_H
 #define MTS_ERR_H
 
+#include <stddef.h>
+
 /*! Operational errors: something the program could not do. Problems found in
  *  a domain's deployment are not errors but findings (finding.h). */
 enum mts_err {
@@ -16,5 +18,11 @@ enum mts_err {
 
 /*! \return a static, human-readable description of \p err. */
 const char *mts_strerror(enum mts_err err);
+
+/*! The C library's description of errno value \p e in English, whatever
+ *  the locale ("Connection refused", never 接続を拒否されました): for
+ *  messages that reach machine output (JSON, metrics), which never depend
+ *  on the locale. \return \p buf. */
+const char *mts_errno_str(char *buf, size_t size, int e);
 
 #endif

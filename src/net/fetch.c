@@ -360,8 +360,11 @@ tls_failed(struct mts_fetch *t, int ssl_err)
     }
   }
   if (ssl_err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-    snprintf(why, sizeof(why), "%s",
-             errno != 0 ? strerror(errno) : "the server closed the connection");
+    if (errno != 0) {
+      (void)mts_errno_str(why, sizeof(why), errno);
+    } else {
+      snprintf(why, sizeof(why), "the server closed the connection");
+    }
   } else {
     char e[256];
     snprintf(why, sizeof(why), "%s", ssl_error(e, sizeof(e), "unknown error"));
@@ -534,7 +537,7 @@ recv_step(struct mts_fetch *t)
       char e[256];
       finish(t, MTS_FETCH_CONNECT, "receiving failed: %s",
              err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno != 0
-                 ? strerror(errno)
+                 ? mts_errno_str(e, sizeof(e), errno)
                  : ssl_error(e, sizeof(e), "the connection broke"));
     }
     return;
@@ -569,6 +572,7 @@ connect_done(struct mts_fetch *t)
 {
   int err = 0;
   socklen_t len = sizeof(err);
+  char why[128];
 
   if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
     err = errno;
@@ -579,7 +583,7 @@ connect_done(struct mts_fetch *t)
     finish(t, MTS_FETCH_TLS, NULL);
   } else {
     finish(t, mts_tcp_no_route(err) ? MTS_FETCH_NO_ROUTE : MTS_FETCH_CONNECT,
-           "port 443: %s", strerror(err));
+           "port 443: %s", mts_errno_str(why, sizeof(why), err));
   }
 }
 
@@ -627,6 +631,7 @@ static void
 start_connect(struct mts_fetch *t)
 {
   int err = 0;
+  char why[128];
 
   t->phase = PH_CONNECT;
   t->fd = mts_tcp_connect(t->res->address, 443, &err);
@@ -639,7 +644,8 @@ start_connect(struct mts_fetch *t)
              : mts_tcp_no_route(err) ? MTS_FETCH_NO_ROUTE
                                      : MTS_FETCH_CONNECT,
              err == EINVAL ? "%s is not an address" : "port 443: %s",
-             err == EINVAL ? t->res->address : strerror(err));
+             err == EINVAL ? t->res->address
+                           : mts_errno_str(why, sizeof(why), err));
     }
     return;
   }

@@ -545,8 +545,9 @@ on_reply(struct mts_smtp *p)
   }
   mts_smtp_reply_reset(&p->reply);
   if (send_all(p, cmd) != 0) {
+    char why[128];
     finish(p, MTS_SMTPO_FAILED, "cannot send to the server: %s",
-           strerror(errno));
+           mts_errno_str(why, sizeof(why), errno));
   }
 }
 
@@ -595,6 +596,7 @@ on_io(void *arg, int fd, unsigned events)
   struct mts_smtp *p = arg;
   int err = 0;
   socklen_t len = sizeof(err);
+  char why[128];
 
   (void)events;
   (void)fd;
@@ -607,7 +609,8 @@ on_io(void *arg, int fd, unsigned events)
       if (err != 0) {
         finish(p,
                mts_tcp_no_route(err) ? MTS_SMTPO_NO_ROUTE : MTS_SMTPO_CONNECT,
-               "cannot connect to port %u: %s", p->owner->port, strerror(err));
+               "cannot connect to port %u: %s", p->owner->port,
+               mts_errno_str(why, sizeof(why), err));
         return;
       }
       p->step = ST_GREETING;
@@ -669,6 +672,7 @@ mts_smtp_start_dane(struct mts_smtper *s, const char *host, const char *address,
 {
   struct mts_smtp *p = calloc(1, sizeof(*p));
   int err = 0;
+  char why[128];
 
   if (p == NULL) {
     return MTS_ENOMEM;
@@ -715,7 +719,8 @@ mts_smtp_start_dane(struct mts_smtper *s, const char *host, const char *address,
       finish(p, MTS_SMTPO_FAILED, "%s is not an address", address);
     } else {
       finish(p, mts_tcp_no_route(err) ? MTS_SMTPO_NO_ROUTE : MTS_SMTPO_CONNECT,
-             "cannot connect to port %u: %s", s->port, strerror(err));
+             "cannot connect to port %u: %s", s->port,
+             mts_errno_str(why, sizeof(why), err));
     }
     return MTS_OK;
   }

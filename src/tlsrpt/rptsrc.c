@@ -174,8 +174,11 @@ emit_unreadable(struct walk *w, const char *source, const char *path,
 static enum mts_err
 emit_os_error(struct walk *w, const char *path, int errnum)
 {
+  char why[128];
+
   return emit_unreadable(w, path, path, 0, MTS_F_REPORT_READ_FAILED,
-                         "cannot read %s: %s", path, strerror(errnum));
+                         "cannot read %s: %s", path,
+                         mts_errno_str(why, sizeof(why), errnum));
 }
 
 /* ---- reading -------------------------------------------------------- */
@@ -1452,8 +1455,10 @@ walk_mbox(struct walk *w, const char *label, const char *path, struct lines *lr,
     int from;
 
     if (rc < 0) {
+      char why[128];
       return emit_unreadable(w, label, path, 1, MTS_F_REPORT_READ_FAILED,
-                             "cannot read %s: %s", label, strerror(-rc));
+                             "cannot read %s: %s", label,
+                             mts_errno_str(why, sizeof(why), -rc));
     }
     from = rc == 1 && ln.headlen >= 5 && memcmp(ln.head, "From ", 5) == 0;
     if (rc == 0 || from) {
@@ -1537,8 +1542,10 @@ walk_fd(struct walk *w, int fd, const char *label, const char *path,
     return MTS_ENOMEM;
   }
   if (rc != 0) {
+    char why[128];
     return emit_unreadable(w, label, path, 0, MTS_F_REPORT_READ_FAILED,
-                           "cannot read %s: %s", label, strerror(rc));
+                           "cannot read %s: %s", label,
+                           mts_errno_str(why, sizeof(why), rc));
   }
   if (over) {
     err = emit_unreadable(w, label, path, 0, MTS_F_REPORT_TOO_LARGE,

@@ -2,9 +2,13 @@
 #include "mtasts/msg.h"
 
 #include <check.h>
+#include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mtasts/err.h"
 
 START_TEST(show_escapes_and_cuts)
 {
@@ -77,6 +81,23 @@ START_TEST(frag_pairs)
 }
 END_TEST
 
+/* errno texts reach JSON (a refused connection in a finding's message):
+ * English whatever LC_MESSAGES says, although glibc's strerror() speaks
+ * Japanese under ja_JP (libc.mo). */
+START_TEST(errno_text_is_english)
+{
+  char buf[64];
+
+  if (setlocale(LC_ALL, "ja_JP.UTF-8") == NULL) {
+    fprintf(stderr, "test_msg: no ja_JP.UTF-8 locale, checked in C only\n");
+  }
+  ck_assert_str_eq(mts_errno_str(buf, sizeof(buf), ECONNREFUSED),
+                   "Connection refused");
+  ck_assert_str_eq(mts_errno_str(buf, 8, ENETUNREACH), "Network");
+  setlocale(LC_ALL, "C");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -89,6 +110,7 @@ main(void)
   tcase_add_test(tc, describe_bytes);
   tcase_add_test(tc, sentences);
   tcase_add_test(tc, frag_pairs);
+  tcase_add_test(tc, errno_text_is_english);
   suite_add_tcase(s, tc);
   sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
