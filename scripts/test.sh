@@ -2,7 +2,9 @@
 # Run every test: unit suites (Check), fuzz-corpus replays, and integration
 # tests against a real Knot DNS server and a fault responder on loopback,
 # all built with AddressSanitizer and UBSan; the unit tests and replays
-# also run under valgrind. Ends with ctest's summary.
+# also run under valgrind, and every libFuzzer target a few seconds (clang
+# build; MTS_SKIP_FUZZ=1 skips it, MTS_FUZZ_SECONDS sets the time). Ends
+# with ctest's summary.
 #
 #   scripts/test.sh            # sanitizer build in build-asan/
 #   MTS_SANITIZE=OFF scripts/test.sh
@@ -20,7 +22,30 @@ if [ "${MTS_SKIP_VALGRIND:-0}" != 1 ]; then
   ctest --test-dir build-valgrind -L valgrind --output-on-failure -j"$(nproc)"
 fi
 
-# 2. Every test (unit, fuzz replays, integration against Knot and the fault
+# 2. The libFuzzer targets, built with clang (a second compiler: warnings
+#    are errors there too) and each run for a few seconds from its corpus
+#    under ASan and UBSan: a smoke test, not a fuzzing campaign (longer
+#    runs by hand: README.md "Layout"). New inputs go to a scratch
+#    directory, never into fixtures/.
+if [ "${MTS_SKIP_FUZZ:-0}" != 1 ]; then
+  CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DMTS_WERROR=ON \
+    -DMTS_FUZZ=ON >/dev/null
+  cmake --build build-fuzz -j"$(nproc)"
+  for bin in build-fuzz/test/fuzz_*; do
+    name=${bin##*/fuzz_}
+    mkdir -p "build-fuzz/corpus/$name"
+    if ! "$bin" -max_total_time="${MTS_FUZZ_SECONDS:-5}" -max_len=4096 \
+      -artifact_prefix="build-fuzz/crash-$name-" "build-fuzz/corpus/$name" \
+      "fixtures/fuzz/$name" >"build-fuzz/fuzz-$name.log" 2>&1; then
+      tail -n 40 "build-fuzz/fuzz-$name.log"
+      echo "fuzz_$name found a failure: build-fuzz/crash-$name-*" >&2
+      exit 1
+    fi
+    echo "fuzz_$name: $(grep -o 'Done [0-9]* runs' "build-fuzz/fuzz-$name.log")"
+  done
+fi
+
+# 3. Every test (unit, fuzz replays, integration against Knot and the fault
 #    responder) built with ASan and UBSan. Its summary ends the output.
 dir=${MTS_TEST_BUILD_DIR:-build-asan}
 sanitize=${MTS_SANITIZE:-ON}
