@@ -22,7 +22,7 @@ common=(--language=C --from-code=UTF-8 --no-wrap --add-comments=TRANSLATORS:
 declare -A KEYWORDS=(
   [src/rules/txt.c]="-kaddf:6 -kpadd:5 -krec_add:3"
   [src/rules/policy.c]="-kaddf:5 -kline_add:3 -kct_add:4"
-  [src/tlsrpt/tlsrpt.c]="-kadd:5 -kadddef:4"
+  [src/tlsrpt/tlsrpt.c]="-kadd:5 -kaddn:5,6 -kadddef:4"
   [src/tlsrpt/rptsrc.c]="-kemit_unreadable:6"
   [src/tlsrpt/ijson.c]="-kfail:4"
   [src/net/smtp.c]="-kfinish:3"

@@ -69,4 +69,11 @@ void mts_sentence2(char *en, char *loc, size_t size);
 void mts_vformat2(char *en, char *loc, size_t size, const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
 
+/*! mts_vformat2 with a plural: \p en is \p one or \p many (English, marked
+ *  P_()) as \p n is 1 or not, \p loc the catalogue's form for \p n
+ *  (ngettext), so that a language with other plural forms has them. */
+void mts_vformat2n(char *en, char *loc, size_t size, const char *one,
+                   const char *many, unsigned long n, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
 #endif

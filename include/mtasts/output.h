@@ -100,10 +100,13 @@ enum mts_err mts_report_text_esc(FILE *out, const char *s, size_t len,
 
 /*! For other text writers: the "Findings" section of a block, as the
  *  domain check writes it (a count line, then each finding worst first
- *  with its subject and fix). \return MTS_OK or MTS_EIO. */
+ *  with its subject and fix), its label in the caller's label column of
+ *  \p label_w display columns (0: the default, 16).
+ *  \return MTS_OK or MTS_EIO. */
 enum mts_err mts_report_text_findings_write(FILE *out,
                                             const struct mts_findings *list,
-                                            const struct mts_text_opts *opts);
+                                            const struct mts_text_opts *opts,
+                                            size_t label_w);
 
 /* ---- plan (issue 13, rollout.md R193) ------------------------------------ */
 

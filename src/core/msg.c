@@ -91,10 +91,10 @@ mts_sentence(char *msg, size_t size)
  * checks that it takes the same arguments as the English one. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-void
-mts_vformat2(char *en, char *loc, size_t size, const char *fmt, va_list ap)
+static void
+vformat2_tr(char *en, char *loc, size_t size, const char *fmt, const char *tr,
+            int translated, va_list ap)
 {
-  const char *tr = fmt[0] != '\0' ? _(fmt) : fmt;
   va_list ap2;
 
   va_copy(ap2, ap);
@@ -103,7 +103,27 @@ mts_vformat2(char *en, char *loc, size_t size, const char *fmt, va_list ap)
   (void)vsnprintf(loc, size, tr, ap);
   mts_frag_resolve(en, 0);
   /* An untranslated sentence keeps English fragments too. */
-  mts_frag_resolve(loc, tr != fmt);
+  mts_frag_resolve(loc, translated);
+}
+
+void
+mts_vformat2(char *en, char *loc, size_t size, const char *fmt, va_list ap)
+{
+  const char *tr = fmt[0] != '\0' ? _(fmt) : fmt;
+
+  vformat2_tr(en, loc, size, fmt, tr, tr != fmt, ap);
+}
+
+void
+mts_vformat2n(char *en, char *loc, size_t size, const char *one,
+              const char *many, unsigned long n, va_list ap)
+{
+  /* The English form by English's rule; the locale's by its catalogue's
+   * Plural-Forms (dngettext gives back one or many when untranslated). */
+  const char *fmt = n == 1 ? one : many;
+  const char *tr = P_(one, many, n);
+
+  vformat2_tr(en, loc, size, fmt, tr, tr != one && tr != many, ap);
 }
 #pragma GCC diagnostic pop
 

@@ -1140,9 +1140,10 @@ mts_report_text_esc(FILE *out, const char *s, size_t len, int quote)
 
 enum mts_err
 mts_report_text_findings_write(FILE *out, const struct mts_findings *list,
-                               const struct mts_text_opts *opts)
+                               const struct mts_text_opts *opts, size_t label_w)
 {
-  struct ctx c = {out, opts != NULL && opts->color, 0, LABEL_WIDTH};
+  struct ctx c = {out, opts != NULL && opts->color, 0,
+                  label_w > 0 ? (int)label_w : LABEL_WIDTH};
 
   put_findings(&c, list);
   return c.failed ? MTS_EIO : MTS_OK;

@@ -489,8 +489,10 @@ mts_report_tlsrpt_text_write(FILE *out, const struct mts_rpt_view *v,
     put_sessions(&c, r->total_successful, r->total_failed);
     out_s(&c, "\n");
   }
+  /* "Findings" in the same label column as the labels above. */
   if (!c.failed && v->findings != NULL &&
-      mts_report_text_findings_write(out, v->findings, opts) != MTS_OK) {
+      mts_report_text_findings_write(out, v->findings, opts, c.label_w) !=
+          MTS_OK) {
     c.failed = 1;
   }
   if (v->findings == NULL) {
@@ -699,29 +701,54 @@ enum mts_err
 mts_report_tlsrpt_tally_text_write(FILE *out, const struct mts_rpt_tally *t)
 {
   struct ctx c = {out, 0, 0, 0};
-  uint64_t valid = t->reports - t->invalid;
+  unsigned long long reports = t->reports, valid = t->reports - t->invalid,
+                     invalid = t->invalid, failed = t->failed,
+                     problems = t->problems;
+  unsigned long n = (unsigned long)t->reports;
+  char dup[64] = "";
 
-  out_f(&c,
-        P_("%llu report: %llu valid", "%llu reports: %llu valid",
-           (unsigned long)t->reports),
-        (unsigned long long)t->reports, (unsigned long long)valid);
   if (t->duplicates > 0) {
+    (void)snprintf(dup, sizeof(dup),
+                   /* TRANSLATORS: the %s after "valid" in the totals. */
+                   P_(" (%llu duplicate)", " (%llu duplicates)",
+                      (unsigned long)t->duplicates),
+                   (unsigned long long)t->duplicates);
+  }
+  /* One whole line per case, so that a language joins its parts its own
+   * way. */
+  if (t->failed > 0 && t->problems > 0) {
     out_f(&c,
-          P_(" (%llu duplicate)", " (%llu duplicates)",
-             (unsigned long)t->duplicates),
-          (unsigned long long)t->duplicates);
-  }
-  out_f(&c, _(", %llu invalid"), (unsigned long long)t->invalid);
-  /* TRANSLATORS: between the tally of valid reports and what follows,
-   * and then between the two counts after it. */
-  if (t->failed > 0) {
-    out_s(&c, _("; "));
-    out_f(&c, _("%llu with failed sessions"), (unsigned long long)t->failed);
-  }
-  if (t->problems > 0) {
-    out_s(&c, t->failed > 0 ? _(", ") : _("; "));
-    out_f(&c, _("%llu with warnings or envelope errors"),
-          (unsigned long long)t->problems);
+          /* TRANSLATORS: %s is " (%llu duplicates)" or nothing. */
+          P_("%llu report: %llu valid%s, %llu invalid; %llu with failed "
+             "sessions, %llu with warnings or envelope errors",
+             "%llu reports: %llu valid%s, %llu invalid; %llu with failed "
+             "sessions, %llu with warnings or envelope errors",
+             n),
+          reports, valid, dup, invalid, failed, problems);
+  } else if (t->failed > 0) {
+    out_f(&c,
+          /* TRANSLATORS: %s is " (%llu duplicates)" or nothing. */
+          P_("%llu report: %llu valid%s, %llu invalid; %llu with failed "
+             "sessions",
+             "%llu reports: %llu valid%s, %llu invalid; %llu with failed "
+             "sessions",
+             n),
+          reports, valid, dup, invalid, failed);
+  } else if (t->problems > 0) {
+    out_f(&c,
+          /* TRANSLATORS: %s is " (%llu duplicates)" or nothing. */
+          P_("%llu report: %llu valid%s, %llu invalid; %llu with warnings "
+             "or envelope errors",
+             "%llu reports: %llu valid%s, %llu invalid; %llu with warnings "
+             "or envelope errors",
+             n),
+          reports, valid, dup, invalid, problems);
+  } else {
+    out_f(&c,
+          /* TRANSLATORS: %s is " (%llu duplicates)" or nothing. */
+          P_("%llu report: %llu valid%s, %llu invalid",
+             "%llu reports: %llu valid%s, %llu invalid", n),
+          reports, valid, dup, invalid);
   }
   out_s(&c, "\n");
   return c.failed || ferror(out) ? MTS_EIO : MTS_OK;

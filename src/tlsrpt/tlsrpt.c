@@ -69,9 +69,37 @@ struct ctx {
 static void add(struct ctx *c, enum mts_code code, enum mts_severity sev,
                 const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+static void addn(struct ctx *c, enum mts_code code, enum mts_severity sev,
+                 const char *subject, const char *one, const char *many,
+                 unsigned long n, ...) __attribute__((format(printf, 6, 8)));
 
-/* Add a finding; the message is made a sentence. Memory failure is
- * remembered in c->nomem and reported once at the end. */
+/* Count an error; \return 0 when the finding is beyond MAX_FINDINGS
+ * (dropped: the count stays right, the list bounded). */
+static int
+admit(struct ctx *c, enum mts_severity sev)
+{
+  if (sev == MTS_SEV_ERROR) {
+    c->errors++;
+  }
+  return c->r->findings.n < MAX_FINDINGS;
+}
+
+/* Add a finding of message \p msg, its translation \p loc, made a
+ * sentence. Memory failure is remembered in c->nomem and reported once
+ * at the end. */
+static void
+add_text(struct ctx *c, enum mts_code code, enum mts_severity sev,
+         const char *subject, char *msg, char *loc, size_t size)
+{
+  mts_sentence2(msg, loc, size);
+  if (mts_findings_add_text(&c->r->findings, code, sev, subject,
+                            subject ? strlen(subject) : 0, msg,
+                            loc) != MTS_OK) {
+    c->nomem = 1;
+  }
+}
+
+/* Add a finding; the message is made a sentence. */
 static void
 add(struct ctx *c, enum mts_code code, enum mts_severity sev,
     const char *subject, const char *fmt, ...)
@@ -79,21 +107,31 @@ add(struct ctx *c, enum mts_code code, enum mts_severity sev,
   char msg[512], loc[512];
   va_list ap;
 
-  if (sev == MTS_SEV_ERROR) {
-    c->errors++;
-  }
-  if (c->r->findings.n >= MAX_FINDINGS) {
-    return; /* beyond MAX_FINDINGS: dropped */
+  if (!admit(c, sev)) {
+    return;
   }
   va_start(ap, fmt);
   mts_vformat2(msg, loc, sizeof(msg), fmt, ap);
   va_end(ap);
-  mts_sentence2(msg, loc, sizeof(msg));
-  if (mts_findings_add_text(&c->r->findings, code, sev, subject,
-                            subject ? strlen(subject) : 0, msg,
-                            loc) != MTS_OK) {
-    c->nomem = 1;
+  add_text(c, code, sev, subject, msg, loc, sizeof(msg));
+}
+
+/* add() with a message that has a plural form for \p n (P_()). */
+static void
+addn(struct ctx *c, enum mts_code code, enum mts_severity sev,
+     const char *subject, const char *one, const char *many, unsigned long n,
+     ...)
+{
+  char msg[512], loc[512];
+  va_list ap;
+
+  if (!admit(c, sev)) {
+    return;
   }
+  va_start(ap, n);
+  mts_vformat2n(msg, loc, sizeof(msg), one, many, n, ap);
+  va_end(ap);
+  add_text(c, code, sev, subject, msg, loc, sizeof(msg));
 }
 
 static void
@@ -838,15 +876,14 @@ policy_block(struct ctx *c, const cJSON *pj, struct mts_rpt_policy *pol,
       /* issue 11: Microsoft sends a tlsa policy-string as an array of one
        * string that holds a JSON-encoded array of the TLSA records. */
       pol->has_policy_string = 1;
-      add(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, q.s,
-          pol->n_policy_string == 1
-              ? N_("\"policy-string\" is an array of one string holding a "
-                   "JSON array; it should be that array itself. It was read "
-                   "as its %zu element")
-              : N_("\"policy-string\" is an array of one string holding a "
-                   "JSON array; it should be that array itself. It was read "
-                   "as its %zu elements"),
-          pol->n_policy_string);
+      addn(c, MTS_F_REPORT_POLICY_STRING_INVALID, MTS_SEV_WARNING, q.s,
+           "\"policy-string\" is an array of one string holding a JSON "
+           "array; it should be that array itself. It was read as its %zu "
+           "element",
+           "\"policy-string\" is an array of one string holding a JSON "
+           "array; it should be that array itself. It was read as its %zu "
+           "elements",
+           (unsigned long)pol->n_policy_string, pol->n_policy_string);
       policy_lines(c, pol, q.s);
     } else if (cJSON_IsArray(v)) {
       const cJSON *e;

@@ -3,7 +3,9 @@
 
 #include <check.h>
 #include <errno.h>
+#include <libintl.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,58 @@ START_TEST(frag_pairs)
 }
 END_TEST
 
+static void fmt2n(char *en, char *loc, size_t size, const char *one,
+                  const char *many, unsigned long n, ...)
+    __attribute__((format(printf, 5, 7)));
+
+static void
+fmt2n(char *en, char *loc, size_t size, const char *one, const char *many,
+      unsigned long n, ...)
+{
+  va_list ap;
+
+  va_start(ap, n);
+  mts_vformat2n(en, loc, size, one, many, n, ap);
+  va_end(ap);
+}
+
+/* mts_vformat2n: English by English's rule, the translation by the
+ * catalogue's plural form (Japanese has one). */
+START_TEST(plural_formats)
+{
+  static const char one[] =
+      "\"policy-string\" is an array of one string holding a JSON array; "
+      "it should be that array itself. It was read as its %zu element";
+  static const char many[] =
+      "\"policy-string\" is an array of one string holding a JSON array; "
+      "it should be that array itself. It was read as its %zu elements";
+  char en[512], loc[512];
+
+  fmt2n(en, loc, sizeof(en), "%lu apple", "%lu apples", 1, 1UL);
+  ck_assert_str_eq(en, "1 apple");
+  ck_assert_str_eq(loc, "1 apple");
+  fmt2n(en, loc, sizeof(en), "%lu apple", "%lu apples", 0, 0UL);
+  ck_assert_str_eq(en, "0 apples");
+  ck_assert_str_eq(loc, "0 apples");
+  if (setlocale(LC_ALL, "ja_JP.UTF-8") == NULL) {
+    fprintf(stderr, "test_msg: no ja_JP.UTF-8 locale, plural checked in C "
+                    "only\n");
+    return;
+  }
+  ck_assert_ptr_nonnull(bindtextdomain("mtasts-check", MTS_BUILD_LOCALEDIR));
+  ck_assert_ptr_nonnull(bind_textdomain_codeset("mtasts-check", "UTF-8"));
+  fmt2n(en, loc, sizeof(en), one, many, 2, (size_t)2);
+  ck_assert_ptr_nonnull(strstr(en, "read as its 2 elements"));
+  ck_assert_ptr_nonnull(strstr(loc, "2 個の要素"));
+  ck_assert_ptr_null(strstr(loc, "要素s"));
+  fmt2n(en, loc, sizeof(en), one, many, 1, (size_t)1);
+  ck_assert_ptr_nonnull(strstr(en, "read as its 1 element"));
+  ck_assert_ptr_null(strstr(en, "1 elements"));
+  ck_assert_ptr_nonnull(strstr(loc, "1 個の要素"));
+  setlocale(LC_ALL, "C");
+}
+END_TEST
+
 /* errno texts reach JSON (a refused connection in a finding's message):
  * English whatever LC_MESSAGES says, although glibc's strerror() speaks
  * Japanese under ja_JP (libc.mo). */
@@ -110,6 +164,7 @@ main(void)
   tcase_add_test(tc, describe_bytes);
   tcase_add_test(tc, sentences);
   tcase_add_test(tc, frag_pairs);
+  tcase_add_test(tc, plural_formats);
   tcase_add_test(tc, errno_text_is_english);
   suite_add_tcase(s, tc);
   sr = srunner_create(s);
