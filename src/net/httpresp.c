@@ -365,6 +365,7 @@ take_line(struct mts_http_resp *r, const char *p, size_t n)
         return MTS_HTTP_RD_MORE;
       }
       r->state = S_HEAD_END;
+      r->last_value = NULL; /* a folded trailer line continues nothing */
       return MTS_HTTP_RD_HEAD;
     case S_CHUNK_SIZE:
       return take_chunk_size(r, p, n);

@@ -68,6 +68,10 @@ static const struct {
      OK200 "Transfer-Encoding: chunked\r\n\r\n10\r\nversion: STSv1\r\n\r\n"
            "f;ext=1\r\nmode: enforce\r\n\r\n0\r\nX-Trailer: t\r\n\r\n",
      1000, MTS_HTTP_RD_DONE, 200, NULL, NULL, POL},
+    {"a folded trailer line does not reach the header fields",
+     OK200 "Transfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
+           "2\r\nok\r\n0\r\n x\r\n\r\n",
+     1000, MTS_HTTP_RD_DONE, 200, "text/plain", NULL, "ok"},
     {"chunked wins over Content-Length",
      OK200 "Content-Length: 99\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
            "2\r\nok\r\n0\r\n\r\n",
